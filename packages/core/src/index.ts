@@ -1,0 +1,60 @@
+/**
+ * `@durable/core`: the workflow builder, the errors, and the pure state machine that decides
+ * what a run does next. No I/O, no timers, no clock: time arrives inside events, and the
+ * runtime (`@durable/provider`) carries out the commands.
+ *
+ * ```ts
+ * import { defineWorkflow, NonRetryableError } from '@durable/core'
+ *
+ * export const checkout = defineWorkflow<{ sku: string }>('checkout')
+ *   .step('reserve', (ctx) => reserveStock(ctx.input.sku), { compensate: (ctx) => release(ctx.results.reserve.id) })
+ *   .step('charge', (ctx) => charge(ctx.results.reserve), { maxAttempts: 5 })
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { defineWorkflow, defaultBackoff, WorkflowBuilder } from './workflow.js'
+export type {
+  Backoff,
+  Compensation,
+  DurableTypes,
+  RetryPolicy,
+  StepContext,
+  StepDefinition,
+  StepHandler,
+  StepOptions,
+  StoreTransaction,
+  Workflow,
+  WorkflowInput,
+  WorkflowResults,
+} from './workflow.js'
+export {
+  DurableError,
+  isDurableError,
+  NonRetryableError,
+  NotSerializableError,
+  RunNotActiveError,
+  RunNotFoundError,
+  toStepError,
+  WorkflowNotRegisteredError,
+} from './errors.js'
+export type { ErrorCode, StepError } from './errors.js'
+export { parseDuration } from './duration.js'
+export type { Duration } from './duration.js'
+export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, toJsonText } from './json.js'
+export type { Json } from './json.js'
+export { currentStep, initialState, transition } from './transition.js'
+export { eventOf, replay } from './replay.js'
+export type { JournaledRecord } from './replay.js'
+export { isTerminal, TERMINAL_STATUSES } from './run-state.js'
+export type { Command, JournalKind, JournalRecord, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
+export type {
+  ClaimResult,
+  JournalEntry,
+  ListRunsQuery,
+  NewJournalEntry,
+  NewRun,
+  RunRecord,
+  RunStore,
+  RunUpdate,
+} from './run-store.js'

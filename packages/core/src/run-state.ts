@@ -1,0 +1,78 @@
+import type { StepError } from './errors.js'
+import type { Json } from './json.js'
+
+/** Where a run is in its life. */
+export type RunStatus = 'pending' | 'running' | 'waiting' | 'compensating' | 'completed' | 'failed' | 'cancelled'
+
+/** Statuses a run never leaves. */
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled']
+
+/** True when the run has ended and absorbs every event. */
+export function isTerminal(status: RunStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled'
+}
+
+/** Why a run failed: `step` names the step that failed for good. */
+export interface RunError {
+  readonly message: string
+  readonly code?: string
+  readonly step?: string
+}
+
+/**
+ * The small, JSON-serialisable state of a run. Step results are not in it: they live in the
+ * journal, so saving the state costs the same at step 1 and at step 1,000.
+ */
+export interface RunState {
+  readonly status: RunStatus
+  /** Index of the current step: the one to run next, or the one being compensated. */
+  readonly position: number
+  /** Attempt number of the next try of the current step or compensator (1-based). */
+  readonly attempt: number
+  /** ISO instant before which the next try must not start (a retry's backoff); null when due. */
+  readonly dueAt: string | null
+  /** Tries that reached the journal, over the whole run. */
+  readonly attempts: number
+  /** The failure that ended (or is rolling back) the run. */
+  readonly error: RunError | null
+}
+
+/** Kinds of journal entries. These names are public API. */
+export type JournalKind = 'step_completed' | 'step_failed' | 'compensated' | 'compensation_failed'
+
+/** A journal entry as core asks for it to be written; the store adds `seq` and `createdAt`. */
+export interface JournalRecord {
+  readonly stepKey: string
+  readonly stepName: string
+  readonly kind: JournalKind
+  readonly attempt: number
+  readonly result?: Json
+  readonly error?: StepError
+}
+
+/** Something that happened to a run. Time arrives inside the event, as an ISO string. */
+export type RunEvent =
+  /** A worker holds the run and asks what to do now. */
+  | { readonly type: 'woken'; readonly at: string }
+  /** The worker that held the run died (its lease expired): its try counts as failed. */
+  | { readonly type: 'leaseExpired'; readonly at: string }
+  | { readonly type: 'stepCompleted'; readonly stepKey: string; readonly attempt: number; readonly result: Json; readonly at: string }
+  | { readonly type: 'stepFailed'; readonly stepKey: string; readonly attempt: number; readonly error: StepError; readonly at: string }
+  | { readonly type: 'compensationCompleted'; readonly stepKey: string; readonly attempt: number; readonly at: string }
+  | { readonly type: 'compensationFailed'; readonly stepKey: string; readonly attempt: number; readonly error: StepError; readonly at: string }
+
+/** What the runtime must do next. Commands are data; core carries out none of them. */
+export type Command =
+  | { readonly type: 'appendJournal'; readonly entry: JournalRecord }
+  | { readonly type: 'runStep'; readonly stepKey: string; readonly stepName: string; readonly attempt: number }
+  | { readonly type: 'runCompensation'; readonly stepKey: string; readonly stepName: string; readonly attempt: number }
+  /** Park the run (held by no worker) until `at`. */
+  | { readonly type: 'scheduleWake'; readonly at: string }
+  | { readonly type: 'completeRun' }
+  | { readonly type: 'failRun'; readonly error: RunError }
+
+/** The result of `transition`. */
+export interface Transition {
+  readonly state: RunState
+  readonly commands: readonly Command[]
+}

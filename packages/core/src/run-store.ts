@@ -1,0 +1,113 @@
+import type { StepError } from './errors.js'
+import type { Json } from './json.js'
+import type { JournalKind, RunError, RunState, RunStatus } from './run-state.js'
+import type { StoreTransaction } from './workflow.js'
+
+/** A run to insert. JSON arrives as text the provider has already validated. */
+export interface NewRun {
+  readonly id: string
+  readonly workflowName: string
+  readonly inputJson: string
+  readonly state: RunState
+  readonly idempotencyKey: string | null
+  readonly parentRunId: string | null
+  readonly now: Date
+}
+
+/** A run as stored. */
+export interface RunRecord {
+  readonly id: string
+  readonly workflowName: string
+  readonly status: RunStatus
+  readonly input: Json
+  readonly state: RunState
+  readonly error: RunError | null
+  readonly parentRunId: string | null
+  readonly idempotencyKey: string | null
+  /** When the run next needs a worker; null when nothing is due (ended, or waiting on the outside). */
+  readonly dueAt: Date | null
+  readonly leaseOwner: string | null
+  readonly leaseExpiresAt: Date | null
+  readonly createdAt: Date
+  readonly updatedAt: Date
+}
+
+/** A journal entry as stored. `seq` orders a run's entries; clock time never does. */
+export interface JournalEntry {
+  readonly seq: number
+  readonly stepKey: string
+  readonly stepName: string
+  readonly kind: JournalKind
+  readonly attempt: number
+  readonly result?: Json
+  readonly error?: StepError
+  readonly createdAt: Date
+}
+
+/** A journal entry to append; `resultJson` is validated JSON text. */
+export interface NewJournalEntry {
+  readonly stepKey: string
+  readonly stepName: string
+  readonly kind: JournalKind
+  readonly attempt: number
+  readonly resultJson?: string
+  readonly error?: StepError
+}
+
+/** Outcome of `claimRun`. */
+export type ClaimResult =
+  | { readonly claimed: true; readonly run: RunRecord; /** The previous holder's lease ran out: it died mid-try. */ readonly previousLeaseExpired: boolean }
+  | { readonly claimed: false; readonly reason: 'missing' | 'ended' | 'unregistered' | 'leased' | 'notDue'; readonly dueAt: Date | null }
+
+/** A fenced change to a run: applied only while `owner` still holds the lease. */
+export interface RunUpdate {
+  readonly runId: string
+  readonly owner: string
+  readonly state: RunState
+  /** Value of the run's due time (see `RunRecord.dueAt`). */
+  readonly dueAt: Date | null
+  /** Keep the lease until this instant, or give it back with null. */
+  readonly leaseUntil: Date | null
+  readonly now: Date
+  readonly journal?: NewJournalEntry
+}
+
+/** Filters of `listRuns`. */
+export interface ListRunsQuery {
+  readonly workflowName?: string
+  readonly status?: RunStatus
+  readonly limit: number
+  readonly cursor?: string
+}
+
+/**
+ * Where runs and their journals live. `@durable/store-postgres` implements it; the provider
+ * depends only on this interface.
+ */
+export interface RunStore {
+  /** Creates or upgrades the tables; idempotent. */
+  migrate(): Promise<void>
+  /**
+   * Inserts a run, or returns the id of the run that already has its idempotency key.
+   * `inTransaction` runs in the insert's transaction only when a run was created.
+   */
+  createRun(run: NewRun, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }>
+  /** Takes the lease of a run that is active, due, of a known workflow and not leased by a live worker. */
+  claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; workflowNames: readonly string[] }): Promise<ClaimResult>
+  /** Results of finished steps, in journal order. */
+  loadResults(runId: string): Promise<Array<{ stepKey: string; stepName: string; result: Json }>>
+  /** Applies a fenced update (and appends its journal entry); false when `owner` lost the lease. */
+  updateRun(update: RunUpdate, tx?: StoreTransaction): Promise<boolean>
+  /** Runs `fn` in one database transaction. */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>
+  /** Extends the leases `owner` still holds; returns the ids it still holds. */
+  renewLeases(owner: string, runIds: readonly string[], until: Date): Promise<string[]>
+  /** Gives leases back without changing the runs, so another worker can continue at once. */
+  releaseLeases(owner: string, runIds: readonly string[]): Promise<void>
+  /** Ids of active runs that are due and not leased by a live worker (for the reconciler). */
+  findDueRuns(query: { now: Date; workflowNames: readonly string[]; limit: number }): Promise<string[]>
+  getRun(runId: string): Promise<RunRecord | undefined>
+  listRuns(query: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }>
+  journal(runId: string): Promise<JournalEntry[]>
+  close(): Promise<void>
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    globalSetup: ['./testing/global-setup.ts'],
+    projects: ['packages/*'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
