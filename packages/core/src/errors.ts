@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'LEASE_EXPIRED'
   | 'LEASE_LOST'
   | 'STORE_UNAVAILABLE'
+  | 'WAIT_TIMEOUT'
 
 /**
  * The one error class of durable: every error it throws or records carries a string `code`.
@@ -111,7 +112,7 @@ export function isDurableError(error: unknown, code?: ErrorCode): error is Durab
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'RUN_NOT_FOUND', 'WORKFLOW_NOT_REGISTERED', 'DUPLICATE_STEP', 'INVALID_DEFINITION', 'INVALID_INPUT',
   'NOT_SERIALIZABLE', 'PAYLOAD_TOO_LARGE', 'STEP_TIMEOUT', 'SIGNAL_TIMEOUT', 'LOOP_LIMIT', 'UNKNOWN_ROUTE',
-  'RUN_CANCELLED', 'RUN_NOT_ACTIVE', 'NON_RETRYABLE', 'LEASE_EXPIRED', 'LEASE_LOST', 'STORE_UNAVAILABLE',
+  'RUN_CANCELLED', 'RUN_NOT_ACTIVE', 'NON_RETRYABLE', 'LEASE_EXPIRED', 'LEASE_LOST', 'STORE_UNAVAILABLE', 'WAIT_TIMEOUT',
 ])
 
 /** A failure as it is stored in the journal: data, not an exception. */
@@ -128,23 +129,36 @@ export interface StepError {
 export function toStepError(thrown: unknown): StepError {
   if (thrown instanceof Error) {
     const raw = (thrown as { code?: unknown }).code
-    const code = typeof raw === 'string' ? raw : undefined
+    const code = typeof raw === 'string' ? storable(raw) : undefined
     return {
-      name: thrown.name,
-      message: thrown.message,
+      name: storable(String(thrown.name)),
+      message: storable(String(thrown.message)),
       ...(code !== undefined ? { code } : {}),
-      ...(thrown.stack !== undefined ? { stack: thrown.stack } : {}),
+      ...(typeof thrown.stack === 'string' ? { stack: storable(thrown.stack) } : {}),
       retryable: code !== 'NON_RETRYABLE',
     }
   }
-  return { name: 'Error', message: describeThrown(thrown), retryable: true }
+  return { name: 'Error', message: storable(describeThrown(thrown)), retryable: true }
 }
 
+/** Never throws: a failure that cannot be described must still reach the journal. */
 function describeThrown(thrown: unknown): string {
   if (typeof thrown === 'string') return thrown
   try {
-    return `non-error thrown: ${JSON.stringify(thrown)}`
+    const json = JSON.stringify(thrown)
+    // undefined for symbols and functions: String() names them better.
+    if (json !== undefined) return `non-error thrown: ${json}`
   } catch {
-    return `non-error thrown: ${String(thrown)}`
+    // circular or holding a BigInt: fall through to String()
   }
+  try {
+    return `non-error thrown: ${String(thrown)}`
+  } catch {
+    return 'non-error thrown: a value that cannot be converted to a string'
+  }
+}
+
+/** The journal is Postgres jsonb, which refuses \u0000 and lone surrogates: replace them with U+FFFD. */
+function storable(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD').toWellFormed()
 }

@@ -101,12 +101,20 @@ function assertJsonSafe(root: unknown, what: string): void {
 
 function applyToJson(value: unknown, path: string, what: string): unknown {
   if (typeof value !== 'object' || value === null) return value
+  // A Buffer's toJSON would turn it into { type, data }: check it as the typed array it is.
+  if (ArrayBuffer.isView(value)) return value
   const toJSON = (value as { toJSON?: unknown }).toJSON
-  if (typeof toJSON !== 'function') return value
+  if (typeof toJSON !== 'function') return unbox(value)
   if (value instanceof Date && Number.isNaN(value.getTime())) {
     throw new NotSerializableError(what, path, 'an invalid Date')
   }
-  return (toJSON as (key: string) => unknown).call(value, '')
+  return unbox((toJSON as (key: string) => unknown).call(value, ''))
+}
+
+/** JSON.stringify writes a boxed primitive (`new Number(NaN)`, `Object(1n)`) as its primitive: check that. */
+function unbox(value: unknown): unknown {
+  const boxed = value instanceof Number || value instanceof String || value instanceof Boolean || value instanceof BigInt
+  return boxed ? (value as { valueOf(): unknown }).valueOf() : value
 }
 
 function checkString(value: string, path: string, what: string): void {

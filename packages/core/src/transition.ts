@@ -60,7 +60,8 @@ export function currentStep(workflow: Workflow, state: RunState): StepDefinition
 }
 
 function woken(workflow: Workflow, state: RunState, at: string): Transition {
-  if (state.dueAt !== null && state.dueAt > at) return { state, commands: [{ type: 'scheduleWake', at: state.dueAt }] }
+  // Compare instants, not strings: `at` may be any ISO form ('…Z' without milliseconds, '+02:00').
+  if (state.dueAt !== null && Date.parse(state.dueAt) > Date.parse(at)) return { state, commands: [{ type: 'scheduleWake', at: state.dueAt }] }
   const due: RunState = { ...state, dueAt: null, status: state.status === 'pending' ? 'running' : state.status }
   if (due.status === 'compensating') {
     const step = workflow.steps[due.position]!
@@ -146,7 +147,13 @@ function nextTry(policy: RetryPolicy, failedAttempt: number, error: StepError, a
   } catch (thrown) {
     return { kind: 'invalidBackoff', message: thrown instanceof Error ? thrown.message : String(thrown) }
   }
-  return { kind: 'again', dueAt: delayMs > 0 ? new Date(Date.parse(at) + delayMs).toISOString() : null }
+  if (delayMs === 0) return { kind: 'again', dueAt: null }
+  // `new Date(…).toISOString()` throws past ±8.64e15 ms: a pure transition must not throw.
+  const due = new Date(Date.parse(at) + delayMs)
+  if (Number.isNaN(due.getTime())) {
+    return { kind: 'invalidBackoff', message: `backoff after attempt ${failedAttempt}: ${delayMs} ms after ${at} is not a valid date (past the year 275760?)` }
+  }
+  return { kind: 'again', dueAt: due.toISOString() }
 }
 
 function scheduleTry(state: RunState, dueAt: string | null, entry: JournalRecord, run: Command): Transition {

@@ -1,0 +1,128 @@
+import { PGlite } from '@electric-sql/pglite'
+import type { Duration, JournalEntry, Workflow, WorkflowInput } from '@durable/core'
+import {
+  createDurable,
+  type Durable,
+  type DurableOptions,
+  type DurableWorker,
+  type ListOptions,
+  type RunSnapshot,
+  type RunSummary,
+  type WorkerOptions,
+} from '@durable/provider'
+import { postgresQueue } from '@durable/queue-postgres'
+import { postgresStore, type PostgresStore } from '@durable/store-postgres'
+import { sql } from 'kysely'
+import { DataDirLock } from './data-dir-lock.js'
+
+/** Options of `embeddedDurable`. */
+export interface EmbeddedDurableOptions extends Omit<DurableOptions, 'store' | 'queue'> {
+  /** Where PGlite keeps its files. Default `.durable`; `'memory://'` keeps nothing. */
+  readonly dataDir?: string
+  /** How often idle workers look for due jobs when no notification came. Default 500 ms. */
+  readonly pollIntervalMs?: number
+}
+
+/**
+ * Durable workflows with no server to install: PGlite (Postgres compiled to WebAssembly) in
+ * this process, with the Postgres store and queue on top. Returns the same object as
+ * `createDurable`; tables are created on first use.
+ *
+ * ### Example
+ * ```ts
+ * const durable = embeddedDurable({ workflows: [checkout] })
+ * await durable.worker().start()
+ * const runId = await durable.start(checkout, { sku: 'A1', qty: 2 })
+ * console.log(await durable.waitFor(runId))
+ * ```
+ */
+export function embeddedDurable(options: EmbeddedDurableOptions): Durable {
+  return new EmbeddedDurable(options)
+}
+
+class EmbeddedDurable implements Durable {
+  readonly #inner: Durable
+  readonly #store: PostgresStore
+  readonly #lock: DataDirLock | undefined
+  readonly #pglite: PGlite
+  readonly #ready: Promise<void>
+
+  constructor(options: EmbeddedDurableOptions) {
+    const { dataDir = '.durable', pollIntervalMs = 500, ...rest } = options
+    const inMemory = dataDir.startsWith('memory://')
+    // The lock comes first: PGlite must not open files another process is writing.
+    this.#lock = inMemory ? undefined : DataDirLock.acquire(dataDir)
+    this.#pglite = new PGlite(inMemory ? undefined : dataDir)
+    this.#store = postgresStore({ pglite: this.#pglite })
+    this.#inner = createDurable({ ...rest, store: this.#store, queue: postgresQueue({ store: this.#store, pollIntervalMs }) })
+    this.#ready = this.#open()
+    this.#ready.catch(() => {})
+  }
+
+  async #open(): Promise<void> {
+    await this.#inner.migrate()
+    await this.#recoverLeases()
+  }
+
+  /**
+   * This process owns the database (the lock says so), so a lease still held was held by a
+   * process that died: expire it now instead of waiting `leaseMs` for the takeover.
+   */
+  async #recoverLeases(): Promise<void> {
+    const runs = sql.table(`${this.#store.schema}.runs`)
+    await sql`update ${runs} set lease_expires_at = now() - interval '1 millisecond' where lease_owner is not null`.execute(this.#store.db)
+  }
+
+  async migrate(): Promise<void> {
+    await this.#ready
+  }
+
+  async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options?: { idempotencyKey?: string }): Promise<string> {
+    await this.#ready
+    return this.#inner.start(workflow, input, options)
+  }
+
+  async find(runId: string): Promise<RunSnapshot> {
+    await this.#ready
+    return this.#inner.find(runId)
+  }
+
+  async waitFor(runId: string, options?: { timeout?: Duration }): Promise<RunSnapshot> {
+    await this.#ready
+    return this.#inner.waitFor(runId, options)
+  }
+
+  async list(options?: ListOptions): Promise<{ runs: RunSummary[]; nextCursor?: string }> {
+    await this.#ready
+    return this.#inner.list(options)
+  }
+
+  async journal(runId: string): Promise<JournalEntry[]> {
+    await this.#ready
+    return this.#inner.journal(runId)
+  }
+
+  worker(options?: WorkerOptions): DurableWorker {
+    const worker = this.#inner.worker(options)
+    const ready = this.#ready
+    return {
+      id: worker.id,
+      async start() {
+        await ready
+        await worker.start()
+      },
+      stop: () => worker.stop(),
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#ready.catch(() => {})
+    try {
+      await this.#inner.close()
+      // The store does not own the PGlite it was given; this object does.
+      await this.#pglite.close()
+    } finally {
+      this.#lock?.release()
+    }
+  }
+}

@@ -1,0 +1,219 @@
+import { EventEmitter } from 'node:events'
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DurableError,
+  initialState,
+  isTerminal,
+  parseDuration,
+  RunNotFoundError,
+  toJsonText,
+  type Duration,
+  type JournalEntry,
+  type RunStatus,
+  type RunStore,
+  type Workflow,
+  type WorkflowInput,
+} from '@durable/core'
+import type { QueueAdapter } from '@durable/queue-adapter'
+import { ulid } from 'ulid'
+import { systemClock, type Clock } from './clock.js'
+import { consoleLogger, type Logger } from './logger.js'
+import { resultsByName, toSnapshot, toSummary, type RunSnapshot, type RunSummary } from './run-snapshot.js'
+import type { RuntimeContext } from './runtime-context.js'
+import { Worker, type DurableWorker, type WorkerOptions } from './worker.js'
+import { WorkflowRegistry } from './workflow-registry.js'
+
+/** Options of `createDurable`. */
+export interface DurableOptions {
+  readonly store: RunStore
+  readonly queue: QueueAdapter
+  readonly workflows: readonly Workflow[]
+  /** pino-compatible logger. Default: warnings and errors to stderr. */
+  readonly logger?: Logger
+  /** How long a worker's claim on a run lasts without renewal. Default 30,000 ms. */
+  readonly leaseMs?: number
+  /** Largest input, result or signal payload, in bytes of JSON. Default 4 MiB. */
+  readonly maxPayloadBytes?: number
+  /** Where time comes from; tests inject one. */
+  readonly clock?: Clock
+}
+
+/** Options of `list()`. */
+export interface ListOptions {
+  workflowName?: string
+  status?: RunStatus
+  /** Page size, 1–1000. Default 50. */
+  limit?: number
+  /** `nextCursor` of the previous page. */
+  cursor?: string
+}
+
+/** The object `createDurable` returns. */
+export interface Durable {
+  /** Creates or upgrades the store's and the queue's tables. Idempotent. */
+  migrate(): Promise<void>
+  /** Starts a run; returns its id (a ULID). The run row and its first job commit together. */
+  start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options?: { idempotencyKey?: string }): Promise<string>
+  find(runId: string): Promise<RunSnapshot>
+  /** Resolves once the run is `completed`, `failed` or `cancelled`. */
+  waitFor(runId: string, options?: { timeout?: Duration }): Promise<RunSnapshot>
+  list(options?: ListOptions): Promise<{ runs: RunSummary[]; nextCursor?: string }>
+  journal(runId: string): Promise<JournalEntry[]>
+  worker(options?: WorkerOptions): DurableWorker
+  close(): Promise<void>
+}
+
+const STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting', 'compensating', 'completed', 'failed', 'cancelled']
+
+/**
+ * Composes a store, a queue and workflows into the durable runtime.
+ *
+ * ### Example
+ * ```ts
+ * const store = postgresStore({ connectionString: process.env.DATABASE_URL })
+ * const durable = createDurable({ store, queue: postgresQueue({ store }), workflows: [checkout] })
+ * await durable.migrate()
+ * const runId = await durable.start(checkout, { sku: 'A1', qty: 2 }, { idempotencyKey: 'order-42' })
+ * await durable.worker({ concurrency: 16 }).start()
+ * const done = await durable.waitFor(runId, { timeout: '1m' })
+ * ```
+ */
+export function createDurable(options: DurableOptions): Durable {
+  if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', 'createDurable takes { store, queue, workflows }')
+  if (typeof options.store?.claimRun !== 'function') throw new DurableError('INVALID_INPUT', 'createDurable needs a store, e.g. postgresStore({ connectionString })')
+  if (typeof options.queue?.dispatch !== 'function' || typeof options.queue.consume !== 'function') {
+    throw new DurableError('INVALID_INPUT', 'createDurable needs a queue, e.g. postgresQueue({ store })')
+  }
+  const runtime: RuntimeContext = {
+    store: options.store,
+    queue: options.queue,
+    registry: new WorkflowRegistry(options.workflows),
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? consoleLogger,
+    leaseMs: positive(options.leaseMs ?? 30_000, 'leaseMs'),
+    maxPayloadBytes: positive(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes'),
+    events: new EventEmitter().setMaxListeners(0),
+  }
+  return new DurableRuntime(runtime)
+}
+
+class DurableRuntime implements Durable {
+  readonly #rt: RuntimeContext
+  readonly #workers = new Set<DurableWorker>()
+
+  constructor(runtime: RuntimeContext) {
+    this.#rt = runtime
+  }
+
+  async migrate(): Promise<void> {
+    await this.#rt.store.migrate()
+    await this.#rt.queue.migrate?.()
+  }
+
+  async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: { idempotencyKey?: string } = {}): Promise<string> {
+    const { store, queue, registry, clock, maxPayloadBytes } = this.#rt
+    const definition = registry.resolve(workflow)
+    const idempotencyKey = checkIdempotencyKey(options?.idempotencyKey)
+    const inputJson = toJsonText(input, `input of workflow "${definition.name}"`, maxPayloadBytes)
+    const id = ulid()
+    const { runId, created } = await store.createRun(
+      { id, workflowName: definition.name, inputJson, state: initialState(definition, input), idempotencyKey, parentRunId: null, now: clock.now() },
+      queue.transactional ? (tx) => queue.dispatch({ runId: id }, { transaction: tx }) : undefined,
+    )
+    // Not transactional: a crash right here leaves the run without a job; the reconciler finds it.
+    if (created && !queue.transactional) await queue.dispatch({ runId })
+    return runId
+  }
+
+  async find(runId: string): Promise<RunSnapshot> {
+    const run = await this.#rt.store.getRun(checkRunId(runId))
+    if (run === undefined) throw new RunNotFoundError(runId)
+    const results = resultsByName(this.#rt.registry.get(run.workflowName), await this.#rt.store.loadResults(runId))
+    return toSnapshot(run, results)
+  }
+
+  async waitFor(runId: string, options: { timeout?: Duration } = {}): Promise<RunSnapshot> {
+    checkRunId(runId)
+    const timeoutMs = options?.timeout === undefined ? Number.POSITIVE_INFINITY : parseDuration(options.timeout, 'waitFor timeout', 'INVALID_INPUT')
+    const deadline = Date.now() + timeoutMs
+    let pause = 10
+    for (;;) {
+      const run = await this.#rt.store.getRun(runId)
+      if (run === undefined) throw new RunNotFoundError(runId)
+      if (isTerminal(run.status)) return this.find(runId)
+      const left = deadline - Date.now()
+      if (left <= 0) throw new DurableError('WAIT_TIMEOUT', `run "${runId}" is still ${run.status} after waiting ${timeoutMs} ms`)
+      await this.#endedOrTimeout(runId, Math.min(pause, left))
+      pause = Math.min(pause * 2, 500)
+    }
+  }
+
+  /** Waits for this process to end the run, or `ms`, whichever comes first. */
+  #endedOrTimeout(runId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const onEnded = (ended: string) => {
+        if (ended === runId) done()
+      }
+      const timer = setTimeout(() => done(), ms)
+      const done = () => {
+        clearTimeout(timer)
+        this.#rt.events.off('ended', onEnded)
+        resolve()
+      }
+      this.#rt.events.on('ended', onEnded)
+    })
+  }
+
+  async list(options: ListOptions = {}): Promise<{ runs: RunSummary[]; nextCursor?: string }> {
+    const limit = options.limit ?? 50
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new DurableError('INVALID_INPUT', `list limit must be a whole number from 1 to 1000, got ${String(limit)}`)
+    if (options.status !== undefined && !STATUSES.includes(options.status)) {
+      throw new DurableError('INVALID_INPUT', `list status must be one of ${STATUSES.join(', ')}, got ${String(options.status)}`)
+    }
+    if (options.workflowName !== undefined && typeof options.workflowName !== 'string') throw new DurableError('INVALID_INPUT', 'list workflowName must be a string')
+    if (options.cursor !== undefined && typeof options.cursor !== 'string') throw new DurableError('INVALID_INPUT', 'list cursor must be the nextCursor of a previous page')
+    const page = await this.#rt.store.listRuns({ ...options, limit })
+    return { runs: page.runs.map(toSummary), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) }
+  }
+
+  async journal(runId: string): Promise<JournalEntry[]> {
+    const run = await this.#rt.store.getRun(checkRunId(runId))
+    if (run === undefined) throw new RunNotFoundError(runId)
+    return this.#rt.store.journal(runId)
+  }
+
+  worker(options?: WorkerOptions): DurableWorker {
+    const worker = new Worker(this.#rt, options)
+    this.#workers.add(worker)
+    return worker
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#workers].map((w) => w.stop()))
+    this.#workers.clear()
+    await this.#rt.queue.close?.()
+    await this.#rt.store.close()
+  }
+}
+
+function checkRunId(runId: unknown): string {
+  if (typeof runId !== 'string' || runId.length === 0 || runId.length > 100) {
+    throw new DurableError('INVALID_INPUT', `a run id is a non-empty string of at most 100 characters, got ${typeof runId === 'string' ? JSON.stringify(runId.slice(0, 40)) : typeof runId}`)
+  }
+  return runId
+}
+
+function checkIdempotencyKey(key: unknown): string | null {
+  if (key === undefined || key === null) return null
+  if (typeof key !== 'string' || key.length === 0 || key.length > 500 || key.includes('\u0000') || !key.isWellFormed()) {
+    throw new DurableError('INVALID_INPUT', 'idempotencyKey must be a non-empty string of at most 500 characters without \\u0000')
+  }
+  return key
+}
+
+function positive(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new DurableError('INVALID_INPUT', `createDurable option ${name} must be a positive number, got ${String(value)}`)
+  }
+  return value
+}

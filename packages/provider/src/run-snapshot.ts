@@ -1,0 +1,50 @@
+import type { Json, RunError, RunRecord, RunStatus, Workflow } from '@durable/core'
+
+/** A run as users see it. */
+export interface RunSnapshot {
+  readonly id: string
+  readonly workflowName: string
+  readonly status: RunStatus
+  readonly input: Json
+  /** Each finished step's name mapped to its result. */
+  readonly results: Record<string, Json>
+  /** `null` until the run is `completed`; then the same map as `results`. */
+  readonly result: Record<string, Json> | null
+  readonly error: RunError | null
+  readonly parentRunId: string | null
+  /** Tries (of steps and compensators) that reached the journal. */
+  readonly attempts: number
+  readonly createdAt: Date
+  readonly updatedAt: Date
+}
+
+/** A run in a `list()` page: the snapshot without results. */
+export type RunSummary = Omit<RunSnapshot, 'results' | 'result'>
+
+export function toSummary(run: RunRecord): RunSummary {
+  return {
+    id: run.id,
+    workflowName: run.workflowName,
+    status: run.status,
+    input: run.input,
+    error: run.error,
+    parentRunId: run.parentRunId,
+    attempts: run.state.attempts,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+  }
+}
+
+export function toSnapshot(run: RunRecord, results: Record<string, Json>): RunSnapshot {
+  return { ...toSummary(run), results, result: run.status === 'completed' ? results : null }
+}
+
+/** Results by step name, as `ctx.results` and snapshots show them. */
+export function resultsByName(
+  _workflow: Workflow | undefined,
+  entries: ReadonlyArray<{ stepName: string; result: Json }>,
+): Record<string, Json> {
+  const results: Record<string, Json> = {}
+  for (const entry of entries) results[entry.stepName] = entry.result
+  return results
+}

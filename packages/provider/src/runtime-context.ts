@@ -1,0 +1,19 @@
+import type { EventEmitter } from 'node:events'
+import type { RunStore } from '@durable/core'
+import type { QueueAdapter } from '@durable/queue-adapter'
+import type { Clock } from './clock.js'
+import type { Logger } from './logger.js'
+import type { WorkflowRegistry } from './workflow-registry.js'
+
+/** What the parts of one runtime share. Frozen at creation. */
+export interface RuntimeContext {
+  readonly store: RunStore
+  readonly queue: QueueAdapter
+  readonly registry: WorkflowRegistry
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly leaseMs: number
+  readonly maxPayloadBytes: number
+  /** Emits `ended` with the run id when a run of this process reaches its end (wakes `waitFor`). */
+  readonly events: EventEmitter
+}

@@ -1,0 +1,79 @@
+import type { ChildProcess } from 'node:child_process'
+import { createDurable, silentLogger, type Durable } from '@durable/provider'
+import { postgresQueue } from '@durable/queue-postgres'
+import { postgresStore, type PostgresStore } from '@durable/store-postgres'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
+// @ts-expect-error plain ESM fixture shared with the worker processes
+import { effectsTable, workflows } from './fixtures/workflows.mjs'
+import { killHard, spawnWorker } from './worker-processes.ts'
+
+describe('crash recovery with real worker processes', () => {
+  let database: TestDatabase
+  let store: PostgresStore
+  let durable: Durable
+  const children: ChildProcess[] = []
+
+  beforeAll(async () => {
+    database = await createTestDatabase('crash')
+    store = postgresStore({ connectionString: database.url })
+    durable = createDurable({ store, queue: postgresQueue({ store }), workflows: workflows(store.db), logger: silentLogger })
+    await durable.migrate()
+    await effectsTable.execute(store.db)
+  })
+  afterAll(async () => {
+    await Promise.all(children.map(killHard))
+    await durable.close()
+    await database.drop()
+  })
+
+  const effects = async (runId: string) =>
+    (await sql<{ step: string; attempt: number }>`select step, attempt from effects where run_id = ${runId} order by id`.execute(store.db)).rows
+
+  it('resumes a run after SIGKILL mid-step: the finished step ran once, the interrupted one twice', async () => {
+    const runId = await durable.start('crashable', { slowMs: 2500 })
+    const env = { DATABASE_URL: database.url, LEASE_MS: '1000' }
+    const first = await spawnWorker(env)
+    children.push(first)
+    const deadline = Date.now() + 20_000
+    while (!(await effects(runId)).some((e) => e.step === 'slow')) {
+      if (Date.now() > deadline) throw new Error('the slow step never started')
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    await killHard(first)
+    children.push(await spawnWorker(env))
+
+    const done = await durable.waitFor(runId, { timeout: '30s' })
+    expect(done.status).toBe('completed')
+    expect(done.results).toEqual({ first: 'first done', slow: 'slow done', last: 'last done' })
+    expect((await effects(runId)).map((e) => `${e.step}:${e.attempt}`)).toEqual(['first:1', 'slow:1', 'slow:2', 'last:1'])
+    const journal = await durable.journal(runId)
+    const completed = journal.filter((e) => e.kind === 'step_completed').map((e) => e.stepKey)
+    expect(completed).toEqual(['first', 'slow', 'last'])
+    const lost = journal.find((e) => e.kind === 'step_failed')
+    expect(lost).toMatchObject({ stepKey: 'slow', attempt: 1, error: { code: 'LEASE_EXPIRED' } })
+    expect(journal.map((e) => e.seq)).toEqual(journal.map((_, i) => i + 1))
+  })
+
+  it('runs 200 runs on two worker processes: every step journaled once, no handler ran twice', async () => {
+    await Promise.all(children.splice(0).map(killHard))
+    const env = { DATABASE_URL: database.url, CONCURRENCY: '8' }
+    const workers = await Promise.all([spawnWorker(env), spawnWorker(env)])
+    children.push(...workers)
+    const ids = [] as string[]
+    for (let i = 0; i < 200; i++) ids.push(await durable.start('quick', { i }))
+    for (const id of ids) expect((await durable.waitFor(id, { timeout: '60s' })).status).toBe('completed')
+
+    const perStep = await sql<{ run_id: string; step: string; n: number }>`
+      select run_id, step, count(*)::int as n from effects where run_id = any(${ids}) group by run_id, step`.execute(store.db)
+    expect(perStep.rows).toHaveLength(600)
+    expect(perStep.rows.filter((r) => r.n !== 1)).toEqual([])
+    const journaled = await sql<{ n: number; distinct_steps: number }>`
+      select count(*)::int as n, count(distinct (run_id, step_key))::int as distinct_steps
+      from ${sql.table(`${store.schema}.journal`)} where run_id = any(${ids}) and kind = 'step_completed'`.execute(store.db)
+    expect(journaled.rows[0]).toEqual({ n: 600, distinct_steps: 600 })
+    const pids = await sql<{ n: number }>`select count(distinct pid)::int as n from effects where run_id = any(${ids})`.execute(store.db)
+    expect(pids.rows[0]!.n).toBe(2)
+  })
+})

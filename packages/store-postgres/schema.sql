@@ -1,0 +1,51 @@
+-- The store's tables as migrate() creates them in the default schema "durable".
+-- Kept for review: a schema change shows up here as a diff. A test checks that this file and
+-- the migrations (src/migrations/) create the same columns, indexes and constraints.
+-- Kysely's bookkeeping tables (durable.store_migration, durable.store_migration_lock) are left out.
+
+CREATE SCHEMA IF NOT EXISTS durable;
+
+-- One row per run. `state` is the small state of core's state machine; step results live in
+-- the journal, so saving a run costs the same at step 1 and at step 1,000.
+CREATE TABLE durable.runs (
+  id text PRIMARY KEY,                   -- a ULID: id order is creation order
+  workflow_name text NOT NULL,
+  status text NOT NULL,                  -- = state->>'status'
+  input jsonb NOT NULL,
+  state jsonb NOT NULL,
+  error jsonb,                           -- = state->'error'
+  parent_run_id text,
+  idempotency_key text,
+  due_at timestamptz,                    -- when a worker should next look at the run; NULL: not until something happens
+  lease_owner text,                      -- the worker holding the run, if any
+  lease_expires_at timestamptz,
+  next_seq integer NOT NULL DEFAULT 0,   -- seq of the run's last journal entry
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX runs_idempotency_key_idx ON durable.runs (workflow_name, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE INDEX runs_due_at_idx ON durable.runs (due_at, id)
+  WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL;
+CREATE INDEX runs_workflow_name_id_idx ON durable.runs (workflow_name, id);
+CREATE INDEX runs_status_id_idx ON durable.runs (status, id);
+
+-- What happened to each run, in `seq` order (never clock order).
+CREATE TABLE durable.journal (
+  run_id text NOT NULL REFERENCES durable.runs (id) ON DELETE CASCADE,
+  seq integer NOT NULL,
+  step_key text NOT NULL,
+  step_name text NOT NULL,
+  kind text NOT NULL,                    -- step_completed | step_failed | compensated | compensation_failed | …
+  attempt integer NOT NULL,
+  result jsonb,
+  error jsonb,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (run_id, seq),
+  CONSTRAINT journal_run_id_step_key_kind_attempt_key UNIQUE (run_id, step_key, kind, attempt)
+);
+
+-- A step or a compensation completes exactly once; each failed attempt has its own row.
+CREATE UNIQUE INDEX journal_once_idx ON durable.journal (run_id, step_key, kind)
+  WHERE kind NOT IN ('step_failed', 'compensation_failed');

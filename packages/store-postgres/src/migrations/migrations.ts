@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely'
+import { runsAndJournal } from './0001-runs-and-journal.js'
+
+/**
+ * The store's migrations, by name, in order. Numbered, forward-only: never edit one that was
+ * released; add the next number instead.
+ *
+ * @internal
+ */
+export function storeMigrations(schema: string): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001-runs-and-journal': runsAndJournal(schema),
+  }
+  return { getMigrations: async () => migrations }
+}

@@ -1,0 +1,278 @@
+import {
+  DurableError,
+  type ClaimResult,
+  type JournalEntry,
+  type Json,
+  type ListRunsQuery,
+  type NewRun,
+  type RunRecord,
+  type RunStore,
+  type RunUpdate,
+} from '@durable/core'
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import type { ChannelListener } from './channel-listener.js'
+import type { PostgresTransaction } from './durable-types.js'
+import { assertSchemaName } from './identifiers.js'
+import { storeMigrations } from './migrations/migrations.js'
+import { PgListener } from './pg-listener.js'
+import { PGliteDialect } from './pglite-dialect.js'
+import { PGliteListener } from './pglite-listener.js'
+import type { PostgresStoreOptions } from './postgres-store-options.js'
+import { claimRun } from './queries/claim-run.js'
+import { insertRun } from './queries/create-run.js'
+import { updateRun } from './queries/update-run.js'
+import { JOURNAL_COLUMNS, runColumns, tablesIn, toJournalEntry, toRunRecord, type JournalRow, type RunRow, type Tables } from './rows.js'
+
+const DEFAULT_SCHEMA = 'durable'
+const DEFAULT_POOL_SIZE = 10
+
+/**
+ * The PostgreSQL `RunStore`: runs and their journals in two tables of one schema, through
+ * Kysely, on `pg` or PGlite. Create it with {@link postgresStore}.
+ *
+ * `db` and `schema` are public so that packages sharing the database (the default queue) can
+ * write in the store's transactions and schema.
+ */
+export class PostgresStore implements RunStore {
+  /** The store's Kysely instance. Inside `transaction(fn)`, use `fn`'s `tx` instead. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly db: Kysely<any>
+  /** The schema of the store's tables (validated, safe to quote with `sql.id`). */
+  readonly schema: string
+  readonly #tables: Tables
+  readonly #newListener: (() => ChannelListener) | undefined
+  readonly #destroy: (() => Promise<void>) | undefined
+  #listener: ChannelListener | undefined
+  #closed = false
+
+  constructor(options: PostgresStoreOptions) {
+    const given = (['connectionString', 'pool', 'db', 'pglite'] as const).filter((key) => options?.[key] !== undefined)
+    if (given.length !== 1) {
+      throw new DurableError(
+        'INVALID_INPUT',
+        `postgresStore needs exactly one of connectionString, pool, db or pglite (got ${given.length ? given.join(', ') : 'none'})`,
+      )
+    }
+    const schema = options.schema ?? DEFAULT_SCHEMA
+    assertSchemaName(schema)
+    this.schema = schema
+    this.#tables = tablesIn(schema)
+
+    if (options.connectionString !== undefined) {
+      // Never echo the connection string: it usually holds a password.
+      if (typeof options.connectionString !== 'string' || options.connectionString.length === 0) {
+        throw new DurableError('INVALID_INPUT', 'connectionString must be a non-empty string')
+      }
+      const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE
+      if (!Number.isInteger(poolSize) || poolSize < 1) {
+        throw new DurableError('INVALID_INPUT', `poolSize must be a positive integer (got ${String(poolSize)})`)
+      }
+      const pool = new pg.Pool({ connectionString: options.connectionString, max: poolSize })
+      // An idle pooled connection that breaks (database restart) emits 'error' on the pool;
+      // unhandled, it would crash the process. The pool drops it and reconnects on next use.
+      pool.on('error', () => {})
+      this.db = new Kysely({ dialect: new PostgresDialect({ pool }) })
+      this.#newListener = () => new PgListener(pool)
+      this.#destroy = () => this.db.destroy()
+    } else if (options.pool !== undefined) {
+      const pool = options.pool
+      this.db = new Kysely({ dialect: new PostgresDialect({ pool }) })
+      this.#newListener = () => new PgListener(pool)
+      this.#destroy = undefined // Kysely's destroy() would end the caller's pool.
+    } else if (options.pglite !== undefined) {
+      const pglite = options.pglite
+      this.db = new Kysely({ dialect: new PGliteDialect({ pglite }) })
+      this.#newListener = () => new PGliteListener(pglite, this.db)
+      this.#destroy = undefined
+    } else {
+      this.db = options.db as NonNullable<typeof options.db>
+      this.#newListener = undefined
+      this.#destroy = undefined
+    }
+  }
+
+  /**
+   * Creates the schema and tables, or upgrades them; idempotent, and safe to run from several
+   * processes at once: Kysely's `Migrator` serializes them with a Postgres advisory lock and
+   * runs each migration in a transaction. Its bookkeeping tables are `store_migration` and
+   * `store_migration_lock` in the store's schema.
+   */
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({
+      db: this.db,
+      provider: storeMigrations(this.schema),
+      migrationTableSchema: this.schema,
+      migrationTableName: 'store_migration',
+      migrationLockTableName: 'store_migration_lock',
+    })
+    const { error } = await migrator.migrateToLatest()
+    if (error !== undefined) throw error
+  }
+
+  /**
+   * Inserts a run (due at once, `due_at = now`), or returns the id of the run of the same
+   * workflow that already has its idempotency key (`created: false`; `inTransaction` is then not
+   * called). `inTransaction` runs in the insert's transaction: if it throws, nothing is written.
+   */
+  async createRun(run: NewRun, inTransaction?: (tx: PostgresTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }> {
+    if (!inTransaction) return insertRun(this.db, this.#tables, run)
+    return this.db.transaction().execute(async (tx) => {
+      const result = await insertRun(tx, this.#tables, run)
+      if (result.created) await inTransaction(tx)
+      return result
+    })
+  }
+
+  /**
+   * Takes the lease of a run if it exists, is active, is of one of `workflowNames`, is due, and
+   * no live worker leases it — in one statement, under the row's `FOR UPDATE` lock.
+   */
+  claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; workflowNames: readonly string[] }): Promise<ClaimResult> {
+    return claimRun(this.db, this.#tables, runId, claim)
+  }
+
+  /** Results of a run's `step_completed` entries, in journal order. */
+  async loadResults(runId: string): Promise<Array<{ stepKey: string; stepName: string; result: Json }>> {
+    const { rows } = await sql<{ step_key: string; step_name: string; result: string | null }>`
+      SELECT step_key, step_name, result::text AS result FROM ${this.#tables.journal}
+      WHERE run_id = ${runId} AND kind = 'step_completed'
+      ORDER BY seq
+    `.execute(this.db)
+    return rows.map((row) => ({
+      stepKey: row.step_key,
+      stepName: row.step_name,
+      result: row.result === null ? null : (JSON.parse(row.result) as Json),
+    }))
+  }
+
+  /**
+   * Applies a fenced update while `update.owner` holds the lease, appending `update.journal`
+   * with the run's next `seq` — one statement. Returns false when the lease was lost. Runs in
+   * `tx` when given (a `transactional` step's writes then commit with its journal entry).
+   */
+  updateRun(update: RunUpdate, tx?: PostgresTransaction): Promise<boolean> {
+    return updateRun(tx ?? this.db, this.#tables, update)
+  }
+
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: PostgresTransaction) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn)
+  }
+
+  /** Extends the leases `owner` still holds among `runIds`; returns those ids. */
+  async renewLeases(owner: string, runIds: readonly string[], until: Date): Promise<string[]> {
+    if (runIds.length === 0) return []
+    const { rows } = await sql<{ id: string }>`
+      UPDATE ${this.#tables.runs} SET lease_expires_at = ${until}
+      WHERE lease_owner = ${owner} AND id = ANY(cast(${[...runIds]} AS text[]))
+      RETURNING id
+    `.execute(this.db)
+    return rows.map((row) => row.id)
+  }
+
+  /** Gives back the leases `owner` holds among `runIds`, leaving the runs as they are. */
+  async releaseLeases(owner: string, runIds: readonly string[]): Promise<void> {
+    if (runIds.length === 0) return
+    await sql`
+      UPDATE ${this.#tables.runs} SET lease_owner = NULL, lease_expires_at = NULL
+      WHERE lease_owner = ${owner} AND id = ANY(cast(${[...runIds]} AS text[]))
+    `.execute(this.db)
+  }
+
+  /** Ids of active, due runs of `workflowNames` that no live worker leases, most overdue first. */
+  async findDueRuns(query: { now: Date; workflowNames: readonly string[]; limit: number }): Promise<string[]> {
+    assertLimit(query.limit)
+    // The WHERE repeats the predicate of the partial index runs_due_at_idx so the planner uses it.
+    const { rows } = await sql<{ id: string }>`
+      SELECT id FROM ${this.#tables.runs}
+      WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL
+        AND due_at <= ${query.now}
+        AND (lease_owner IS NULL OR lease_expires_at <= ${query.now})
+        AND workflow_name = ANY(cast(${[...query.workflowNames]} AS text[]))
+      ORDER BY due_at, id
+      LIMIT ${query.limit}
+    `.execute(this.db)
+    return rows.map((row) => row.id)
+  }
+
+  /** The run, or undefined. */
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const { rows } = await sql<RunRow>`SELECT ${runColumns('runs')} FROM ${this.#tables.runs} AS runs WHERE id = ${runId}`.execute(this.db)
+    return rows[0] ? toRunRecord(rows[0]) : undefined
+  }
+
+  /**
+   * Runs newest first (ids are ULIDs, so id order is creation order). `cursor` is the last id of
+   * the previous page; `nextCursor` is set only when more runs follow.
+   */
+  async listRuns(query: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
+    assertLimit(query.limit)
+    const filters = [sql`true`]
+    if (query.workflowName !== undefined) filters.push(sql`workflow_name = ${query.workflowName}`)
+    if (query.status !== undefined) filters.push(sql`status = ${query.status}`)
+    if (query.cursor !== undefined) filters.push(sql`id < ${query.cursor}`)
+    const { rows } = await sql<RunRow>`
+      SELECT ${runColumns('runs')} FROM ${this.#tables.runs} AS runs
+      WHERE ${sql.join(filters, sql` AND `)}
+      ORDER BY id DESC
+      LIMIT ${query.limit + 1}
+    `.execute(this.db)
+    const runs = rows.slice(0, query.limit).map(toRunRecord)
+    const last = runs.at(-1)
+    return rows.length > query.limit && last ? { runs, nextCursor: last.id } : { runs }
+  }
+
+  /** Every journal entry of the run, in `seq` order. */
+  async journal(runId: string): Promise<JournalEntry[]> {
+    const { rows } = await sql<JournalRow>`
+      SELECT ${JOURNAL_COLUMNS} FROM ${this.#tables.journal} WHERE run_id = ${runId} ORDER BY seq
+    `.execute(this.db)
+    return rows.map(toJournalEntry)
+  }
+
+  /**
+   * Calls `onNotify` with the payload of every `NOTIFY` on `channel` (e.g. `pg_notify(channel,
+   * payload)` committed by any session); resolves once the server listens, with the function
+   * that stops it. On `pg`, all channels share one dedicated connection, re-established after a
+   * failure (notifications sent meanwhile are lost: poll as well). Not available on a store
+   * built from `{ db }`. `onNotify` should not throw (a throw is reported as a process warning).
+   * On PGlite, do not call it inside `transaction(fn)`: it would wait for that transaction.
+   */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    if (!this.#newListener) {
+      throw new DurableError(
+        'INVALID_INPUT',
+        'this store cannot listen: it was created from { db }, and Kysely has no LISTEN; create it from { connectionString }, { pool } or { pglite }',
+      )
+    }
+    if (this.#closed) throw new DurableError('INVALID_INPUT', 'cannot listen: the store is closed')
+    this.#listener ??= this.#newListener()
+    return this.#listener.listen(channel, onNotify)
+  }
+
+  /** Stops listening, and ends the pool if the store created it. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#listener?.close()
+    await this.#destroy?.()
+  }
+}
+
+function assertLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new DurableError('INVALID_INPUT', `limit must be a positive integer (got ${String(limit)})`)
+}
+
+/**
+ * Creates the PostgreSQL run store. Call `migrate()` once before use.
+ *
+ * ### Example
+ * ```ts
+ * const store = postgresStore({ connectionString: process.env.DATABASE_URL })
+ * await store.migrate()
+ * ```
+ */
+export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+  return new PostgresStore(options)
+}

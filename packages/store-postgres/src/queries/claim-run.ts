@@ -1,0 +1,70 @@
+import { isTerminal, type ClaimResult, type RunStatus } from '@durable/core'
+import { sql, type Kysely } from 'kysely'
+import { runColumns, toDateOrNull, toRunRecord, type RunRow, type Tables } from '../rows.js'
+
+/** What `claimRun` asks for. @internal */
+export interface Claim {
+  readonly owner: string
+  readonly now: Date
+  readonly leaseUntil: Date
+  readonly workflowNames: readonly string[]
+}
+
+type ClaimRow = Partial<RunRow> & {
+  readonly target_workflow_name: string
+  readonly target_status: string
+  readonly target_due_at: Date | string | null
+  readonly target_lease_owner: string | null
+  readonly target_lease_expires_at: Date | string | null
+}
+
+/**
+ * Takes the lease of a run in one round trip.
+ *
+ * `target` locks the row (`FOR UPDATE`); `claimed` sets the lease only when the locked row is
+ * claimable. Two workers claiming at once queue on the row lock: under READ COMMITTED the second
+ * one's `FOR UPDATE` returns the row as the first one committed it — now leased — so exactly
+ * one of them wins. The final SELECT returns the locked row either way, so a refusal says why.
+ *
+ * @internal
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, claim: Claim): Promise<ClaimResult> {
+  const { rows } = await sql<ClaimRow>`
+    WITH target AS (
+      SELECT id, workflow_name, status, due_at, lease_owner, lease_expires_at
+      FROM ${tables.runs}
+      WHERE id = ${runId}
+      FOR UPDATE
+    ), claimed AS (
+      UPDATE ${tables.runs} AS r
+      SET lease_owner = ${claim.owner}, lease_expires_at = ${claim.leaseUntil}
+      FROM target AS t
+      WHERE r.id = t.id
+        AND t.status NOT IN ('completed', 'failed', 'cancelled')
+        AND t.workflow_name = ANY(cast(${[...claim.workflowNames]} AS text[]))
+        AND (t.lease_owner IS NULL OR t.lease_expires_at <= ${claim.now})
+        AND t.due_at <= ${claim.now}
+      RETURNING ${runColumns('r')}
+    )
+    SELECT c.*,
+      t.workflow_name AS target_workflow_name, t.status AS target_status, t.due_at AS target_due_at,
+      t.lease_owner AS target_lease_owner, t.lease_expires_at AS target_lease_expires_at
+    FROM target AS t LEFT JOIN claimed AS c ON c.id = t.id
+  `.execute(db)
+  const row = rows[0]
+  if (!row) return { claimed: false, reason: 'missing', dueAt: null }
+  if (row.id != null) {
+    return { claimed: true, run: toRunRecord(row as RunRow), previousLeaseExpired: row.target_lease_owner !== null }
+  }
+  return { claimed: false, reason: refusal(row, claim), dueAt: toDateOrNull(row.target_due_at) }
+}
+
+/** Why the UPDATE above did not match: its conditions, checked in the same order. */
+function refusal(row: ClaimRow, claim: Claim): 'ended' | 'unregistered' | 'leased' | 'notDue' {
+  if (isTerminal(row.target_status as RunStatus)) return 'ended'
+  if (!claim.workflowNames.includes(row.target_workflow_name)) return 'unregistered'
+  const leaseExpiresAt = toDateOrNull(row.target_lease_expires_at)
+  if (row.target_lease_owner !== null && !(leaseExpiresAt !== null && leaseExpiresAt <= claim.now)) return 'leased'
+  return 'notDue'
+}

@@ -1,0 +1,44 @@
+import { DurableError, type NewRun } from '@durable/core'
+import { sql, type Kysely } from 'kysely'
+import { jsonb } from '../jsonb.js'
+import type { Tables } from '../rows.js'
+
+/**
+ * Inserts a run, or finds the run that already holds its idempotency key; `created` says which.
+ *
+ * `ON CONFLICT … DO NOTHING` on the partial unique index `(workflow_name, idempotency_key)`: if
+ * another transaction is inserting the same key, Postgres waits for it to end, then either does
+ * nothing (it committed: the SELECT, a new statement with a new snapshot, finds its row) or
+ * inserts (it rolled back).
+ *
+ * @internal
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function insertRun(db: Kysely<any>, tables: Tables, run: NewRun): Promise<{ runId: string; created: boolean }> {
+  // Two tries: the second only if the run holding the key was deleted between the statements.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const { state } = run
+    const inserted = await sql`
+      INSERT INTO ${tables.runs}
+        (id, workflow_name, status, input, state, error, parent_run_id, idempotency_key, due_at, created_at, updated_at)
+      VALUES (
+        ${run.id}, ${run.workflowName}, ${state.status}, ${jsonb(run.inputJson)}, ${jsonb(JSON.stringify(state))},
+        ${jsonb(state.error === null ? null : JSON.stringify(state.error))}, ${run.parentRunId}, ${run.idempotencyKey},
+        ${run.now}, ${run.now}, ${run.now}
+      )
+      ON CONFLICT (workflow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING id
+    `.execute(db)
+    if (inserted.rows.length > 0) return { runId: run.id, created: true }
+
+    const { rows } = await sql<{ id: string }>`
+      SELECT id FROM ${tables.runs}
+      WHERE workflow_name = ${run.workflowName} AND idempotency_key = ${run.idempotencyKey}
+    `.execute(db)
+    if (rows[0]) return { runId: rows[0].id, created: false }
+  }
+  throw new DurableError(
+    'STORE_UNAVAILABLE',
+    `could not start a run of "${run.workflowName}": the run holding its idempotency key keeps being deleted`,
+  )
+}

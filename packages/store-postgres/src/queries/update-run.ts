@@ -1,0 +1,55 @@
+import type { RunUpdate } from '@durable/core'
+import { sql, type Kysely } from 'kysely'
+import { jsonb } from '../jsonb.js'
+import type { Tables } from '../rows.js'
+
+/**
+ * Applies a fenced update to a run, and appends its journal entry, in ONE statement.
+ *
+ * The fence is `lease_owner = owner` in the UPDATE's WHERE: the UPDATE takes the row lock itself,
+ * and under READ COMMITTED re-checks the condition on the newest row version after waiting for
+ * that lock, so a worker whose lease was taken over updates nothing. The journal row is inserted
+ * from the UPDATE's RETURNING: no lease, no row; and its `seq` is the `next_seq` the same UPDATE
+ * incremented, so a run's sequence has no gaps and no duplicates. Being one statement, the pair
+ * commits or fails as one without an explicit transaction: one round trip per step.
+ *
+ * @internal
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function updateRun(db: Kysely<any>, tables: Tables, update: RunUpdate): Promise<boolean> {
+  const { state, journal: entry } = update
+  const lease =
+    update.leaseUntil === null
+      ? sql`lease_owner = NULL, lease_expires_at = NULL`
+      : sql`lease_expires_at = ${update.leaseUntil}`
+  const changes = sql`
+    state = ${jsonb(JSON.stringify(state))},
+    status = ${state.status},
+    error = ${jsonb(state.error === null ? null : JSON.stringify(state.error))},
+    due_at = ${update.dueAt},
+    updated_at = ${update.now},
+    ${lease}`
+  const fence = sql`id = ${update.runId} AND lease_owner = ${update.owner}`
+
+  if (!entry) {
+    const { rows } = await sql`UPDATE ${tables.runs} SET ${changes} WHERE ${fence} RETURNING id`.execute(db)
+    return rows.length > 0
+  }
+  // Every parameter of the INSERT … SELECT is cast: a bare parameter in a select list gets no
+  // type from the target column, and PGlite serializes parameters by their type.
+  const { rows } = await sql`
+    WITH u AS (
+      UPDATE ${tables.runs} SET ${changes}, next_seq = next_seq + 1 WHERE ${fence} RETURNING id, next_seq
+    )
+    INSERT INTO ${tables.journal} (run_id, seq, step_key, step_name, kind, attempt, result, error, created_at)
+    SELECT u.id, u.next_seq,
+      cast(${entry.stepKey} AS text), cast(${entry.stepName} AS text), cast(${entry.kind} AS text),
+      cast(${entry.attempt} AS integer),
+      ${jsonb(entry.resultJson ?? null)},
+      ${jsonb(entry.error === undefined ? null : JSON.stringify(entry.error))},
+      cast(${update.now} AS timestamptz)
+    FROM u
+    RETURNING seq
+  `.execute(db)
+  return rows.length > 0
+}

@@ -1,0 +1,156 @@
+import type { NewJournalEntry, RunUpdate } from '@durable/core'
+import { sql } from 'kysely'
+import { describe, expect, it } from 'vitest'
+import { at, insertRun, lease, stateOf, useBackends } from './backends.ts'
+
+const backends = useBackends()
+
+const completed = (stepKey: string, result: unknown, attempt = 1): NewJournalEntry => ({
+  stepKey,
+  stepName: stepKey,
+  kind: 'step_completed',
+  attempt,
+  resultJson: JSON.stringify(result),
+})
+
+const change = (runId: string, changes: Partial<RunUpdate> = {}): RunUpdate => ({
+  runId,
+  owner: 'w1',
+  state: stateOf({ status: 'running', position: 1 }),
+  dueAt: at(10),
+  leaseUntil: at(60_000),
+  now: at(5),
+  ...changes,
+})
+
+describe.each(backends)('updateRun ($name)', (backend) => {
+  it('applies the owner\'s update: state, status, error, due time, lease', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    await lease(store, id, 'w1')
+    const error = { message: 'card declined', code: 'NON_RETRYABLE', step: 'charge' }
+    const state = stateOf({ status: 'compensating', position: 2, attempts: 3, error })
+    expect(await store.updateRun(change(id, { state, dueAt: at(77), leaseUntil: at(90_000), now: at(50) }))).toBe(true)
+    expect(await store.getRun(id)).toMatchObject({
+      status: 'compensating',
+      state,
+      error,
+      dueAt: at(77),
+      leaseOwner: 'w1',
+      leaseExpiresAt: at(90_000),
+      createdAt: at(0),
+      updatedAt: at(50),
+    })
+  })
+
+  it('gives the lease back when leaseUntil is null', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    await lease(store, id, 'w1')
+    expect(await store.updateRun(change(id, { leaseUntil: null, dueAt: null }))).toBe(true)
+    expect(await store.getRun(id)).toMatchObject({ leaseOwner: null, leaseExpiresAt: null, dueAt: null })
+  })
+
+  it('is fenced: a worker without the lease changes nothing and journals nothing', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    const before = await store.getRun(id)
+    expect(await store.updateRun(change(id, { journal: completed('a', 1) }))).toBe(false) // nobody holds it
+    await lease(store, id, 'w1')
+    const leased = await store.getRun(id)
+    expect(await store.updateRun(change(id, { owner: 'w2', journal: completed('a', 1) }))).toBe(false)
+    expect(await store.updateRun(change(id, { owner: 'w2' }))).toBe(false)
+    expect(await store.updateRun(change('nope', { journal: completed('a', 1) }))).toBe(false)
+    expect(await store.getRun(id)).toEqual(leased)
+    expect(leased).toEqual({ ...before, leaseOwner: 'w1', leaseExpiresAt: at(30_000) })
+    expect(await store.journal(id)).toEqual([])
+  })
+
+  it('numbers journal entries 1, 2, 3 per run', async () => {
+    const store = await backend.newStore()
+    const a = await insertRun(store)
+    const b = await insertRun(store)
+    await lease(store, a, 'w1')
+    await lease(store, b, 'w1')
+    await store.updateRun(change(a, { journal: completed('one', 1) }))
+    await store.updateRun(change(b, { journal: completed('one', 1) }))
+    await store.updateRun(change(a, { journal: { stepKey: 'two', stepName: 'two', kind: 'step_failed', attempt: 1, error: { name: 'Error', message: 'boom', retryable: true } } }))
+    await store.updateRun(change(a, { journal: completed('two', 2, 2) }))
+    await store.updateRun(change(a)) // no journal entry: no seq used
+    await store.updateRun(change(a, { journal: completed('three', 3) }))
+    expect((await store.journal(a)).map((entry) => [entry.seq, entry.stepKey, entry.kind])).toEqual([
+      [1, 'one', 'step_completed'],
+      [2, 'two', 'step_failed'],
+      [3, 'two', 'step_completed'],
+      [4, 'three', 'step_completed'],
+    ])
+    expect((await store.journal(b)).map((entry) => entry.seq)).toEqual([1])
+  })
+
+  it('refuses to journal a completed step twice and then changes nothing', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    await lease(store, id, 'w1')
+    await store.updateRun(change(id, { journal: completed('charge', 'first') }))
+    const after = await store.getRun(id)
+    const again = store.updateRun(change(id, { now: at(99), state: stateOf({ status: 'completed' }), journal: completed('charge', 'second', 2) }))
+    await expect(again).rejects.toMatchObject({ code: '23505' })
+    expect(await store.getRun(id)).toEqual(after)
+    expect(await store.loadResults(id)).toEqual([{ stepKey: 'charge', stepName: 'charge', result: 'first' }])
+  })
+
+  it('runs in the given transaction: a throwing transaction writes nothing', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    await lease(store, id, 'w1')
+    const before = await store.getRun(id)
+    const failing = store.transaction(async (tx) => {
+      expect(await store.updateRun(change(id, { journal: completed('pay', 1) }), tx)).toBe(true)
+      await sql`UPDATE ${sql.id(store.schema, 'runs')} SET workflow_name = 'changed'`.execute(tx)
+      throw new Error('handler failed')
+    })
+    await expect(failing).rejects.toThrow('handler failed')
+    expect(await store.getRun(id)).toEqual(before)
+    expect(await store.journal(id)).toEqual([])
+
+    const value = await store.transaction(async (tx) => {
+      await store.updateRun(change(id, { journal: completed('pay', 1) }), tx)
+      return 'done'
+    })
+    expect(value).toBe('done')
+    expect(await store.journal(id)).toHaveLength(1)
+  })
+})
+
+describe.each(backends)('journal and loadResults ($name)', (backend) => {
+  it('maps entries in seq order, leaving out absent results and errors', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    await lease(store, id, 'w1')
+    const error = { name: 'TypeError', message: 'ünïcode 💥', code: 'E_X', stack: 'at x\nat y', retryable: false }
+    await store.updateRun(change(id, { now: at(1), journal: { stepKey: 'a', stepName: 'a', kind: 'step_failed', attempt: 1, error } }))
+    await store.updateRun(change(id, { now: at(2), journal: completed('a', null, 2) }))
+    await store.updateRun(change(id, { now: at(3), journal: { stepKey: 'a', stepName: 'a', kind: 'compensated', attempt: 1 } }))
+    expect(await store.journal(id)).toStrictEqual([
+      { seq: 1, stepKey: 'a', stepName: 'a', kind: 'step_failed', attempt: 1, error, createdAt: at(1) },
+      { seq: 2, stepKey: 'a', stepName: 'a', kind: 'step_completed', attempt: 2, result: null, createdAt: at(2) },
+      { seq: 3, stepKey: 'a', stepName: 'a', kind: 'compensated', attempt: 1, createdAt: at(3) },
+    ])
+    expect(await store.journal('nope')).toEqual([])
+  })
+
+  it('loads step results in journal order, with JSON intact', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    await lease(store, id, 'w1')
+    const results: Array<[string, unknown]> = [
+      ['z-last-name-first', { 'ключ': ['значение', 1.25, { ok: true }], emoji: '🧾', nested: [[[null]]] }],
+      ['notify.email', 'sent ✉️'],
+      ['a', 42],
+      ['poll#3', [{ status: 'done' }]],
+    ]
+    for (const [stepKey, result] of results) await store.updateRun(change(id, { journal: completed(stepKey, result) }))
+    await store.updateRun(change(id, { journal: { stepKey: 'x', stepName: 'x', kind: 'step_failed', attempt: 1, error: { name: 'E', message: 'm', retryable: true } } }))
+    expect(await store.loadResults(id)).toStrictEqual(results.map(([stepKey, result]) => ({ stepKey, stepName: stepKey, result })))
+  })
+})
