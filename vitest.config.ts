@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     globalSetup: ['./testing/global-setup.ts'],
-    projects: ['packages/*'],
+    projects: ['packages/*', 'examples/*/vitest.config.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

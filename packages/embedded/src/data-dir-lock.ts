@@ -25,10 +25,11 @@ export class DataDirLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
         const holder = Number(readOrEmpty(path))
-        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        // Our own pid counts too: a second instance in this process would open the same files.
+        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
           throw new DurableError(
             'INVALID_INPUT',
-            `the embedded database at ${resolve(dataDir)} is open in process ${holder}; PGlite serves one process at a time (stop that process, or use postgresStore with a PostgreSQL server for several processes)`,
+            `the embedded database at ${resolve(dataDir)} is open in ${holder === process.pid ? 'this process already' : `process ${holder}`}; PGlite serves one instance at a time (close the other one, or use postgresStore with a PostgreSQL server to share runs between processes)`,
           )
         }
         rmSync(path, { force: true })
