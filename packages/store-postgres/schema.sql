@@ -21,7 +21,8 @@ CREATE TABLE durable.runs (
   lease_expires_at timestamptz,
   next_seq integer NOT NULL DEFAULT 0,   -- seq of the run's last journal entry
   created_at timestamptz NOT NULL,
-  updated_at timestamptz NOT NULL
+  updated_at timestamptz NOT NULL,
+  cancel_request jsonb                   -- { reason } once cancel() was called
 );
 
 CREATE UNIQUE INDEX runs_idempotency_key_idx ON durable.runs (workflow_name, idempotency_key)
@@ -48,4 +49,16 @@ CREATE TABLE durable.journal (
 
 -- A step or a compensation completes exactly once; each failed attempt has its own row.
 CREATE UNIQUE INDEX journal_once_idx ON durable.journal (run_id, step_key, kind)
-  WHERE kind NOT IN ('step_failed', 'compensation_failed');
+  WHERE kind NOT IN ('step_failed', 'compensation_failed', 'run_retried', 'child_started');
+
+-- Signals sent to runs: kept until the run waits for them, each consumed once.
+CREATE TABLE durable.signals (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id text NOT NULL REFERENCES durable.runs (id) ON DELETE CASCADE,
+  name text NOT NULL,
+  payload jsonb NOT NULL,
+  created_at timestamptz NOT NULL,
+  consumed_at timestamptz                -- set in the transaction that journals signal_received
+);
+
+CREATE INDEX signals_pending_idx ON durable.signals (run_id, name, id) WHERE consumed_at IS NULL;

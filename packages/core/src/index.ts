@@ -13,19 +13,24 @@
  *
  * @packageDocumentation
  */
-export { defineWorkflow, defaultBackoff, WorkflowBuilder } from './workflow.js'
+export { defineWorkflow, defaultBackoff, iterationKey, WorkflowBuilder } from './workflow.js'
 export type {
   Backoff,
+  ChildDefinition,
   Compensation,
   DurableTypes,
+  LoopDefinition,
   RetryPolicy,
   StepContext,
+  SignalWaitDefinition,
+  SleepDefinition,
   StepDefinition,
   StepHandler,
   StepOptions,
   StoreTransaction,
   Workflow,
   WorkflowInput,
+  WorkflowNode,
   WorkflowResults,
 } from './workflow.js'
 export {
@@ -43,7 +48,7 @@ export { parseDuration } from './duration.js'
 export type { Duration } from './duration.js'
 export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, toJsonText } from './json.js'
 export type { Json } from './json.js'
-export { currentStep, initialState, transition } from './transition.js'
+export { currentStep, initialState, RUN_KEY, transition } from './transition.js'
 export { eventOf, replay } from './replay.js'
 export type { JournaledRecord } from './replay.js'
 export { isTerminal, TERMINAL_STATUSES } from './run-state.js'
@@ -54,6 +59,7 @@ export type {
   ListRunsQuery,
   NewJournalEntry,
   NewRun,
+  RunChange,
   RunRecord,
   RunStore,
   RunUpdate,

@@ -35,10 +35,32 @@ export interface RunState {
   readonly attempts: number
   /** The failure that ended (or is rolling back) the run. */
   readonly error: RunError | null
+  /** Where the run failed for good: `retry` resumes there. */
+  readonly failedAt?: { readonly position: number; readonly attempt: number }
+  /** Attempts of the current step made before a `retry`; the retry policy counts from here. */
+  readonly attemptOffset?: number
+  /** After a `retry`, steps below this position were compensated already and are not again. */
+  readonly compensatedBelow?: number
+  /** The current iteration of a loop (0-based). */
+  readonly iteration?: number
+  /** The run started by the current `child` step. */
+  readonly childRunId?: string
 }
 
 /** Kinds of journal entries. These names are public API. */
-export type JournalKind = 'step_completed' | 'step_failed' | 'compensated' | 'compensation_failed'
+export type JournalKind =
+  | 'step_completed'
+  | 'step_failed'
+  | 'compensated'
+  | 'compensation_failed'
+  | 'timer_started'
+  | 'timer_fired'
+  | 'signal_received'
+  | 'cancel_requested'
+  | 'run_retried'
+  | 'iteration_completed'
+  | 'child_started'
+  | 'child_completed'
 
 /** A journal entry as core asks for it to be written; the store adds `seq` and `createdAt`. */
 export interface JournalRecord {
@@ -56,16 +78,36 @@ export type RunEvent =
   | { readonly type: 'woken'; readonly at: string }
   /** The worker that held the run died (its lease expired): its try counts as failed. */
   | { readonly type: 'leaseExpired'; readonly at: string }
-  | { readonly type: 'stepCompleted'; readonly stepKey: string; readonly attempt: number; readonly result: Json; readonly at: string }
+  /** `done`: for a loop, what its `until` said of this result (the runtime evaluates it). */
+  | { readonly type: 'stepCompleted'; readonly stepKey: string; readonly attempt: number; readonly result: Json; readonly at: string; readonly done?: boolean }
   | { readonly type: 'stepFailed'; readonly stepKey: string; readonly attempt: number; readonly error: StepError; readonly at: string }
   | { readonly type: 'compensationCompleted'; readonly stepKey: string; readonly attempt: number; readonly at: string }
   | { readonly type: 'compensationFailed'; readonly stepKey: string; readonly attempt: number; readonly error: StepError; readonly at: string }
+  /** A sleep's wake-up time was computed. */
+  | { readonly type: 'timerStarted'; readonly stepKey: string; readonly until: string; readonly at: string }
+  | { readonly type: 'signalReceived'; readonly stepKey: string; readonly payload: Json; readonly at: string }
+  | { readonly type: 'signalTimedOut'; readonly stepKey: string; readonly at: string }
+  | { readonly type: 'cancelRequested'; readonly reason?: string; readonly at: string }
+  /** The child run was created (in the transaction that journals this). */
+  | { readonly type: 'childStarted'; readonly stepKey: string; readonly childRunId: string; readonly at: string }
+  | { readonly type: 'childCompleted'; readonly stepKey: string; readonly result: Json; readonly at: string }
+  | { readonly type: 'childFailed'; readonly stepKey: string; readonly error: StepError; readonly at: string }
+  /** `retry` of a failed run: resume at the step that failed. */
+  | { readonly type: 'retryRequested'; readonly at: string }
 
 /** What the runtime must do next. Commands are data; core carries out none of them. */
 export type Command =
   | { readonly type: 'appendJournal'; readonly entry: JournalRecord }
-  | { readonly type: 'runStep'; readonly stepKey: string; readonly stepName: string; readonly attempt: number }
+  | { readonly type: 'runStep'; readonly stepKey: string; readonly stepName: string; readonly attempt: number; readonly iteration?: number }
   | { readonly type: 'runCompensation'; readonly stepKey: string; readonly stepName: string; readonly attempt: number }
+  /** Compute the sleep's wake-up time (the duration may be a function of the context). */
+  | { readonly type: 'startTimer'; readonly stepKey: string; readonly stepName: string }
+  /** Take a buffered signal named `stepName`, or park until one comes or `timeoutAt` passes. */
+  | { readonly type: 'awaitSignal'; readonly stepKey: string; readonly stepName: string; readonly timeoutAt: string | null }
+  /** Compute the child's input and start it (with a stable idempotency key). */
+  | { readonly type: 'startChild'; readonly stepKey: string; readonly stepName: string; readonly workflowName: string }
+  /** Look at the child: take its outcome if it ended, else park until it does. */
+  | { readonly type: 'awaitChild'; readonly stepKey: string; readonly stepName: string; readonly childRunId: string }
   /** Park the run (held by no worker) until `at`. */
   | { readonly type: 'scheduleWake'; readonly at: string }
   | { readonly type: 'completeRun' }

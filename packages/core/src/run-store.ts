@@ -30,6 +30,20 @@ export interface RunRecord {
   readonly leaseExpiresAt: Date | null
   readonly createdAt: Date
   readonly updatedAt: Date
+  /** Set once `cancel()` was called: the next worker to hold the run rolls it back. */
+  readonly cancelRequest?: { readonly reason: string | null } | null
+}
+
+/** A change made under the run's row lock by someone who does not hold its lease (signal, cancel, retry). */
+export interface RunChange {
+  readonly state?: RunState
+  readonly dueAt?: Date | null
+  /** Take the lease away from whoever holds it: their next commit is refused. */
+  readonly revokeLease?: boolean
+  readonly cancelRequest?: { readonly reason: string | null }
+  readonly journal?: NewJournalEntry
+  /** A signal to keep until the run takes it. */
+  readonly signal?: { readonly name: string; readonly payloadJson: string }
 }
 
 /** A journal entry as stored. `seq` orders a run's entries; clock time never does. */
@@ -70,6 +84,8 @@ export interface RunUpdate {
   readonly leaseUntil: Date | null
   readonly now: Date
   readonly journal?: NewJournalEntry
+  /** Another run to make due now if it is waiting (a parent, when its child ends). */
+  readonly wake?: string
 }
 
 /** Filters of `listRuns`. */
@@ -94,10 +110,25 @@ export interface RunStore {
   createRun(run: NewRun, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }>
   /** Takes the lease of a run that is active, due, of a known workflow and not leased by a live worker. */
   claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; workflowNames: readonly string[] }): Promise<ClaimResult>
-  /** Results of finished steps, in journal order. */
+  /** Results of finished steps and received signals, in journal order. */
   loadResults(runId: string): Promise<Array<{ stepKey: string; stepName: string; result: Json }>>
   /** Applies a fenced update (and appends its journal entry); false when `owner` lost the lease. */
   updateRun(update: RunUpdate, tx?: StoreTransaction): Promise<boolean>
+  /**
+   * Locks the run (`FOR UPDATE`), asks `decide` what to change — it may throw to refuse, and
+   * nothing is written — applies the change, then calls `inTransaction` (to dispatch a job)
+   * before committing. Returns the run as it was before the change, or undefined when missing.
+   */
+  changeRun(
+    runId: string,
+    now: Date,
+    decide: (run: RunRecord) => RunChange,
+    inTransaction?: (tx: StoreTransaction) => Promise<void>,
+  ): Promise<RunRecord | undefined>
+  /** The oldest signal named `name` the run has not consumed yet. */
+  takeSignal(runId: string, name: string, tx?: StoreTransaction): Promise<{ id: string; payload: Json } | undefined>
+  /** Marks a signal consumed; false when it already was (it must then not be delivered again). */
+  consumeSignal(signalId: string, now: Date, tx?: StoreTransaction): Promise<boolean>
   /** Runs `fn` in one database transaction. */
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>
   /** Extends the leases `owner` still holds; returns the ids it still holds. */
@@ -106,7 +137,7 @@ export interface RunStore {
   releaseLeases(owner: string, runIds: readonly string[]): Promise<void>
   /** Ids of active runs that are due and not leased by a live worker (for the reconciler). */
   findDueRuns(query: { now: Date; workflowNames: readonly string[]; limit: number }): Promise<string[]>
-  getRun(runId: string): Promise<RunRecord | undefined>
+  getRun(runId: string, tx?: StoreTransaction): Promise<RunRecord | undefined>
   listRuns(query: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }>
   journal(runId: string): Promise<JournalEntry[]>
   close(): Promise<void>

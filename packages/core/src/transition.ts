@@ -1,8 +1,9 @@
 import { parseDuration } from './duration.js'
 import type { StepError } from './errors.js'
+import type { Json } from './json.js'
 import type { Command, JournalRecord, RunError, RunEvent, RunState, Transition } from './run-state.js'
 import { isTerminal } from './run-state.js'
-import type { RetryPolicy, StepDefinition, Workflow } from './workflow.js'
+import { iterationKey, type LoopDefinition, type RetryPolicy, type SignalWaitDefinition, type StepDefinition, type Workflow, type WorkflowNode } from './workflow.js'
 
 /**
  * The state of a run that has not started yet.
@@ -15,6 +16,9 @@ import type { RetryPolicy, StepDefinition, Workflow } from './workflow.js'
 export function initialState(_workflow: Workflow, _input?: unknown): RunState {
   return { status: 'pending', position: 0, attempt: 1, dueAt: null, attempts: 0, error: null }
 }
+
+/** Step key and name of journal entries about the run as a whole (`cancel_requested`). */
+export const RUN_KEY = '$run'
 
 /**
  * Computes the next state of a run and the commands to carry out. Pure: runs nothing, reads no
@@ -29,86 +33,219 @@ export function initialState(_workflow: Workflow, _input?: unknown): RunState {
  * ```
  */
 export function transition(workflow: Workflow, state: RunState, event: RunEvent): Transition {
+  if (event.type === 'retryRequested') return retryRequested(workflow, state, event.at)
   if (isTerminal(state.status)) return unchanged(state)
+  const node = workflow.steps[state.position]
   switch (event.type) {
     case 'woken':
       return woken(workflow, state, event.at)
     case 'leaseExpired':
       return leaseExpired(workflow, state, event.at)
+    case 'cancelRequested':
+      return cancelRequested(workflow, state, event.reason, event.at)
     case 'stepCompleted':
     case 'stepFailed': {
-      const step = workflow.steps[state.position]
-      if (state.status !== 'running' || step?.key !== event.stepKey || event.attempt !== state.attempt) return unchanged(state)
-      return event.type === 'stepCompleted'
-        ? stepCompleted(workflow, state, { stepKey: step.key, stepName: step.name, kind: 'step_completed', attempt: event.attempt, result: event.result })
-        : stepFailed(workflow, state, step, event.error, event.at)
+      if (state.status !== 'running' || node === undefined || keyOf(node, state) !== event.stepKey || event.attempt !== state.attempt) return unchanged(state)
+      // A sleep's duration or a child's input that cannot be computed fails for good: retrying computes the same.
+      if ((node.kind === 'sleep' || node.kind === 'child') && event.type === 'stepFailed' && state.dueAt === null) {
+        return failForGood(workflow, { ...state, attempts: state.attempts + 1 }, node, event.error, journal(node, 'step_failed', state.attempt, event.error))
+      }
+      if (node.kind !== 'step' && node.kind !== 'loop') return unchanged(state)
+      if (event.type === 'stepFailed') return stepFailed(workflow, state, node, event.error, event.at)
+      if (node.kind === 'loop') return loopIterated(workflow, state, node, event.result, event.done === true, event.at)
+      const entry = journal(node, 'step_completed', event.attempt, undefined, event.result)
+      return continueAt(workflow, advance({ ...state, attempts: state.attempts + 1 }), event.at, [append(entry)])
     }
     case 'compensationCompleted':
     case 'compensationFailed': {
-      const step = workflow.steps[state.position]
-      if (state.status !== 'compensating' || step?.key !== event.stepKey || event.attempt !== state.attempt) return unchanged(state)
-      return event.type === 'compensationCompleted'
-        ? compensateBefore(workflow, { ...state, attempts: state.attempts + 1 }, state.position, [{ type: 'appendJournal', entry: journal(step, 'compensated', state.attempt) }])
-        : compensationFailed(workflow, state, step, event.error, event.at)
+      if (state.status !== 'compensating' || node?.kind !== 'step' || node.key !== event.stepKey || event.attempt !== state.attempt) return unchanged(state)
+      if (event.type === 'compensationFailed') return compensationFailed(workflow, state, node, event.error, event.at)
+      return compensateBefore(workflow, { ...state, attempts: state.attempts + 1 }, state.position, [append(journal(node, 'compensated', state.attempt))])
+    }
+    case 'timerStarted': {
+      if (state.status !== 'running' || node?.kind !== 'sleep' || node.key !== event.stepKey || state.dueAt !== null) return unchanged(state)
+      if (Number.isNaN(Date.parse(event.until))) return unchanged(state)
+      const entry = journal(node, 'timer_started', 1, undefined, { until: event.until })
+      return { state: { ...state, status: 'waiting', dueAt: event.until }, commands: [append(entry), { type: 'scheduleWake', at: event.until }] }
+    }
+    case 'signalReceived': {
+      if (state.status !== 'waiting' || node?.kind !== 'waitForSignal' || node.key !== event.stepKey) return unchanged(state)
+      const entry = journal(node, 'signal_received', state.attempt, undefined, event.payload)
+      return continueAt(workflow, advance({ ...state, status: 'running', dueAt: null }), event.at, [append(entry)])
+    }
+    case 'childStarted': {
+      if (state.status !== 'running' || node?.kind !== 'child' || node.key !== event.stepKey || state.childRunId !== undefined) return unchanged(state)
+      const entry = journal(node, 'child_started', state.attempt, undefined, { runId: event.childRunId })
+      const waiting: RunState = { ...state, status: 'waiting', dueAt: null, childRunId: event.childRunId }
+      return { state: waiting, commands: [append(entry), { type: 'awaitChild', stepKey: node.key, stepName: node.name, childRunId: event.childRunId }] }
+    }
+    case 'childCompleted':
+    case 'childFailed': {
+      if (state.status !== 'waiting' || node?.kind !== 'child' || node.key !== event.stepKey || state.childRunId === undefined) return unchanged(state)
+      const { childRunId: _, ...rest } = state
+      const counted: RunState = { ...rest, status: 'running', attempts: state.attempts + 1 }
+      if (event.type === 'childCompleted') {
+        return continueAt(workflow, advance(counted), event.at, [append(journal(node, 'child_completed', state.attempt, undefined, event.result))])
+      }
+      return failForGood(workflow, counted, node, event.error, journal(node, 'step_failed', state.attempt, event.error))
+    }
+    case 'signalTimedOut': {
+      if (state.status !== 'waiting' || node?.kind !== 'waitForSignal' || node.key !== event.stepKey) return unchanged(state)
+      // Only a wait with a timeout can time out. The runtime sends this once the timeout passed;
+      // the wait's start is not journaled, so a replay cannot check the time again.
+      if (state.dueAt === null) return unchanged(state)
+      const error: StepError = {
+        name: 'DurableError',
+        code: 'SIGNAL_TIMEOUT',
+        message: `no signal "${node.name}" arrived within ${node.timeoutMs} ms`,
+        retryable: false,
+      }
+      return failForGood(workflow, { ...state, attempts: state.attempts + 1, dueAt: null }, node, error, journal(node, 'step_failed', state.attempt, error))
     }
   }
 }
 
 /** The step the run is on, if any. */
-export function currentStep(workflow: Workflow, state: RunState): StepDefinition | undefined {
+export function currentStep(workflow: Workflow, state: RunState): WorkflowNode | undefined {
   return isTerminal(state.status) ? undefined : workflow.steps[state.position]
 }
 
 function woken(workflow: Workflow, state: RunState, at: string): Transition {
-  // Compare instants, not strings: `at` may be any ISO form ('…Z' without milliseconds, '+02:00').
+  const node = workflow.steps[state.position]
+  // A signal wait is woken by a signal as much as by its timeout: the runtime looks for both.
+  if (state.status === 'waiting' && node?.kind === 'waitForSignal') return { state, commands: [awaitSignal(node, state.dueAt)] }
+  if (state.status === 'waiting' && node?.kind === 'child' && state.childRunId !== undefined) {
+    return { state, commands: [{ type: 'awaitChild', stepKey: node.key, stepName: node.name, childRunId: state.childRunId }] }
+  }
   if (state.dueAt !== null && Date.parse(state.dueAt) > Date.parse(at)) return { state, commands: [{ type: 'scheduleWake', at: state.dueAt }] }
+  if (state.status === 'waiting' && node?.kind === 'sleep') {
+    const fired = append(journal(node, 'timer_fired', 1))
+    return continueAt(workflow, advance({ ...state, status: 'running', dueAt: null }), at, [fired])
+  }
   const due: RunState = { ...state, dueAt: null, status: state.status === 'pending' ? 'running' : state.status }
   if (due.status === 'compensating') {
     const step = workflow.steps[due.position]!
     return { state: due, commands: [{ type: 'runCompensation', stepKey: step.key, stepName: step.name, attempt: due.attempt }] }
   }
-  return continueAt(workflow, due, [])
+  return continueAt(workflow, due, at, [])
 }
 
 function leaseExpired(workflow: Workflow, state: RunState, at: string): Transition {
-  const step = workflow.steps[state.position]
-  if (step === undefined || state.dueAt !== null) return unchanged(state)
+  const node = workflow.steps[state.position]
+  // Only a handler can have been cut short; anywhere else the run simply goes on.
+  const interrupted = (node?.kind === 'step' && (state.status === 'running' || state.status === 'compensating')) || (node?.kind === 'loop' && state.status === 'running')
+  if (node === undefined || !interrupted || state.dueAt !== null) return woken(workflow, state, at)
   const error: StepError = {
     name: 'DurableError',
     code: 'LEASE_EXPIRED',
-    message: `the worker running attempt ${state.attempt} of step "${step.name}" stopped without finishing it (crash or lost connection)`,
+    message: `the worker running attempt ${state.attempt} of step "${node.name}" stopped without finishing it (crash or lost connection)`,
     retryable: true,
   }
-  if (state.status === 'running') return stepFailed(workflow, state, step, error, at)
-  if (state.status === 'compensating') return compensationFailed(workflow, state, step, error, at)
-  return unchanged(state)
+  if (state.status === 'running') return stepFailed(workflow, state, node as StepDefinition | LoopDefinition, error, at)
+  return compensationFailed(workflow, state, node as StepDefinition, error, at)
 }
 
-function stepCompleted(workflow: Workflow, state: RunState, entry: JournalRecord): Transition {
-  const next: RunState = { ...state, position: state.position + 1, attempt: 1, attempts: state.attempts + 1 }
-  return continueAt(workflow, next, [{ type: 'appendJournal', entry }])
+function cancelRequested(workflow: Workflow, state: RunState, reason: string | undefined, at: string): Transition {
+  // Already rolling back (a failure or an earlier cancel): the rollback is the same.
+  if (state.status === 'compensating' || state.error?.code === 'RUN_CANCELLED') return unchanged(state)
+  void at
+  const error: RunError = { message: reason ? `run cancelled: ${reason}` : 'run cancelled', code: 'RUN_CANCELLED' }
+  const entry: JournalRecord = { stepKey: RUN_KEY, stepName: RUN_KEY, kind: 'cancel_requested', attempt: 1, result: reason ?? null }
+  return compensateBefore(workflow, { ...state, error, dueAt: null }, state.position, [append(entry)])
 }
 
-/** Runs the step at `state.position`, or completes the run when there is none. */
-function continueAt(workflow: Workflow, state: RunState, commands: Command[]): Transition {
-  const step = workflow.steps[state.position]
-  if (step === undefined) return { state: { ...state, status: 'completed' }, commands: [...commands, { type: 'completeRun' }] }
-  return { state, commands: [...commands, { type: 'runStep', stepKey: step.key, stepName: step.name, attempt: state.attempt }] }
+function retryRequested(workflow: Workflow, state: RunState, at: string): Transition {
+  const failedAt = state.failedAt
+  if (state.status !== 'failed' || failedAt === undefined) return unchanged(state)
+  const node = workflow.steps[failedAt.position]
+  if (node === undefined) return unchanged(state)
+  const attempt = failedAt.attempt + 1
+  const { failedAt: _, ...rest } = state
+  // The steps before the failed one were rolled back already: a later rollback stops above them.
+  const resumed: RunState = {
+    ...rest,
+    status: 'running',
+    position: failedAt.position,
+    attempt,
+    attemptOffset: failedAt.attempt,
+    compensatedBelow: failedAt.position,
+    dueAt: null,
+    error: null,
+  }
+  return continueAt(workflow, resumed, at, [append(journal(node, 'run_retried', attempt))])
 }
 
-function stepFailed(workflow: Workflow, state: RunState, step: StepDefinition, error: StepError, at: string): Transition {
-  const entry = journal(step, 'step_failed', state.attempt, error)
+/** Runs the node at `state.position`, or completes the run when there is none. */
+function continueAt(workflow: Workflow, state: RunState, at: string, commands: Command[]): Transition {
+  const node = workflow.steps[state.position]
+  if (node === undefined) return { state: { ...state, status: 'completed' }, commands: [...commands, { type: 'completeRun' }] }
+  switch (node.kind) {
+    case 'step':
+      return { state, commands: [...commands, tryCommand(node, state)] }
+    case 'loop':
+      return { state, commands: [...commands, tryCommand(node, state)] }
+    case 'sleep':
+      return { state, commands: [...commands, { type: 'startTimer', stepKey: node.key, stepName: node.name }] }
+    case 'child':
+      return { state, commands: [...commands, { type: 'startChild', stepKey: node.key, stepName: node.name, workflowName: node.workflowName }] }
+    case 'waitForSignal': {
+      const timeoutAt = node.timeoutMs === undefined ? null : new Date(Date.parse(at) + node.timeoutMs).toISOString()
+      return { state: { ...state, status: 'waiting', dueAt: timeoutAt }, commands: [...commands, awaitSignal(node, timeoutAt)] }
+    }
+  }
+}
+
+function stepFailed(workflow: Workflow, state: RunState, step: StepDefinition | LoopDefinition, error: StepError, at: string): Transition {
+  const entry = journal(step, 'step_failed', state.attempt, error, undefined, keyOf(step, state))
   const counted: RunState = { ...state, attempts: state.attempts + 1 }
-  const retry = nextTry(step.retry, state.attempt, error, at)
+  const retry = nextTry(step.retry, state.attempt - (state.attemptOffset ?? 0), error, at)
   if (retry.kind === 'again') {
-    return scheduleTry({ ...counted, attempt: state.attempt + 1 }, retry.dueAt, entry, { type: 'runStep', stepKey: step.key, stepName: step.name, attempt: state.attempt + 1 })
+    const again: RunState = { ...counted, attempt: state.attempt + 1 }
+    return scheduleTry(again, retry.dueAt, entry, tryCommand(step, again))
   }
-  const runError: RunError = {
-    message: retry.kind === 'invalidBackoff' ? retry.message : error.message,
-    step: step.name,
-    ...(retry.kind === 'invalidBackoff' ? { code: 'INVALID_DEFINITION' } : error.code !== undefined ? { code: error.code } : {}),
+  const cause = retry.kind === 'invalidBackoff' ? { ...error, message: retry.message, code: 'INVALID_DEFINITION' } : error
+  return failForGood(workflow, counted, step, cause, entry)
+}
+
+/** An iteration of a loop returned; `done` is what the loop's `until` said of its result. */
+function loopIterated(workflow: Workflow, state: RunState, loop: LoopDefinition, result: Json, done: boolean, at: string): Transition {
+  const iteration = state.iteration ?? 0
+  const key = iterationKey(loop, iteration)
+  const counted: RunState = { ...state, attempts: state.attempts + 1 }
+  if (done) return continueAt(workflow, advance(counted), at, [append(journal(loop, 'step_completed', state.attempt, undefined, result, key))])
+  const entry = journal(loop, 'iteration_completed', state.attempt, undefined, result, key)
+  const { attemptOffset: _, ...rest } = counted
+  const next: RunState = { ...rest, iteration: iteration + 1, attempt: 1 }
+  if (iteration + 1 >= loop.maxIterations) {
+    const error: StepError = {
+      name: 'DurableError',
+      code: 'LOOP_LIMIT',
+      message: `loop "${loop.name}" was not done after ${loop.maxIterations} iteration(s): raise maxIterations or check its until()`,
+      retryable: false,
+    }
+    return failForGood(workflow, next, loop, error, entry)
   }
-  return compensateBefore(workflow, { ...counted, error: runError }, state.position, [{ type: 'appendJournal', entry }])
+  if (loop.delayMs === 0) return continueAt(workflow, next, at, [append(entry)])
+  const dueAt = new Date(Date.parse(at) + loop.delayMs).toISOString()
+  return { state: { ...next, dueAt }, commands: [append(entry), { type: 'scheduleWake', at: dueAt }] }
+}
+
+/** The journal key of the node's current try: a loop's iteration has its own (`poll#3`). */
+function keyOf(node: WorkflowNode, state: RunState): string {
+  return node.kind === 'loop' ? iterationKey(node, state.iteration ?? 0) : node.key
+}
+
+function tryCommand(node: StepDefinition | LoopDefinition, state: RunState): Command {
+  if (node.kind === 'step') return { type: 'runStep', stepKey: node.key, stepName: node.name, attempt: state.attempt }
+  const iteration = state.iteration ?? 0
+  return { type: 'runStep', stepKey: iterationKey(node, iteration), stepName: node.name, attempt: state.attempt, iteration }
+}
+
+/** The node failed for good: remember where (for `retry`) and roll back the finished steps. */
+function failForGood(workflow: Workflow, state: RunState, node: WorkflowNode, error: StepError, entry: JournalRecord): Transition {
+  const runError: RunError = { message: error.message, step: node.name, ...(error.code !== undefined ? { code: error.code } : {}) }
+  const failed: RunState = { ...state, error: runError, failedAt: { position: state.position, attempt: state.attempt } }
+  return compensateBefore(workflow, failed, state.position, [append(entry)])
 }
 
 function compensationFailed(workflow: Workflow, state: RunState, step: StepDefinition, error: StepError, at: string): Transition {
@@ -120,21 +257,22 @@ function compensationFailed(workflow: Workflow, state: RunState, step: StepDefin
   }
   // A compensator that keeps failing is recorded and the rollback goes on: one stuck undo must
   // not leave every earlier step un-compensated.
-  return compensateBefore(workflow, counted, state.position, [{ type: 'appendJournal', entry }])
+  return compensateBefore(workflow, counted, state.position, [append(entry)])
 }
 
-/** Compensates the nearest step before `position` that has a compensator, or fails the run. */
+/** Compensates the nearest step before `position` that has a compensator, or ends the run. */
 function compensateBefore(workflow: Workflow, state: RunState, position: number, commands: Command[]): Transition {
-  for (let i = position - 1; i >= 0; i--) {
+  for (let i = position - 1; i >= (state.compensatedBelow ?? 0); i--) {
     const step = workflow.steps[i]!
-    if (step.compensation === undefined) continue
+    if (step.kind !== 'step' || step.compensation === undefined) continue
     return {
       state: { ...state, status: 'compensating', position: i, attempt: 1, dueAt: null },
       commands: [...commands, { type: 'runCompensation', stepKey: step.key, stepName: step.name, attempt: 1 }],
     }
   }
   const error = state.error ?? { message: 'run failed' }
-  return { state: { ...state, status: 'failed', dueAt: null }, commands: [...commands, { type: 'failRun', error }] }
+  const status = error.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed'
+  return { state: { ...state, status, dueAt: null }, commands: [...commands, { type: 'failRun', error }] }
 }
 
 type NextTry = { kind: 'again'; dueAt: string | null } | { kind: 'exhausted' } | { kind: 'invalidBackoff'; message: string }
@@ -157,13 +295,26 @@ function nextTry(policy: RetryPolicy, failedAttempt: number, error: StepError, a
 }
 
 function scheduleTry(state: RunState, dueAt: string | null, entry: JournalRecord, run: Command): Transition {
-  const append: Command = { type: 'appendJournal', entry }
-  if (dueAt === null) return { state, commands: [append, run] }
-  return { state: { ...state, dueAt }, commands: [append, { type: 'scheduleWake', at: dueAt }] }
+  if (dueAt === null) return { state, commands: [append(entry), run] }
+  return { state: { ...state, dueAt }, commands: [append(entry), { type: 'scheduleWake', at: dueAt }] }
 }
 
-function journal(step: StepDefinition, kind: JournalRecord['kind'], attempt: number, error?: StepError): JournalRecord {
-  return { stepKey: step.key, stepName: step.name, kind, attempt, ...(error !== undefined ? { error } : {}) }
+/** The state moved on to the next node: attempts start again at 1. */
+function advance(state: RunState): RunState {
+  const { attemptOffset: _, iteration: __, ...rest } = state
+  return { ...rest, position: state.position + 1, attempt: 1 }
+}
+
+function awaitSignal(node: SignalWaitDefinition, timeoutAt: string | null): Command {
+  return { type: 'awaitSignal', stepKey: node.key, stepName: node.name, timeoutAt }
+}
+
+function append(entry: JournalRecord): Command {
+  return { type: 'appendJournal', entry }
+}
+
+function journal(node: WorkflowNode, kind: JournalRecord['kind'], attempt: number, error?: StepError, result?: Json, key = node.key): JournalRecord {
+  return { stepKey: key, stepName: node.name, kind, attempt, ...(error !== undefined ? { error } : {}), ...(result !== undefined ? { result } : {}) }
 }
 
 function unchanged(state: RunState): Transition {

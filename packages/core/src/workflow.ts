@@ -70,11 +70,62 @@ export interface StepDefinition {
   readonly compensation: { readonly handler: StepHandler<any, any, unknown>; readonly retry: RetryPolicy } | undefined
 }
 
+/** A durable timer: the run parks, held by no worker, until the time computed from `duration`. */
+export interface SleepDefinition {
+  readonly kind: 'sleep'
+  readonly name: string
+  readonly key: string
+  /** Milliseconds, or a function of the context returning a `Duration` or a `Date`. */
+  readonly duration: number | ((ctx: Omit<StepContext<any, any>, 'signal' | 'attempt' | 'tx'>) => Duration | Date)
+  readonly compensation: undefined
+}
+
+/** A wait for a signal named like the step; its payload becomes the step's result. */
+export interface SignalWaitDefinition {
+  readonly kind: 'waitForSignal'
+  readonly name: string
+  readonly key: string
+  readonly timeoutMs: number | undefined
+  readonly compensation: undefined
+}
+
+/** A step run again and again until `until` says done; each iteration is journaled (`poll#3`). */
+export interface LoopDefinition {
+  readonly kind: 'loop'
+  readonly name: string
+  readonly key: string
+  readonly handler: StepHandler<any, any, unknown>
+  readonly until: (result: any, ctx: StepContext<any, any>) => boolean
+  readonly maxIterations: number
+  readonly delayMs: number
+  readonly retry: RetryPolicy
+  readonly timeoutMs: number | undefined
+  readonly compensation: undefined
+}
+
+/** Starts a run of another workflow and waits for it; its results map becomes this step's result. */
+export interface ChildDefinition {
+  readonly kind: 'child'
+  readonly name: string
+  readonly key: string
+  readonly workflowName: string
+  readonly input: (ctx: Omit<StepContext<any, any>, 'signal' | 'tx'>) => unknown
+  readonly compensation: undefined
+}
+
+/** One entry of a workflow's plan. */
+export type WorkflowNode = StepDefinition | SleepDefinition | SignalWaitDefinition | LoopDefinition | ChildDefinition
+
+/** The journal key of iteration `iteration` of a loop. */
+export function iterationKey(loop: { key: string }, iteration: number): string {
+  return `${loop.key}#${iteration}`
+}
+
 /** A defined workflow: its name, version and steps in order. */
 export interface Workflow<Input = any, Results = any> {
   readonly name: string
   readonly version: string | undefined
-  readonly steps: readonly StepDefinition[]
+  readonly steps: readonly WorkflowNode[]
   /** Phantom fields that carry the types; never set at run time. */
   readonly __types?: { input: Input; results: Results }
 }
@@ -91,11 +142,11 @@ export const defaultBackoff: Backoff = (failedAttempt) => Math.min(2 ** failedAt
 export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}> implements Workflow<Input, Results> {
   readonly name: string
   readonly version: string | undefined
-  readonly steps: readonly StepDefinition[]
+  readonly steps: readonly WorkflowNode[]
   declare readonly __types?: { input: Input; results: Results }
 
   /** @internal use `defineWorkflow` */
-  constructor(name: string, version: string | undefined, steps: readonly StepDefinition[]) {
+  constructor(name: string, version: string | undefined, steps: readonly WorkflowNode[]) {
     this.name = name
     this.version = version
     this.steps = steps
@@ -115,11 +166,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     handler: StepHandler<Input, Results, Output>,
     options: StepOptions<Input, Results & { [K in Name]: Awaited<Output> }> = {},
   ): WorkflowBuilder<Input, Results & { [K in Name]: Awaited<Output> }> {
-    const where = `step "${String(name)}" of workflow "${this.name}"`
-    assertName(name, `a step name in workflow "${this.name}"`)
-    if (this.steps.some((s) => s.name === name || s.key === name)) {
-      throw new DurableError('DUPLICATE_STEP', `workflow "${this.name}" already has a step named "${name}": step names must be unique`)
-    }
+    const where = this.#checkNewName(name)
     if (typeof handler !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs a handler function`)
     if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_DEFINITION', `options of ${where} must be an object`)
     const step: StepDefinition = {
@@ -136,6 +183,134 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
       throw new DurableError('INVALID_DEFINITION', `timeout of ${where} must be more than 0`)
     }
     return new WorkflowBuilder(this.name, this.version, [...this.steps, step])
+  }
+
+  /**
+   * Parks the run until a time: no worker holds a sleeping run, it costs one row. The wake-up
+   * time is journaled (`timer_started`), so a crash neither shortens nor restarts the sleep.
+   *
+   * ### Example
+   * ```ts
+   * .sleep('cool-off', '1h')
+   * .sleep('until-opening', (ctx) => new Date(ctx.results.order.opensAt))
+   * ```
+   */
+  sleep<Name extends string>(
+    name: Name,
+    duration: Duration | ((ctx: Omit<StepContext<Input, Results>, 'signal' | 'attempt' | 'tx'>) => Duration | Date),
+  ): WorkflowBuilder<Input, Results> {
+    const where = this.#checkNewName(name)
+    const node: SleepDefinition = {
+      kind: 'sleep',
+      name,
+      key: name,
+      duration: typeof duration === 'function' ? (duration as SleepDefinition['duration']) : parseDuration(duration, `duration of ${where}`),
+      compensation: undefined,
+    }
+    return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
+  }
+
+  /**
+   * Waits for `durable.signal(runId, name, payload)`; the payload becomes `ctx.results[name]`.
+   * A signal sent before the run gets here is kept until it does; each is delivered once.
+   * With `timeout`, the step fails with `SIGNAL_TIMEOUT` when no signal came in time.
+   *
+   * ### Example
+   * ```ts
+   * .waitForSignal<'approval', { approvedBy: string }>('approval', { timeout: '7d' })
+   * ```
+   */
+  waitForSignal<Name extends string, Payload = unknown>(
+    name: Name,
+    options: { timeout?: Duration } = {},
+  ): WorkflowBuilder<Input, Results & { [K in Name]: Payload }> {
+    const where = this.#checkNewName(name)
+    if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_DEFINITION', `options of ${where} must be an object`)
+    const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, `timeout of ${where}`)
+    if (timeoutMs !== undefined && timeoutMs <= 0) throw new DurableError('INVALID_DEFINITION', `timeout of ${where} must be more than 0`)
+    const node: SignalWaitDefinition = { kind: 'waitForSignal', name, key: name, timeoutMs, compensation: undefined }
+    return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
+  }
+
+  /**
+   * Runs `handler` again and again — each iteration journaled under `name#i`, with `ctx.iteration`
+   * 0-based — until `until(result, ctx)` is true; `results[name]` is the last result. `delay`
+   * waits between iterations on a durable timer. Not done after `maxIterations`: the step fails
+   * with `LOOP_LIMIT`. `maxAttempts`, `backoff` and `timeout` apply to each iteration.
+   *
+   * ### Example
+   * ```ts
+   * .loop('label', (ctx) => shipping.label(ctx.input.orderId), { until: (label) => label.ready, maxIterations: 20, delay: '30s' })
+   * ```
+   */
+  loop<Name extends string, Output>(
+    name: Name,
+    handler: StepHandler<Input, Results, Output>,
+    options: {
+      until: (result: Awaited<Output>, ctx: StepContext<Input, Results>) => boolean
+      maxIterations: number
+      delay?: Duration
+      maxAttempts?: number
+      backoff?: Backoff
+      timeout?: Duration
+    },
+  ): WorkflowBuilder<Input, Results & { [K in Name]: Awaited<Output> }> {
+    const where = this.#checkNewName(name)
+    if (typeof handler !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs a handler function`)
+    if (typeof options !== 'object' || options === null || typeof options.until !== 'function') {
+      throw new DurableError('INVALID_DEFINITION', `${where} needs options { until: (result, ctx) => boolean, maxIterations }`)
+    }
+    const { maxIterations } = options
+    if (typeof maxIterations !== 'number' || !Number.isInteger(maxIterations) || maxIterations < 1) {
+      throw new DurableError('INVALID_DEFINITION', `maxIterations of ${where} must be a whole number ≥ 1, got ${String(maxIterations)}`)
+    }
+    const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, `timeout of ${where}`)
+    if (timeoutMs !== undefined && timeoutMs <= 0) throw new DurableError('INVALID_DEFINITION', `timeout of ${where} must be more than 0`)
+    const node: LoopDefinition = {
+      kind: 'loop',
+      name,
+      key: name,
+      handler: handler as StepHandler<any, any, unknown>,
+      until: options.until as LoopDefinition['until'],
+      maxIterations,
+      delayMs: options.delay === undefined ? 0 : parseDuration(options.delay, `delay of ${where}`),
+      retry: retryPolicy(options, where),
+      timeoutMs,
+      compensation: undefined,
+    }
+    return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
+  }
+
+  /**
+   * Starts a run of another workflow — in the same transaction that journals this step, with
+   * `parentRunId` set — and parks this run until the child ends. `results[name]` is the child's
+   * results map; a child that fails or is cancelled fails this step.
+   *
+   * ### Example
+   * ```ts
+   * .child('invoice', invoiceWorkflow, (ctx) => ({ orderId: ctx.runId }))
+   * ```
+   */
+  child<Name extends string, ChildInput, ChildResults>(
+    name: Name,
+    workflow: Workflow<ChildInput, ChildResults> | string,
+    input: (ctx: Omit<StepContext<Input, Results>, 'signal' | 'tx'>) => ChildInput,
+  ): WorkflowBuilder<Input, Results & { [K in Name]: ChildResults }> {
+    const where = this.#checkNewName(name)
+    const workflowName = typeof workflow === 'string' ? workflow : workflow?.name
+    if (typeof workflowName !== 'string' || workflowName.length === 0) throw new DurableError('INVALID_DEFINITION', `${where} needs a workflow or a workflow name`)
+    if (typeof input !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs an input function (ctx) => childInput`)
+    const node: ChildDefinition = { kind: 'child', name, key: name, workflowName, input: input as ChildDefinition['input'], compensation: undefined }
+    return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
+  }
+
+  /** Checks a new step's name and returns how errors should name it. */
+  #checkNewName(name: unknown): string {
+    assertName(name, `a step name in workflow "${this.name}"`)
+    if (this.steps.some((s) => s.name === name || s.key === name)) {
+      throw new DurableError('DUPLICATE_STEP', `workflow "${this.name}" already has a step named "${name}": step names must be unique`)
+    }
+    return `step "${name}" of workflow "${this.name}"`
   }
 }
 

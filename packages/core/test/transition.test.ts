@@ -135,7 +135,8 @@ describe('attempts exhausted', () => {
 
   it('compensates the last completed step that has a compensator first', () => {
     const { state, commands } = transition(saga, running({ position: 3, attempts: 3 }), failShip)
-    expect(state).toEqual({ status: 'compensating', position: 2, attempt: 1, dueAt: null, attempts: 4, error: shipFailed })
+    // failedAt remembers where `retry` resumes.
+    expect(state).toEqual({ status: 'compensating', position: 2, attempt: 1, dueAt: null, attempts: 4, error: shipFailed, failedAt: { position: 3, attempt: 1 } })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'ship', stepName: 'ship', kind: 'step_failed', attempt: 1, error: timedOut } },
       { type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 },
@@ -248,12 +249,17 @@ describe('leaseExpired', () => {
     expect(commands[0]).toMatchObject({ type: 'appendJournal', entry: { stepKey: 'charge', kind: 'compensation_failed', error: { code: 'LEASE_EXPIRED' } } })
   })
 
-  it.each<[string, RunState]>([
-    ['while the run waits for a retry', running({ attempt: 2, dueAt: at(50) })],
-    ['before the run started', initialState(linear)],
-  ])('changes nothing %s', (_label, before) => {
+  // No handler can have been cut short there: the run must go on as if woken, never stall.
+  it('acts as woken while the run waits for a retry', () => {
+    const before = running({ attempt: 2, dueAt: at(50) })
     const { state, commands } = transition(linear, before, { type: 'leaseExpired', at: at(1) })
     expect(state).toBe(before)
-    expect(commands).toEqual([])
+    expect(commands).toEqual([{ type: 'scheduleWake', at: at(50) }])
+  })
+
+  it('acts as woken before the run started', () => {
+    const { state, commands } = transition(linear, initialState(linear), { type: 'leaseExpired', at: at(1) })
+    expect(state.status).toBe('running')
+    expect(commands).toEqual([{ type: 'runStep', stepKey: 'reserve', stepName: 'reserve', attempt: 1 }])
   })
 })

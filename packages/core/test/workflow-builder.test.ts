@@ -1,3 +1,4 @@
+import type { StepDefinition } from '@durable/core'
 import { describe, expect, it } from 'vitest'
 import { defaultBackoff, defineWorkflow, DurableError, WorkflowBuilder } from '@durable/core'
 import { expectDurableError } from './expect-durable-error.js'
@@ -92,7 +93,7 @@ describe('step options', () => {
 
   it('parses the timeout into milliseconds', () => {
     const workflow = defineWorkflow('w').step('a', noop, { timeout: '30s' }).step('b', noop, { timeout: 250 })
-    expect(workflow.steps.map((s) => s.timeoutMs)).toEqual([30_000, 250])
+    expect((workflow.steps as StepDefinition[]).map((s) => s.timeoutMs)).toEqual([30_000, 250])
   })
 
   it.each([undefined, null, 'handler', 42, { handler: noop }])('refuses the handler %j with INVALID_DEFINITION', (handler) => {
@@ -124,7 +125,7 @@ describe('step options', () => {
 
 describe('defaults', () => {
   it('gives a plain step 3 attempts, the default backoff, no timeout, no compensator', () => {
-    const [step] = defineWorkflow('w').step('a', noop).steps
+    const [step] = defineWorkflow('w').step('a', noop).steps as StepDefinition[]
     expect(step).toMatchObject({ kind: 'step', name: 'a', key: 'a', timeoutMs: undefined, transactional: false, compensation: undefined })
     expect(step?.retry.maxAttempts).toBe(3)
     expect(step?.retry.backoff).toBe(defaultBackoff)
@@ -137,7 +138,7 @@ describe('defaults', () => {
 
   it('keeps a custom backoff and maxAttempts as given', () => {
     const backoff = (n: number) => `${n}s` as const
-    const [step] = defineWorkflow('w').step('a', noop, { maxAttempts: 1, backoff, transactional: true }).steps
+    const [step] = defineWorkflow('w').step('a', noop, { maxAttempts: 1, backoff, transactional: true }).steps as StepDefinition[]
     expect(step?.retry).toEqual({ maxAttempts: 1, backoff })
     expect(step?.transactional).toBe(true)
   })

@@ -3,11 +3,11 @@
  * handler is also called once with a stand-in context, so the checks inside it really run.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { defineWorkflow, type StepContext, type Workflow, type WorkflowInput, type WorkflowResults } from '@durable/core'
+import { defineWorkflow, type StepContext, type StepDefinition, type Workflow, type WorkflowInput, type WorkflowResults } from '@durable/core'
 
 /** Calls step `index` of `workflow` with the given input and results, as a runtime would. */
 async function runStep(workflow: Workflow, index: number, input: unknown, results: Record<string, unknown>): Promise<unknown> {
-  const step = workflow.steps[index]!
+  const step = workflow.steps[index] as StepDefinition
   const ctx: StepContext = {
     input,
     results,

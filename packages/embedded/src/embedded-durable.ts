@@ -102,6 +102,21 @@ class EmbeddedDurable implements Durable {
     return this.#inner.journal(runId)
   }
 
+  async signal(runId: string, name: string, payload?: unknown): Promise<void> {
+    await this.#ready
+    return this.#inner.signal(runId, name, payload)
+  }
+
+  async cancel(runId: string, options?: { reason?: string }): Promise<void> {
+    await this.#ready
+    return this.#inner.cancel(runId, options)
+  }
+
+  async retry(runId: string): Promise<void> {
+    await this.#ready
+    return this.#inner.retry(runId)
+  }
+
   worker(options?: WorkerOptions): DurableWorker {
     const worker = this.#inner.worker(options)
     const ready = this.#ready

@@ -5,8 +5,10 @@ import {
   initialState,
   isTerminal,
   parseDuration,
+  RunNotActiveError,
   RunNotFoundError,
   toJsonText,
+  transition,
   type Duration,
   type JournalEntry,
   type RunStatus,
@@ -59,6 +61,18 @@ export interface Durable {
   waitFor(runId: string, options?: { timeout?: Duration }): Promise<RunSnapshot>
   list(options?: ListOptions): Promise<{ runs: RunSummary[]; nextCursor?: string }>
   journal(runId: string): Promise<JournalEntry[]>
+  /**
+   * Sends a signal to a run: delivered exactly once, to the run's `waitForSignal(name)` step —
+   * kept until the run gets there if it is not waiting yet. A finished run → `RUN_NOT_ACTIVE`.
+   */
+  signal(runId: string, name: string, payload?: unknown): Promise<void>
+  /**
+   * Cancels a run: a running step's `ctx.signal` is aborted and its result discarded, the
+   * finished steps are compensated in reverse, and the run ends `cancelled`.
+   */
+  cancel(runId: string, options?: { reason?: string }): Promise<void>
+  /** Starts a `failed` run again at the step that failed, with a fresh retry budget. */
+  retry(runId: string): Promise<void>
   worker(options?: WorkerOptions): DurableWorker
   close(): Promise<void>
 }
@@ -180,6 +194,53 @@ class DurableRuntime implements Durable {
     const run = await this.#rt.store.getRun(checkRunId(runId))
     if (run === undefined) throw new RunNotFoundError(runId)
     return this.#rt.store.journal(runId)
+  }
+
+  async signal(runId: string, name: string, payload?: unknown): Promise<void> {
+    checkRunId(runId)
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new DurableError('INVALID_INPUT', 'a signal name is a non-empty string of at most 200 characters')
+    const payloadJson = toJsonText(payload, `payload of signal "${name}" for run "${runId}"`, this.#rt.maxPayloadBytes)
+    const now = this.#rt.clock.now()
+    await this.#change(runId, now, (run) => {
+      if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, `signal "${name}" to`)
+      // A parked run is due at once; a leased one finds the signal when it reaches the wait.
+      const parked = run.status === 'waiting' && (run.leaseOwner === null || (run.leaseExpiresAt?.getTime() ?? 0) <= now.getTime())
+      return { signal: { name, payloadJson }, ...(parked ? { dueAt: now } : {}) }
+    })
+  }
+
+  async cancel(runId: string, options: { reason?: string } = {}): Promise<void> {
+    checkRunId(runId)
+    const reason = options?.reason
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1000)) throw new DurableError('INVALID_INPUT', 'a cancel reason is a string of at most 1000 characters')
+    const now = this.#rt.clock.now()
+    await this.#change(runId, now, (run) => {
+      if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, 'cancel')
+      // Revoking the lease stops the worker at its next commit (or lease renewal, which aborts ctx.signal).
+      return { cancelRequest: { reason: reason ?? null }, revokeLease: true, dueAt: now }
+    })
+  }
+
+  async retry(runId: string): Promise<void> {
+    checkRunId(runId)
+    const now = this.#rt.clock.now()
+    await this.#change(runId, now, (run) => {
+      if (run.status !== 'failed') throw new RunNotActiveError(runId, run.status, 'retry')
+      const workflow = this.#rt.registry.resolve(run.workflowName)
+      const next = transition(workflow, run.state, { type: 'retryRequested', at: now.toISOString() })
+      const entry = next.commands.find((c) => c.type === 'appendJournal')
+      if (next.state === run.state || entry === undefined) throw new RunNotActiveError(runId, run.status, 'retry (it has no failed step to resume)')
+      const { stepKey, stepName, kind, attempt } = entry.entry
+      return { state: next.state, journal: { stepKey, stepName, kind, attempt }, dueAt: now, revokeLease: true }
+    })
+  }
+
+  /** Changes a run under its row lock and wakes it, in one transaction when the queue allows. */
+  async #change(runId: string, now: Date, decide: Parameters<RunStore['changeRun']>[2]): Promise<void> {
+    const { store, queue } = this.#rt
+    const before = await store.changeRun(runId, now, decide, queue.transactional ? (tx) => queue.dispatch({ runId }, { transaction: tx }) : undefined)
+    if (before === undefined) throw new RunNotFoundError(runId)
+    if (!queue.transactional) await queue.dispatch({ runId })
   }
 
   worker(options?: WorkerOptions): DurableWorker {

@@ -1,6 +1,9 @@
 import {
   DurableError,
+  initialState,
   isDurableError,
+  isTerminal,
+  parseDuration,
   toJsonText,
   transition,
   type Command,
@@ -9,18 +12,26 @@ import {
   type RunEvent,
   type RunRecord,
   type RunState,
+  type ChildDefinition,
+  type LoopDefinition,
+  type SignalWaitDefinition,
+  type SleepDefinition,
   type StepDefinition,
   type StepError,
   type StoreTransaction,
   type Transition,
   type Workflow,
 } from '@durable/core'
+import { ulid } from 'ulid'
 import type { RunExecution } from './run-execution.js'
 import { resultsByName } from './run-snapshot.js'
 import type { RuntimeContext } from './runtime-context.js'
 import { runTry, type TryOutcome } from './step-runner.js'
 
 type TryCommand = Extract<Command, { type: 'runStep' | 'runCompensation' }>
+/** What a worker does itself while it holds the run, without parking it. */
+type Action = Extract<Command, { type: 'runStep' | 'runCompensation' | 'startTimer' | 'awaitSignal' | 'startChild' | 'awaitChild' }>
+const ACTIONS: ReadonlySet<Command['type']> = new Set(['runStep', 'runCompensation', 'startTimer', 'awaitSignal', 'startChild', 'awaitChild'])
 
 /** The run as this worker drives it: the claimed record, its state and its results so far. */
 interface Driven {
@@ -66,12 +77,18 @@ export class RunExecutor {
     const results = run.state.position > 0 || run.state.status === 'compensating' ? resultsByName(workflow, await store.loadResults(run.id)) : {}
     const driven: Driven = { execution, run, workflow, results, resultsView: readOnly(results), state: run.state }
     const at = now.toISOString()
-    const first: RunEvent = claim.previousLeaseExpired ? { type: 'leaseExpired', at } : { type: 'woken', at }
+    const cancel = run.cancelRequest
+    const cancelling = cancel != null && run.state.error?.code !== 'RUN_CANCELLED' && run.state.status !== 'compensating'
+    const first: RunEvent = cancelling
+      ? { type: 'cancelRequested', ...(cancel.reason !== null ? { reason: cancel.reason } : {}), at }
+      : claim.previousLeaseExpired
+        ? { type: 'leaseExpired', at }
+        : { type: 'woken', at }
     try {
-      let action = await this.#commit(driven, transition(workflow, driven.state, first))
+      let action = await this.#commit(driven, transition(workflow, driven.state, first), undefined, undefined, now)
       while (action !== undefined) {
         if (execution.stopRequested) return await this.#handBack(driven)
-        action = await this.#try(driven, action)
+        action = await this.#perform(driven, action)
       }
     } catch (error) {
       this.#rt.logger.error({ runId: run.id, err: error }, `run "${run.id}" stopped on an unexpected error; another worker will take it over when its lease expires`)
@@ -81,21 +98,169 @@ export class RunExecutor {
     }
   }
 
-  /** Runs one try of a step or compensator and commits its outcome; returns the next try, if any. */
-  async #try(driven: Driven, command: TryCommand): Promise<TryCommand | undefined> {
-    const step = driven.workflow.steps.find((s) => s.key === command.stepKey)!
-    if (command.type === 'runStep' && step.transactional) return this.#transactionalTry(driven, step, command)
-    const handler = command.type === 'runStep' ? step.handler : step.compensation!.handler
-    const outcome = await runTry(handler, this.#context(driven, step, command.attempt), command.type === 'runStep' ? step.timeoutMs : undefined, driven.execution.signal)
+  async #perform(driven: Driven, action: Action): Promise<Action | undefined> {
+    // Core commands only what is at the run's position (the step, or the one being compensated).
+    const node = driven.workflow.steps[driven.state.position]!
+    if (action.type === 'startTimer') return this.#startTimer(driven, node as SleepDefinition)
+    if (action.type === 'awaitSignal') return this.#awaitSignal(driven, node as SignalWaitDefinition, action.timeoutAt)
+    if (action.type === 'startChild') return this.#startChild(driven, node as ChildDefinition)
+    if (action.type === 'awaitChild') return this.#awaitChild(driven, node as ChildDefinition, action.childRunId)
+    return this.#try(driven, node as StepDefinition | LoopDefinition, action)
+  }
+
+  /** Computes and journals a sleep's wake-up time; an invalid computed duration fails the step. */
+  async #startTimer(driven: Driven, node: SleepDefinition): Promise<Action | undefined> {
+    const now = this.#rt.clock.now()
+    const at = now.toISOString()
+    let event: RunEvent
+    try {
+      const value = typeof node.duration === 'function' ? node.duration(this.#context(driven, node, 1)) : node.duration
+      const until = value instanceof Date ? value : new Date(now.getTime() + parseDuration(value, `duration of sleep "${node.name}"`))
+      if (Number.isNaN(until.getTime())) throw new DurableError('INVALID_DEFINITION', `sleep "${node.name}" computed an invalid date`)
+      event = { type: 'timerStarted', stepKey: node.key, until: until.toISOString(), at }
+    } catch (error) {
+      event = { type: 'stepFailed', stepKey: node.key, attempt: driven.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
+    }
+    return this.#commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+  }
+
+  /**
+   * Takes a buffered signal, or fails the wait on timeout, or parks the run. Parking commits
+   * only if no signal arrived meanwhile: `signal()` inserts under the run's row lock, which the
+   * park's fenced UPDATE holds while it looks once more.
+   */
+  async #awaitSignal(driven: Driven, node: SignalWaitDefinition, timeoutAt: string | null): Promise<Action | undefined> {
+    const { store, queue, clock } = this.#rt
+    const now = clock.now()
+    const at = now.toISOString()
+    const runId = driven.run.id
+    const signal = await store.takeSignal(runId, node.name)
+    if (signal !== undefined) {
+      const next = transition(driven.workflow, driven.state, { type: 'signalReceived', stepKey: node.key, payload: signal.payload, at })
+      return store.transaction(async (tx) => {
+        if (!(await store.consumeSignal(signal.id, now, tx))) throw new DurableError('LEASE_LOST', `signal ${signal.id} of run "${runId}" was consumed by another worker`)
+        return this.#commit(driven, next, JSON.stringify(signal.payload), tx, now)
+      })
+    }
+    if (timeoutAt !== null && Date.parse(timeoutAt) <= now.getTime()) {
+      return this.#commit(driven, transition(driven.workflow, driven.state, { type: 'signalTimedOut', stepKey: node.key, at }), undefined, undefined, now)
+    }
+    const wake = timeoutAt === null ? undefined : { runId, runAt: new Date(timeoutAt) }
+    const parked = await store
+      .transaction(async (tx) => {
+        const update = { runId, owner: this.#owner, state: driven.state, dueAt: wake?.runAt ?? null, leaseUntil: null, now }
+        if (!(await store.updateRun(update, tx))) return 'lost' as const
+        if ((await store.takeSignal(runId, node.name, tx)) !== undefined) throw SIGNAL_ARRIVED
+        if (wake !== undefined && queue.transactional) await queue.dispatch(wake, { transaction: tx })
+        return 'parked' as const
+      })
+      .catch((error: unknown) => {
+        if (error === SIGNAL_ARRIVED) return 'retry' as const
+        throw error
+      })
+    if (parked === 'retry') return { type: 'awaitSignal', stepKey: node.key, stepName: node.name, timeoutAt }
+    if (parked === 'lost') return this.#lost(driven), undefined
+    driven.execution.leased = false
+    if (wake !== undefined && !queue.transactional) await queue.dispatch(wake)
+    return undefined
+  }
+
+  /**
+   * Creates the child run in the transaction that journals `child_started`, so a crash leaves
+   * either both or neither. The idempotency key names parent, step and attempt: a retried step
+   * starts a new child, a replayed one never a second.
+   */
+  async #startChild(driven: Driven, node: ChildDefinition): Promise<Action | undefined> {
+    const { store, queue, clock, maxPayloadBytes } = this.#rt
+    const now = clock.now()
+    const at = now.toISOString()
+    const parentRunId = driven.run.id
+    let inputJson: string
+    try {
+      inputJson = toJsonText(node.input(this.#context(driven, node, driven.state.attempt)), `input of child "${node.name}" of run "${parentRunId}"`, maxPayloadBytes)
+    } catch (error) {
+      const event: RunEvent = { type: 'stepFailed', stepKey: node.key, attempt: driven.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
+      return this.#commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+    }
+    const childRunId = ulid()
+    let next: Action | undefined
+    const { runId, created } = await store.createRun(
+      { id: childRunId, workflowName: node.workflowName, inputJson, state: initialState(driven.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${driven.state.attempt}`, parentRunId, now },
+      async (tx) => {
+        const started = transition(driven.workflow, driven.state, { type: 'childStarted', stepKey: node.key, childRunId, at })
+        next = await this.#commit(driven, started, undefined, tx, now)
+        if (driven.execution.signal.aborted) throw driven.execution.signal.reason
+        if (queue.transactional) await queue.dispatch({ runId: childRunId }, { transaction: tx })
+      },
+    )
+    if (!created) {
+      // Only a second start of the same attempt gets here (the first one's journal entry was lost
+      // with its transaction, so the child was not created either: never in practice).
+      this.#rt.logger.warn({ runId: parentRunId, childRunId: runId }, `child "${node.name}" of run "${parentRunId}" existed already`)
+      return undefined
+    }
+    if (!queue.transactional) await queue.dispatch({ runId: childRunId })
+    return next
+  }
+
+  /** Takes the child's outcome if it ended; else parks until the child's end makes this run due. */
+  async #awaitChild(driven: Driven, node: ChildDefinition, childRunId: string): Promise<Action | undefined> {
+    const { store, clock } = this.#rt
+    const now = clock.now()
+    const child = await store.getRun(childRunId)
+    if (child !== undefined && isTerminal(child.status)) return this.#childEnded(driven, node, child, now)
+    const parked = await store
+      .transaction(async (tx) => {
+        const update = { runId: driven.run.id, owner: this.#owner, state: driven.state, dueAt: null, leaseUntil: null, now }
+        if (!(await store.updateRun(update, tx))) return 'lost' as const
+        // The child commits its end before it wakes us, and the wake waits for our row lock.
+        const again = await store.getRun(childRunId, tx)
+        if (again !== undefined && isTerminal(again.status)) throw CHILD_ENDED
+        return 'parked' as const
+      })
+      .catch((error: unknown) => {
+        if (error === CHILD_ENDED) return 'retry' as const
+        throw error
+      })
+    if (parked === 'retry') return { type: 'awaitChild', stepKey: node.key, stepName: node.name, childRunId }
+    if (parked === 'lost') return this.#lost(driven), undefined
+    driven.execution.leased = false
+    return undefined
+  }
+
+  async #childEnded(driven: Driven, node: ChildDefinition, child: RunRecord, now: Date): Promise<Action | undefined> {
+    const at = now.toISOString()
+    let event: RunEvent
+    if (child.status === 'completed') {
+      event = { type: 'childCompleted', stepKey: node.key, result: resultsByName(undefined, await this.#rt.store.loadResults(child.id)), at }
+    } else {
+      const cause = child.error?.message ?? child.status
+      const error: StepError = {
+        name: 'DurableError',
+        message: `child run "${child.id}" (${child.workflowName}) ${child.status}: ${cause}`,
+        code: child.error?.code ?? (child.status === 'cancelled' ? 'RUN_CANCELLED' : 'NON_RETRYABLE'),
+        retryable: false,
+      }
+      event = { type: 'childFailed', stepKey: node.key, error, at }
+    }
+    return this.#commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+  }
+
+  /** Runs one try of a step or compensator and commits its outcome; returns the next action, if any. */
+  async #try(driven: Driven, step: StepDefinition | LoopDefinition, command: TryCommand): Promise<Action | undefined> {
+    if (command.type === 'runStep' && step.kind === 'step' && step.transactional) return this.#transactionalTry(driven, step, command)
+    const handler = command.type === 'runStep' ? step.handler : (step as StepDefinition).compensation!.handler
+    const ctx = this.#context(driven, step, command.attempt, command.type === 'runStep' ? command.iteration : undefined)
+    const outcome = await runTry(handler, ctx, command.type === 'runStep' ? step.timeoutMs : undefined, driven.execution.signal)
     if (outcome.kind === 'aborted') return this.#abandon(driven, step)
     const { event, resultJson } = this.#eventOf(driven, step, command, outcome)
     return this.#commit(driven, transition(driven.workflow, driven.state, event), resultJson)
   }
 
   /** A transactional step's writes through `ctx.tx` commit with its journal entry, or not at all. */
-  async #transactionalTry(driven: Driven, step: StepDefinition, command: TryCommand): Promise<TryCommand | undefined> {
+  async #transactionalTry(driven: Driven, step: StepDefinition, command: TryCommand): Promise<Action | undefined> {
     let failure: TryOutcome | undefined
-    let next: TryCommand | undefined
+    let next: Action | undefined
     try {
       await this.#rt.store.transaction(async (tx) => {
         const outcome = await runTry(step.handler, { ...this.#context(driven, step, command.attempt), tx }, step.timeoutMs, driven.execution.signal)
@@ -115,9 +280,9 @@ export class RunExecutor {
     return this.#commit(driven, transition(driven.workflow, driven.state, event))
   }
 
-  #eventOf(driven: Driven, step: StepDefinition, command: TryCommand, outcome: TryOutcome): { event: RunEvent; resultJson?: string } {
+  #eventOf(driven: Driven, step: StepDefinition | LoopDefinition, command: TryCommand, outcome: TryOutcome): { event: RunEvent; resultJson?: string } {
     const at = this.#rt.clock.now().toISOString()
-    const base = { stepKey: step.key, attempt: command.attempt, at }
+    const base = { stepKey: command.stepKey, attempt: command.attempt, at }
     const failed = (error: StepError): RunEvent =>
       command.type === 'runStep' ? { type: 'stepFailed', ...base, error } : { type: 'compensationFailed', ...base, error }
     if (outcome.kind === 'threw') return { event: failed(outcome.error) }
@@ -125,7 +290,11 @@ export class RunExecutor {
     const value = outcome.kind === 'returned' ? outcome.value : null
     try {
       const resultJson = toJsonText(value, `result of step "${step.name}" in run "${driven.run.id}"`, this.#rt.maxPayloadBytes)
-      return { event: { type: 'stepCompleted', ...base, result: JSON.parse(resultJson) as Json }, resultJson }
+      const result = JSON.parse(resultJson) as Json
+      if (step.kind === 'step') return { event: { type: 'stepCompleted', ...base, result }, resultJson }
+      // A loop's until() sees the result as it is stored, the same after a crash as before.
+      const ctx = { ...this.#context(driven, step, command.attempt, command.type === 'runStep' ? command.iteration : undefined), signal: driven.execution.signal }
+      return { event: { type: 'stepCompleted', ...base, result, done: step.until(result, ctx) === true }, resultJson }
     } catch (error) {
       // Retrying would return the same value again: the step fails for good.
       return { event: failed({ ...stepErrorOf(error), retryable: false }) }
@@ -136,14 +305,16 @@ export class RunExecutor {
    * Persists a transition: state, journal entry and lease in one fenced statement. Returns the
    * next try to run in this worker, or undefined when the run parked, ended or was lost.
    */
-  async #commit(driven: Driven, next: Transition, resultJson?: string, tx?: StoreTransaction): Promise<TryCommand | undefined> {
+  async #commit(driven: Driven, next: Transition, resultJson?: string, tx?: StoreTransaction, at?: Date): Promise<Action | undefined> {
     const { store, queue, clock, leaseMs } = this.#rt
     const entry = next.commands.find((c) => c.type === 'appendJournal')
     const action = next.commands.find((c) => c.type !== 'appendJournal')
-    const continues = action?.type === 'runStep' || action?.type === 'runCompensation' ? action : undefined
+    const continues = action !== undefined && ACTIONS.has(action.type) ? (action as Action) : undefined
     if (entry === undefined && next.state === driven.state && continues !== undefined) return continues
-    const now = clock.now()
+    // The journal's time is the event's: replaying the journal then computes the same due times.
+    const now = at ?? clock.now()
     const wakeAt = action?.type === 'scheduleWake' ? new Date(action.at) : undefined
+    const ends = action?.type === 'completeRun' || action?.type === 'failRun'
     const update = {
       runId: driven.run.id,
       owner: this.#owner,
@@ -152,6 +323,7 @@ export class RunExecutor {
       leaseUntil: continues !== undefined ? new Date(now.getTime() + leaseMs) : null,
       now,
       ...(entry !== undefined ? { journal: journalEntry(entry.entry, resultJson) } : {}),
+      ...(ends && driven.run.parentRunId !== null ? { wake: driven.run.parentRunId } : {}),
     }
     const wake = wakeAt !== undefined ? { runId: driven.run.id, runAt: wakeAt } : undefined
     let held: boolean
@@ -166,13 +338,17 @@ export class RunExecutor {
       return undefined
     }
     driven.state = next.state
-    if (entry?.entry.kind === 'step_completed') driven.results[entry.entry.stepName] = entry.entry.result ?? null
+    if (entry !== undefined && RESULT_KINDS.has(entry.entry.kind)) driven.results[entry.entry.stepName] = entry.entry.result ?? null
     if (continues === undefined) driven.execution.leased = false
-    if (action?.type === 'completeRun' || action?.type === 'failRun') this.#rt.events.emit('ended', driven.run.id)
+    if (ends) {
+      this.#rt.events.emit('ended', driven.run.id)
+      // The parent is due already (same statement); the job only saves the reconciler's delay.
+      if (driven.run.parentRunId !== null) await queue.dispatch({ runId: driven.run.parentRunId }).catch(() => {})
+    }
     return continues
   }
 
-  #context(driven: Driven, step: StepDefinition, attempt: number) {
+  #context(driven: Driven, step: { name: string }, attempt: number, iteration?: number) {
     return {
       input: driven.run.input,
       results: driven.resultsView,
@@ -180,6 +356,7 @@ export class RunExecutor {
       workflowName: driven.workflow.name,
       stepName: step.name,
       attempt,
+      ...(iteration !== undefined ? { iteration } : {}),
     }
   }
 
@@ -191,7 +368,7 @@ export class RunExecutor {
   }
 
   /** The try was abandoned (lease lost or stop deadline): record nothing, give the lease back if still ours. */
-  async #abandon(driven: Driven, step: StepDefinition): Promise<undefined> {
+  async #abandon(driven: Driven, step: { name: string }): Promise<undefined> {
     this.#rt.logger.warn({ runId: driven.run.id, step: step.name }, `abandoned step "${step.name}" of run "${driven.run.id}": ${String(driven.execution.signal.reason?.message ?? 'stopped')}`)
     if (driven.execution.leased) await this.#handBack(driven).catch(() => {})
     return undefined
@@ -206,6 +383,10 @@ export class RunExecutor {
 }
 
 const ROLLBACK = Symbol('rollback')
+const SIGNAL_ARRIVED = Symbol('signal arrived')
+const CHILD_ENDED = Symbol('child ended')
+/** Journal kinds whose result is the step's result (`ctx.results[name]`). */
+const RESULT_KINDS: ReadonlySet<string> = new Set(['step_completed', 'signal_received', 'child_completed'])
 
 function journalEntry(entry: Extract<Command, { type: 'appendJournal' }>['entry'], resultJson: string | undefined): NewJournalEntry {
   return {
@@ -213,7 +394,7 @@ function journalEntry(entry: Extract<Command, { type: 'appendJournal' }>['entry'
     stepName: entry.stepName,
     kind: entry.kind,
     attempt: entry.attempt,
-    ...(entry.kind === 'step_completed' ? { resultJson: resultJson ?? 'null' } : {}),
+    ...(entry.kind === 'step_completed' ? { resultJson: resultJson ?? 'null' } : entry.result !== undefined ? { resultJson: JSON.stringify(entry.result) } : {}),
     ...(entry.error !== undefined ? { error: entry.error } : {}),
   }
 }

@@ -56,6 +56,24 @@ describe('crash recovery with real worker processes', () => {
     expect(journal.map((e) => e.seq)).toEqual(journal.map((_, i) => i + 1))
   })
 
+  it('keeps a sleep across a SIGKILL: the timer is journaled once and fires once, on time', async () => {
+    await Promise.all(children.splice(0).map(killHard))
+    const env = { DATABASE_URL: database.url, LEASE_MS: '1000' }
+    const first = await spawnWorker(env)
+    children.push(first)
+    const started = Date.now()
+    const runId = await durable.start('sleepy', { napMs: 2000 })
+    await expect.poll(async () => (await durable.find(runId)).status, { timeout: 20_000 }).toBe('waiting')
+    await killHard(first)
+    children.push(await spawnWorker(env))
+    const done = await durable.waitFor(runId, { timeout: '30s' })
+    expect(done.status).toBe('completed')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000)
+    expect((await effects(runId)).map((e) => e.step)).toEqual(['before', 'after'])
+    const kinds = (await durable.journal(runId)).map((e) => `${e.kind}:${e.stepKey}`)
+    expect(kinds).toEqual(['step_completed:before', 'timer_started:nap', 'timer_fired:nap', 'step_completed:after'])
+  })
+
   it('runs 200 runs on two worker processes: every step journaled once, no handler ran twice', async () => {
     await Promise.all(children.splice(0).map(killHard))
     const env = { DATABASE_URL: database.url, CONCURRENCY: '8' }

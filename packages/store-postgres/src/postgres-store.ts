@@ -5,6 +5,7 @@ import {
   type Json,
   type ListRunsQuery,
   type NewRun,
+  type RunChange,
   type RunRecord,
   type RunStore,
   type RunUpdate,
@@ -19,6 +20,7 @@ import { PgListener } from './pg-listener.js'
 import { PGliteDialect } from './pglite-dialect.js'
 import { PGliteListener } from './pglite-listener.js'
 import type { PostgresStoreOptions } from './postgres-store-options.js'
+import { changeRun } from './queries/change-run.js'
 import { claimRun } from './queries/claim-run.js'
 import { insertRun } from './queries/create-run.js'
 import { updateRun } from './queries/update-run.js'
@@ -132,11 +134,11 @@ export class PostgresStore implements RunStore {
     return claimRun(this.db, this.#tables, runId, claim)
   }
 
-  /** Results of a run's `step_completed` entries, in journal order. */
+  /** Results of a run's `step_completed`, `signal_received` and `child_completed` entries, in journal order. */
   async loadResults(runId: string): Promise<Array<{ stepKey: string; stepName: string; result: Json }>> {
     const { rows } = await sql<{ step_key: string; step_name: string; result: string | null }>`
       SELECT step_key, step_name, result::text AS result FROM ${this.#tables.journal}
-      WHERE run_id = ${runId} AND kind = 'step_completed'
+      WHERE run_id = ${runId} AND kind IN ('step_completed', 'signal_received', 'child_completed')
       ORDER BY seq
     `.execute(this.db)
     return rows.map((row) => ({
@@ -153,6 +155,39 @@ export class PostgresStore implements RunStore {
    */
   updateRun(update: RunUpdate, tx?: PostgresTransaction): Promise<boolean> {
     return updateRun(tx ?? this.db, this.#tables, update)
+  }
+
+  /**
+   * Changes a run under its row lock without holding its lease (signal, cancel, retry):
+   * `decide` sees the locked run and may throw to refuse; `inTransaction` runs before commit.
+   * Returns the run as it was, or undefined when there is no such run.
+   */
+  changeRun(
+    runId: string,
+    now: Date,
+    decide: (run: RunRecord) => RunChange,
+    inTransaction?: (tx: PostgresTransaction) => Promise<void>,
+  ): Promise<RunRecord | undefined> {
+    return changeRun(this.db, this.#tables, runId, now, decide, inTransaction)
+  }
+
+  /** The oldest unconsumed signal `name` of the run. */
+  async takeSignal(runId: string, name: string, tx?: PostgresTransaction): Promise<{ id: string; payload: Json } | undefined> {
+    const { rows } = await sql<{ id: string; payload: string }>`
+      SELECT id::text AS id, payload::text AS payload FROM ${this.#tables.signals}
+      WHERE run_id = ${runId} AND name = ${name} AND consumed_at IS NULL
+      ORDER BY id LIMIT 1
+    `.execute(tx ?? this.db)
+    return rows[0] ? { id: rows[0].id, payload: JSON.parse(rows[0].payload) as Json } : undefined
+  }
+
+  /** Marks a signal consumed; false when it already was. */
+  async consumeSignal(signalId: string, now: Date, tx?: PostgresTransaction): Promise<boolean> {
+    const { rows } = await sql<{ id: string }>`
+      UPDATE ${this.#tables.signals} SET consumed_at = ${now}
+      WHERE id = cast(${signalId} AS bigint) AND consumed_at IS NULL RETURNING id::text AS id
+    `.execute(tx ?? this.db)
+    return rows.length > 0
   }
 
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
@@ -197,8 +232,8 @@ export class PostgresStore implements RunStore {
   }
 
   /** The run, or undefined. */
-  async getRun(runId: string): Promise<RunRecord | undefined> {
-    const { rows } = await sql<RunRow>`SELECT ${runColumns('runs')} FROM ${this.#tables.runs} AS runs WHERE id = ${runId}`.execute(this.db)
+  async getRun(runId: string, tx?: PostgresTransaction): Promise<RunRecord | undefined> {
+    const { rows } = await sql<RunRow>`SELECT ${runColumns('runs')} FROM ${this.#tables.runs} AS runs WHERE id = ${runId}`.execute(tx ?? this.db)
     return rows[0] ? toRunRecord(rows[0]) : undefined
   }
 

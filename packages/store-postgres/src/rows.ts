@@ -9,11 +9,12 @@ import { sql, type RawBuilder } from 'kysely'
 export interface Tables {
   readonly runs: RawBuilder<unknown>
   readonly journal: RawBuilder<unknown>
+  readonly signals: RawBuilder<unknown>
 }
 
 /** @internal */
 export function tablesIn(schema: string): Tables {
-  return { runs: sql.id(schema, 'runs'), journal: sql.id(schema, 'journal') }
+  return { runs: sql.id(schema, 'runs'), journal: sql.id(schema, 'journal'), signals: sql.id(schema, 'signals') }
 }
 
 /**
@@ -37,6 +38,7 @@ export interface RunRow {
   readonly lease_expires_at: Date | string | null
   readonly created_at: Date | string
   readonly updated_at: Date | string
+  readonly cancel_request: string | null
 }
 
 const RUN_COLUMNS = [
@@ -53,6 +55,7 @@ const RUN_COLUMNS = [
   'lease_expires_at',
   'created_at',
   'updated_at',
+  'cancel_request::text AS cancel_request',
 ]
 
 /**
@@ -81,6 +84,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     leaseExpiresAt: toDateOrNull(row.lease_expires_at),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
+    cancelRequest: row.cancel_request === null ? null : (JSON.parse(row.cancel_request) as { reason: string | null }),
   }
 }
 

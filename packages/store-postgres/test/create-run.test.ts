@@ -30,6 +30,7 @@ describe.each(backends)('createRun ($name)', (backend) => {
       dueAt: at(5),
       leaseOwner: null,
       leaseExpiresAt: null,
+      cancelRequest: null,
       createdAt: at(5),
       updatedAt: at(5),
     })

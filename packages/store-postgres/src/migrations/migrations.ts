@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import { runsAndJournal } from './0001-runs-and-journal.js'
+import { signalsAndCancel } from './0002-signals-and-cancel.js'
 
 /**
  * The store's migrations, by name, in order. Numbered, forward-only: never edit one that was
@@ -10,6 +11,7 @@ import { runsAndJournal } from './0001-runs-and-journal.js'
 export function storeMigrations(schema: string): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-runs-and-journal': runsAndJournal(schema),
+    '0002-signals-and-cancel': signalsAndCancel(schema),
   }
   return { getMigrations: async () => migrations }
 }

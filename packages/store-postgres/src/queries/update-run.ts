@@ -30,9 +30,18 @@ export async function updateRun(db: Kysely<any>, tables: Tables, update: RunUpda
     updated_at = ${update.now},
     ${lease}`
   const fence = sql`id = ${update.runId} AND lease_owner = ${update.owner}`
+  // A child that ends makes its waiting parent due in the same statement: no crash can come
+  // between the two, and the reconciler dispatches the parent if the job is lost.
+  const wake =
+    update.wake === undefined
+      ? sql``
+      : sql`, w AS (UPDATE ${tables.runs} SET due_at = cast(${update.now} AS timestamptz)
+          WHERE id = ${update.wake} AND status = 'waiting' AND EXISTS (SELECT 1 FROM u) RETURNING id)`
 
   if (!entry) {
-    const { rows } = await sql`UPDATE ${tables.runs} SET ${changes} WHERE ${fence} RETURNING id`.execute(db)
+    const { rows } = await sql`
+      WITH u AS (UPDATE ${tables.runs} SET ${changes} WHERE ${fence} RETURNING id) ${wake}
+      SELECT id FROM u`.execute(db)
     return rows.length > 0
   }
   // Every parameter of the INSERT … SELECT is cast: a bare parameter in a select list gets no
@@ -40,7 +49,7 @@ export async function updateRun(db: Kysely<any>, tables: Tables, update: RunUpda
   const { rows } = await sql`
     WITH u AS (
       UPDATE ${tables.runs} SET ${changes}, next_seq = next_seq + 1 WHERE ${fence} RETURNING id, next_seq
-    )
+    ) ${wake}
     INSERT INTO ${tables.journal} (run_id, seq, step_key, step_name, kind, attempt, result, error, created_at)
     SELECT u.id, u.next_seq,
       cast(${entry.stepKey} AS text), cast(${entry.stepName} AS text), cast(${entry.kind} AS text),

@@ -1,0 +1,49 @@
+import type { Durable } from '@durable/provider'
+import type { Style } from './style.js'
+
+/** Flags a command accepts, in `node:util` `parseArgs` form (no `multiple`, no defaults). */
+export type FlagOptions = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>>
+
+/** Parsed flag values, by long name (`limit`, `database-url`…). */
+export type FlagValues = Readonly<Record<string, string | boolean | undefined>>
+
+/** What a command gets to work with; the CLI owns the connection and closes it afterwards. */
+export interface CommandContext {
+  /** Flags of the command line, validated against the command's options. */
+  readonly flags: FlagValues
+  /** Positional arguments after the command words, as many as the command's `args`. */
+  readonly args: readonly string[]
+  /** `--json` was given: print one JSON document on stdout and nothing else. */
+  readonly json: boolean
+  /** Colours for human output (none unless stdout is a terminal). */
+  readonly style: Style
+  /** The database in words, without password, for progress messages. */
+  readonly target: string
+  /** Writes to standard output. */
+  stdout(text: string): void
+  /** Prints `value` as indented JSON and a newline on standard output. */
+  printJson(value: unknown): void
+  /**
+   * Opens the database (once). With `mustExist`, a missing embedded data directory is an error
+   * rather than a new empty database: reading commands should not create one.
+   */
+  connect(options: { mustExist: boolean }): Durable
+}
+
+/** One `durable` command: its help, its flags and what it does. */
+export interface Command {
+  /** The command words, e.g. `runs list`. */
+  readonly name: string
+  /** One line for the command list and the top of `--help`. */
+  readonly summary: string
+  /** Required positional arguments, by name (`['id']`). */
+  readonly args: readonly string[]
+  /** Flags of this command, on top of the connection and output flags every command takes. */
+  readonly options: FlagOptions
+  /** `--help` lines for `options`: `['--limit N', 'runs per page, 1–1000 (default 50)']`. */
+  readonly flagHelp: ReadonlyArray<readonly [string, string]>
+  /** Example command lines for `--help`. */
+  readonly examples: readonly string[]
+  /** Does the work; throws `UsageError`, `CliError` or whatever the runtime throws. */
+  run(context: CommandContext): Promise<void>
+}

@@ -1,0 +1,89 @@
+import { isDurableError, type JournalEntry } from '@durable/core'
+import type { RunSnapshot } from '@durable/provider'
+import { CliError, UsageError } from '../cli-error.js'
+import type { Command, CommandContext } from '../command.js'
+import { formatFields, formatTable } from '../format-table.js'
+import { describeRecordedError, formatElapsed, oneLine } from '../format-values.js'
+import { journalEntryJson, snapshotJson } from '../json-output.js'
+import { styleStatus } from '../style.js'
+
+/** Marks the journal entries of compensators, which undo a step rather than run it. */
+export const COMPENSATION_MARK = '↩'
+
+/** `durable runs show <id>`: a run, then its journal as a timeline. */
+export const runsShowCommand: Command = {
+  name: 'runs show',
+  summary: 'Show a run and its journal as a timeline.',
+  args: ['id'],
+  options: {},
+  flagHelp: [],
+  examples: ['durable runs show 01JD2Q7ZK4X8M3VYB5N6P0R2ST', 'durable runs show 01JD2Q7ZK4X8M3VYB5N6P0R2ST --json | jq ".journal"'],
+  async run(context) {
+    const runId = context.args[0] ?? ''
+    const durable = context.connect({ mustExist: true })
+    let run: RunSnapshot
+    let journal: JournalEntry[]
+    try {
+      run = await durable.find(runId)
+      journal = await durable.journal(runId)
+    } catch (error) {
+      if (isDurableError(error, 'RUN_NOT_FOUND')) throw new CliError('RUN_NOT_FOUND', `run ${runId} not found`)
+      // The runtime refuses ids that cannot be run ids (empty, too long) before querying.
+      if (isDurableError(error, 'INVALID_INPUT')) throw new UsageError(error.message, 'runs show')
+      throw error
+    }
+    if (context.json) context.printJson({ run: snapshotJson(run), journal: journal.map(journalEntryJson) })
+    else printRun(context, run, journal)
+  },
+}
+
+function printRun(context: CommandContext, run: RunSnapshot, journal: readonly JournalEntry[]): void {
+  const { style } = context
+  const fields: Array<[string, string]> = [
+    ['workflow', run.workflowName],
+    ['status', styleStatus(style, run.status)],
+  ]
+  if (run.error !== null) fields.push(['error', style.red(describeRecordedError(run.error))])
+  fields.push(
+    ['attempts', String(run.attempts)],
+    ['created', run.createdAt.toISOString()],
+    ['updated', run.updatedAt.toISOString()],
+  )
+  if (run.parentRunId !== null) fields.push(['parent', run.parentRunId])
+  fields.push(['input', oneLine(run.input, 100)])
+  if (run.result !== null) fields.push(['result', oneLine(run.result, 100)])
+  context.stdout(`${style.bold(`Run ${run.id}`)}\n${formatFields(fields, { indent: 2, style })}\n`)
+
+  if (journal.length === 0) {
+    context.stdout('Journal: no entries yet\n')
+    return
+  }
+  context.stdout(`${style.bold(`Journal (${journal.length} ${journal.length === 1 ? 'entry' : 'entries'})`)}\n`)
+  let previous = run.createdAt.getTime()
+  const rows = journal.map((entry) => {
+    const since = formatElapsed(entry.createdAt.getTime() - previous)
+    previous = entry.createdAt.getTime()
+    return [String(entry.seq), entry.stepKey, kindLabel(context, entry), String(entry.attempt), since, outcome(context, entry)]
+  })
+  context.stdout(formatTable(['SEQ', 'STEP', 'KIND', 'ATTEMPT', 'SINCE', 'RESULT / ERROR'], rows, { style }))
+}
+
+/** The kind, with compensations marked: `↩ compensated`. */
+function kindLabel({ style }: CommandContext, entry: JournalEntry): string {
+  switch (entry.kind) {
+    case 'compensated':
+      return style.yellow(`${COMPENSATION_MARK} ${entry.kind}`)
+    case 'compensation_failed':
+      return style.red(`${COMPENSATION_MARK} ${entry.kind}`)
+    case 'step_failed':
+      return style.red(entry.kind)
+    default:
+      return entry.kind
+  }
+}
+
+/** The result as one line of JSON, or the error's message and code. */
+function outcome({ style }: CommandContext, entry: JournalEntry): string {
+  if (entry.error !== undefined) return style.red(describeRecordedError(entry.error))
+  return oneLine(entry.result, 60)
+}

@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { embeddedDurable } from '@durable/embedded'
+import { createDurable, silentLogger, type Durable } from '@durable/provider'
+import { postgresQueue } from '@durable/queue-postgres'
+import { postgresStore } from '@durable/store-postgres'
+import { CliError, UsageError } from './cli-error.js'
+
+/** Where the runs live: a PostgreSQL server, or an embedded (PGlite) data directory. */
+export type Connection =
+  | { readonly kind: 'postgres'; readonly url: string }
+  | { readonly kind: 'embedded'; /** Absolute path. */ readonly dataDir: string }
+
+/** The connection flags of every command. */
+export interface ConnectionFlags {
+  readonly databaseUrl?: string | undefined
+  readonly dataDir?: string | undefined
+}
+
+/** The data directory used when neither a URL nor `--data-dir` is given. */
+export const DEFAULT_DATA_DIR = '.durable'
+
+/**
+ * Picks the database: `--database-url`, else `--data-dir`, else `DATABASE_URL`, else the embedded
+ * data directory `.durable` under `cwd`. Both flags at once is a usage error.
+ */
+export function resolveConnection(flags: ConnectionFlags, env: Readonly<Record<string, string | undefined>>, cwd: string): Connection {
+  if (flags.databaseUrl !== undefined && flags.dataDir !== undefined) throw new UsageError('use either --database-url or --data-dir, not both')
+  if (flags.databaseUrl !== undefined) return { kind: 'postgres', url: checkUrl(flags.databaseUrl, '--database-url') }
+  if (flags.dataDir !== undefined) {
+    if (flags.dataDir === '') throw new UsageError('--data-dir needs a directory')
+    return { kind: 'embedded', dataDir: resolve(cwd, flags.dataDir) }
+  }
+  const fromEnv = env.DATABASE_URL
+  if (fromEnv !== undefined && fromEnv !== '') return { kind: 'postgres', url: checkUrl(fromEnv, 'DATABASE_URL') }
+  return { kind: 'embedded', dataDir: resolve(cwd, DEFAULT_DATA_DIR) }
+}
+
+/** The connection for messages, never with its password: `postgres://alice@db:5432/app`. */
+export function describeConnection(connection: Connection): string {
+  if (connection.kind === 'embedded') return `the embedded database at ${connection.dataDir}`
+  const url = new URL(connection.url)
+  const user = url.username ? `${url.username}@` : ''
+  return `${url.protocol}//${user}${url.host}${url.pathname}`
+}
+
+/**
+ * Opens a runtime with no workflows: reading runs and journals needs none. With `mustExist`,
+ * a missing embedded data directory is an error rather than a new, empty database.
+ */
+export function openDurable(connection: Connection, options: { mustExist: boolean }): Durable {
+  if (connection.kind === 'embedded') {
+    if (options.mustExist && !existsSync(connection.dataDir)) {
+      throw new CliError(
+        'NO_DATABASE',
+        `no embedded database at ${connection.dataDir}: set DATABASE_URL (or --database-url) to read a PostgreSQL server, pass --data-dir, or run "durable migrate" to create one here`,
+      )
+    }
+    // Throws a DurableError at once when another process (or this one) holds the data dir.
+    return embeddedDurable({ workflows: [], dataDir: connection.dataDir, logger: silentLogger })
+  }
+  // A CLI runs one query at a time: two connections are plenty.
+  const store = postgresStore({ connectionString: connection.url, poolSize: 2 })
+  return createDurable({ store, queue: postgresQueue({ store }), workflows: [], logger: silentLogger })
+}
+
+/** Removes the connection string and its password from `text`, wherever they appear. */
+export function redact(text: string, connection: Connection | undefined): string {
+  let out = text
+  if (connection?.kind === 'postgres') {
+    out = out.split(connection.url).join(describeConnection(connection))
+    const password = passwordOf(connection.url)
+    if (password) {
+      for (const secret of new Set([password, safeDecode(password)])) if (secret.length > 0) out = out.split(secret).join('***')
+    }
+  }
+  // Any other URL with credentials (a nested cause, a driver message).
+  return out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi, '$1***@')
+}
+
+function checkUrl(url: string, source: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    // Not echoed: a malformed URL may still hold a password.
+    throw new UsageError(`${source} is not a valid URL; expected postgres://user:password@host:5432/database`)
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new UsageError(`${source} must start with postgres:// or postgresql://, got ${parsed.protocol}//…`)
+  }
+  return url
+}
+
+function passwordOf(url: string): string {
+  try {
+    return new URL(url).password
+  } catch {
+    return ''
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}

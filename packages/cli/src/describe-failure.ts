@@ -1,0 +1,62 @@
+import { isDurableError } from '@durable/core'
+import { CliError, UsageError } from './cli-error.js'
+import { describeConnection, redact, type Connection } from './connect.js'
+
+/** What the user sees of a failure: a code for scripts, a message for people, and an exit code. */
+export interface Failure {
+  readonly code: string
+  readonly message: string
+  readonly exitCode: 1 | 2
+  /** True for errors nobody anticipated (bugs): the only ones worth a stack, on request. */
+  readonly unexpected: boolean
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is PostgreSQL running, on this host and port?)',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'timed out',
+  ECONNRESET: 'the connection was reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+}
+
+/** SQLSTATEs of a server that answered but would not let us in. */
+const LOGIN_FAILURES = new Set(['28P01', '28000', '3D000', '42501'])
+
+/**
+ * Turns anything thrown by a command into a {@link Failure}. Messages are stripped of the
+ * connection string and password; durable's own errors keep their message and code.
+ */
+export function describeFailure(error: unknown, connection: Connection | undefined): Failure {
+  if (error instanceof UsageError) return { code: 'USAGE', message: error.message, exitCode: 2, unexpected: false }
+  if (error instanceof CliError) return expected(error.code, redact(error.message, connection))
+  if (isDurableError(error)) return expected(error.code, redact(error.message, connection))
+  const where = connection ? describeConnection(connection) : 'the database'
+  const network = findNetworkCode(error)
+  if (network !== undefined) return expected('CONNECTION_FAILED', `could not connect to ${where}: ${NETWORK_REASONS[network]}`)
+  const sqlState = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : undefined
+  const message = redact(error instanceof Error ? error.message : String(error), connection)
+  if (sqlState !== undefined && LOGIN_FAILURES.has(sqlState)) return expected('CONNECTION_FAILED', `could not connect to ${where}: ${message}`)
+  if (sqlState === '42P01' || sqlState === '3F000') {
+    return expected('NOT_MIGRATED', `the durable tables do not exist in ${where} (${message}): run "durable migrate" first`)
+  }
+  return { code: 'ERROR', message, exitCode: 1, unexpected: !(error instanceof Error && 'severity' in error) }
+}
+
+function expected(code: string, message: string): Failure {
+  return { code, message, exitCode: 1, unexpected: false }
+}
+
+/** The errno of a failed connection: on the error, its `errors` (Happy Eyeballs) or its `cause`. */
+function findNetworkCode(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > 3) return undefined
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' && code in NETWORK_REASONS) return code
+  const nested = [...((error as { errors?: unknown[] }).errors ?? []), (error as { cause?: unknown }).cause]
+  for (const inner of nested) {
+    const found = findNetworkCode(inner, depth + 1)
+    if (found !== undefined) return found
+  }
+  return undefined
+}

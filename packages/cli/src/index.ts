@@ -1,0 +1,18 @@
+/**
+ * `@durable/cli`: the `durable` command. It reads runs and journals from PostgreSQL
+ * (`DATABASE_URL` or `--database-url`) or from an embedded PGlite data directory
+ * (`--data-dir`, default `.durable`), and migrates the tables.
+ *
+ * ```sh
+ * durable migrate
+ * durable runs list --status failed
+ * durable runs show 01JD2Q7ZK4X8M3VYB5N6P0R2ST --json
+ * ```
+ *
+ * `runCli` runs the same command line in-process, for scripts and tests.
+ *
+ * @packageDocumentation
+ */
+export { runCli, COMMANDS } from './cli.js'
+export type { CliIo } from './cli.js'
+export type { Command, CommandContext, FlagOptions, FlagValues } from './command.js'

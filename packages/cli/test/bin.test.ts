@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { embeddedDurable } from '@durable/embedded'
+import { silentLogger } from '@durable/provider'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
+import { checkout, finishRuns, runtimeOn } from './helpers.ts'
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+const run = promisify(execFile)
+
+/** Runs the built binary; resolves with its exit code and output instead of throwing. */
+async function durable(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code?: number; stdout: string; stderr: string }
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout, stderr: failed.stderr }
+  }
+}
+
+let database: TestDatabase
+let runId: string
+
+beforeAll(async () => {
+  database = await createTestDatabase('cli_bin')
+  const runtime = await runtimeOn(database.url)
+  try {
+    ;[runId] = (await finishRuns(runtime, [() => runtime.start(checkout, { sku: 'BIN' })])) as [string]
+  } finally {
+    await runtime.close()
+  }
+})
+afterAll(async () => database?.drop())
+
+describe('the durable binary', () => {
+  it('starts with a node shebang', () => {
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node')
+  })
+
+  it('lists runs as JSON with DATABASE_URL, and exits 0', async () => {
+    const { code, stdout, stderr } = await durable(['runs', 'list', '--json'], { DATABASE_URL: database.url })
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+    expect(JSON.parse(stdout).runs).toMatchObject([{ id: runId, workflowName: 'checkout', status: 'completed' }])
+  })
+
+  it('exits 2 on a usage error and 1 on an unknown run', async () => {
+    expect((await durable(['runs', 'list', '--bogus'], { DATABASE_URL: database.url })).code).toBe(2)
+    const missing = await durable(['runs', 'show', 'nope'], { DATABASE_URL: database.url })
+    expect(missing).toEqual({ code: 1, stdout: '', stderr: 'durable: run nope not found\n' })
+  })
+
+  it('reports an embedded data directory held by another process', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'durable-cli-bin-'))
+    const dataDir = join(root, 'data')
+    const holder = embeddedDurable({ workflows: [], dataDir, logger: silentLogger })
+    try {
+      await holder.migrate()
+      const { code, stdout, stderr } = await durable(['runs', 'list', '--data-dir', dataDir], {})
+      expect(code).toBe(1)
+      expect(stdout).toBe('')
+      expect(stderr).toBe(
+        `durable: the embedded database at ${dataDir} is open in process ${process.pid}; PGlite serves one instance at a time (close the other one, or use postgresStore with a PostgreSQL server to share runs between processes)\n`,
+      )
+    } finally {
+      await holder.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+})

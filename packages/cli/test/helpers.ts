@@ -1,0 +1,75 @@
+/** Shared by the CLI tests: run the command line in-process, and make runs to look at. */
+import { createServer } from 'node:net'
+import { defineWorkflow, NonRetryableError } from '@durable/core'
+import { createDurable, silentLogger, type Durable } from '@durable/provider'
+import { postgresQueue } from '@durable/queue-postgres'
+import { postgresStore } from '@durable/store-postgres'
+import { runCli, type CliIo } from '../src/index.ts'
+
+export interface CliResult {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs `durable <argv>` in this process with only the given environment. */
+export async function cli(argv: string[], io: Partial<Omit<CliIo, 'stdout' | 'stderr'>> = {}): Promise<CliResult> {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(argv, {
+    env: {},
+    ...io,
+    stdout: (text) => {
+      stdout += text
+    },
+    stderr: (text) => {
+      stderr += text
+    },
+  })
+  return { code, stdout, stderr }
+}
+
+/** Completes: two steps with results. */
+export const checkout = defineWorkflow<{ sku: string }>('checkout')
+  .step('reserve', async (ctx) => ({ reservationId: `res-${ctx.input.sku}` }))
+  .step('charge', async (ctx) => ({ paid: ctx.results.reserve.reservationId }))
+
+/** Fails for good at `ship`, after which `reserve` is compensated. */
+export const saga = defineWorkflow<{ orderId: string }>('saga')
+  .step('reserve', async () => ({ id: 'r1' }), { compensate: async () => {} })
+  .step('ship', async () => {
+    throw new NonRetryableError('address is invalid')
+  })
+
+/** A runtime on `url` with a running worker, for making runs. */
+export async function runtimeOn(url: string): Promise<Durable> {
+  const store = postgresStore({ connectionString: url })
+  const durable = createDurable({ store, queue: postgresQueue({ store, pollIntervalMs: 200 }), workflows: [checkout, saga], logger: silentLogger })
+  await durable.migrate()
+  await durable.worker({ concurrency: 4, reconcileIntervalMs: 300 }).start()
+  return durable
+}
+
+/** Starts the runs and waits until each has ended; resolves to their ids, in order. */
+export async function finishRuns(durable: Durable, starts: Array<() => Promise<string>>): Promise<string[]> {
+  const ids: string[] = []
+  // One at a time: ids (ULIDs) then sort by creation, which `runs list` relies on.
+  for (const start of starts) ids.push(await start())
+  for (const id of ids) await durable.waitFor(id, { timeout: '20s' })
+  return ids
+}
+
+/** A loopback port with nothing listening on it. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+// eslint-disable-next-line no-control-regex
+export const ANSI = /\u001b\[/

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
+import { ANSI, checkout, cli, finishRuns, runtimeOn, saga } from './helpers.ts'
+
+let database: TestDatabase
+let env: Record<string, string>
+let completedId: string
+let failedId: string
+
+beforeAll(async () => {
+  database = await createTestDatabase('cli_show')
+  env = { DATABASE_URL: database.url }
+  const durable = await runtimeOn(database.url)
+  try {
+    ;[completedId, failedId] = (await finishRuns(durable, [
+      () => durable.start(checkout, { sku: 'A1' }),
+      () => durable.start(saga, { orderId: 'o-1' }),
+    ])) as [string, string]
+  } finally {
+    await durable.close()
+  }
+})
+afterAll(async () => database?.drop())
+
+/** The timeline rows of `runs show`: the lines after the JOURNAL header, split on 2+ spaces. */
+function timeline(stdout: string): string[][] {
+  const lines = stdout.trimEnd().split('\n')
+  const header = lines.findIndex((line) => line.startsWith('SEQ'))
+  expect(header).toBeGreaterThan(0)
+  return lines.slice(header + 1).map((line) => line.split(/ {2,}/))
+}
+
+describe('durable runs show', () => {
+  it('prints a completed run and its journal as a timeline', async () => {
+    const { code, stdout, stderr } = await cli(['runs', 'show', completedId], { env })
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+    expect(stdout).toContain(`Run ${completedId}\n`)
+    expect(stdout).toMatch(/\n {2}workflow +checkout\n {2}status +completed\n/)
+    expect(stdout).toContain('input     {"sku":"A1"}')
+    expect(stdout).toContain('result    {"reserve":{"reservationId":"res-A1"},"charge":{"paid":"res-A1"}}')
+    expect(stdout).toContain('Journal (2 entries)')
+    expect(stdout).toMatch(/SEQ +STEP +KIND +ATTEMPT +SINCE +RESULT \/ ERROR/)
+    const rows = timeline(stdout)
+    expect(rows.map(([seq, step, kind, attempt]) => [seq, step, kind, attempt])).toEqual([
+      ['1', 'reserve', 'step_completed', '1'],
+      ['2', 'charge', 'step_completed', '1'],
+    ])
+    for (const row of rows) expect(row[4]).toMatch(/^\+\d+(ms|\.\ds)$/)
+    expect(rows[1]![5]).toBe('{"paid":"res-A1"}')
+    expect(stdout).not.toMatch(ANSI)
+  })
+
+  it('prints a failed run with its error, the failed step and the compensation marked', async () => {
+    const { code, stdout } = await cli(['runs', 'show', failedId], { env })
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/ {2}status +failed\n {2}error +address is invalid \[NON_RETRYABLE\] in step ship\n/)
+    expect(stdout).not.toMatch(/^ {2}result/m)
+    const rows = timeline(stdout)
+    expect(rows.map(([seq, step, kind]) => [seq, step, kind])).toEqual([
+      ['1', 'reserve', 'step_completed'],
+      ['2', 'ship', 'step_failed'],
+      ['3', 'reserve', '↩ compensated'],
+    ])
+    expect(rows[1]![5]).toBe('address is invalid [NON_RETRYABLE]')
+  })
+
+  it('prints the run and the whole journal as JSON with --json', async () => {
+    const { code, stdout } = await cli(['runs', 'show', '--json', failedId], { env })
+    expect(code).toBe(0)
+    const shown = JSON.parse(stdout)
+    expect(Object.keys(shown)).toEqual(['run', 'journal'])
+    expect(Object.keys(shown.run)).toEqual([
+      'id', 'workflowName', 'status', 'input', 'results', 'result', 'error', 'parentRunId', 'attempts', 'createdAt', 'updatedAt',
+    ])
+    expect(shown.run).toMatchObject({ id: failedId, status: 'failed', result: null, results: { reserve: { id: 'r1' } } })
+    expect(shown.journal).toHaveLength(3)
+    for (const entry of shown.journal) {
+      expect(Object.keys(entry)).toEqual(['seq', 'stepKey', 'stepName', 'kind', 'attempt', 'result', 'error', 'createdAt'])
+    }
+    expect(shown.journal.map((e: { kind: string }) => e.kind)).toEqual(['step_completed', 'step_failed', 'compensated'])
+    expect(shown.journal[0]).toMatchObject({ seq: 1, stepKey: 'reserve', result: { id: 'r1' }, error: null })
+    expect(shown.journal[1]).toMatchObject({
+      stepKey: 'ship',
+      result: null,
+      error: { name: 'NonRetryableError', message: 'address is invalid', code: 'NON_RETRYABLE', retryable: false },
+    })
+  })
+
+  it('exits 1 with a clear message, and no stack, for an unknown run id', async () => {
+    const missing = '01ARZ3NDEKTSV4RRFFQ69G5FAV'
+    const { code, stdout, stderr } = await cli(['runs', 'show', missing], { env })
+    expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: `durable: run ${missing} not found\n` })
+
+    const json = await cli(['runs', 'show', missing, '--json'], { env })
+    expect(json.code).toBe(1)
+    expect(json.stdout).toBe('')
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'RUN_NOT_FOUND', message: `run ${missing} not found` } })
+  })
+
+  it('exits 2 when the id is missing, empty, or there is more than one', async () => {
+    const missing = await cli(['runs', 'show'], { env })
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: 'durable: missing <id>\nRun "durable runs show --help" for usage.\n' })
+    const extra = await cli(['runs', 'show', completedId, failedId], { env })
+    expect(extra.code).toBe(2)
+    expect(extra.stderr).toContain(`unexpected argument "${failedId}"`)
+    const empty = await cli(['runs', 'show', ''], { env })
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toMatch(/^durable: a run id is a non-empty string/)
+  })
+})

@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest'
+import { defineWorkflow, initialState, RUN_KEY, transition, type JournalRecord, type RunEvent, type RunState, type Workflow } from '@durable/core'
+import { at, boom, linear, noop, running } from './transition-fixtures.js'
+
+/** reserve (undo) → notify → charge (undo: 2 tries) → approve (signal, 1 h) → cool-off (sleep 1 h) → ship (3 tries, 1 s apart). */
+const order = defineWorkflow('order')
+  .step('reserve', noop, { compensate: noop })
+  .step('notify', noop)
+  .step('charge', noop, { compensate: { handler: noop, maxAttempts: 2, backoff: () => '1s' } })
+  .waitForSignal('approve', { timeout: '1h' })
+  .sleep('cool-off', '1h')
+  .step('ship', noop, { maxAttempts: 3, backoff: () => '1s' })
+/** reserve → charge (3 tries, 1 s apart), no compensators. */
+const flaky = defineWorkflow('flaky').step('reserve', noop).step('charge', noop, { maxAttempts: 3, backoff: () => '1s' })
+
+const cancel = (seconds: number, reason?: string): RunEvent => ({ type: 'cancelRequested', ...(reason !== undefined ? { reason } : {}), at: at(seconds) })
+const retry = (seconds: number): RunEvent => ({ type: 'retryRequested', at: at(seconds) })
+const cancelEntry = (result: string | null): JournalRecord => ({ stepKey: RUN_KEY, stepName: RUN_KEY, kind: 'cancel_requested', attempt: 1, result })
+const onShip = running({ position: 5, attempts: 3 })
+
+describe('cancelRequested', () => {
+  it('journals cancel_requested under "$run", compensates the completed steps in reverse and ends cancelled', () => {
+    const first = transition(order, onShip, cancel(100, 'customer asked'))
+    const error = { message: expect.stringContaining('customer asked'), code: 'RUN_CANCELLED' }
+    expect(RUN_KEY).toBe('$run')
+    expect(first.state).toMatchObject({ status: 'compensating', position: 2, attempt: 1, dueAt: null, error })
+    expect(first.commands).toEqual([{ type: 'appendJournal', entry: cancelEntry('customer asked') }, { type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 }])
+    const second = transition(order, first.state, { type: 'compensationCompleted', stepKey: 'charge', attempt: 1, at: at(101) })
+    expect(second.commands.at(-1)).toEqual({ type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 })
+    const last = transition(order, second.state, { type: 'compensationCompleted', stepKey: 'reserve', attempt: 1, at: at(102) })
+    expect(last.state).toMatchObject({ status: 'cancelled', error })
+    expect(last.commands.at(-1)).toEqual({ type: 'failRun', error: first.state.error })
+  })
+
+  it('journals a null reason when none is given and still says the run was cancelled', () => {
+    const { state, commands } = transition(order, onShip, cancel(100))
+    expect(commands[0]).toEqual({ type: 'appendJournal', entry: cancelEntry(null) })
+    expect(state.error).toEqual({ message: expect.stringMatching(/cancel/), code: 'RUN_CANCELLED' })
+  })
+
+  it('ends cancelled at once when no completed step has a compensator', () => {
+    const { state, commands } = transition(linear, running({ position: 2, attempts: 2 }), cancel(5, 'stop'))
+    expect(state).toMatchObject({ status: 'cancelled', position: 2, dueAt: null, error: { code: 'RUN_CANCELLED' } })
+    expect(commands).toEqual([{ type: 'appendJournal', entry: cancelEntry('stop') }, { type: 'failRun', error: state.error }])
+  })
+
+  it('ends cancelled at once when the run has not started', () => {
+    const { state, commands } = transition(order, initialState(order), cancel(0))
+    expect(state).toMatchObject({ status: 'cancelled', position: 0, error: { code: 'RUN_CANCELLED' } })
+    expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'failRun'])
+  })
+
+  it('stops a wait for a signal and ignores the signal that comes after', () => {
+    const awaiting: RunState = { status: 'waiting', position: 3, attempt: 1, dueAt: at(3600), attempts: 3, error: null }
+    const { state, commands } = transition(order, awaiting, cancel(10))
+    expect(state).toMatchObject({ status: 'compensating', position: 2, dueAt: null })
+    expect(commands.at(-1)).toEqual({ type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 })
+    const late = transition(order, state, { type: 'signalReceived', stepKey: 'approve', payload: 1, at: at(11) })
+    expect(late.state).toBe(state)
+    expect(late.commands).toEqual([])
+  })
+
+  it('stops a sleep: waking at the end of the sleep compensates instead of firing the timer', () => {
+    const asleep: RunState = { status: 'waiting', position: 4, attempt: 1, dueAt: at(3600), attempts: 3, error: null }
+    const { state } = transition(order, asleep, cancel(10))
+    expect(state).toMatchObject({ status: 'compensating', position: 2, dueAt: null })
+    expect(transition(order, state, { type: 'woken', at: at(3600) }).commands).toEqual([{ type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 }])
+  })
+
+  it('stops a step waiting for its retry and ignores the late outcome of the step that was running', () => {
+    const { state } = transition(order, { ...onShip, attempt: 2, dueAt: at(30) }, cancel(10))
+    expect(state).toMatchObject({ status: 'compensating', position: 2, dueAt: null })
+    expect(transition(order, state, { type: 'stepCompleted', stepKey: 'ship', attempt: 2, result: 1, at: at(31) }).state).toBe(state)
+  })
+
+  it('still ends cancelled when a compensator fails for good', () => {
+    const rolling = transition(order, onShip, cancel(100)).state
+    const failedOnce = transition(order, rolling, { type: 'compensationFailed', stepKey: 'charge', attempt: 1, error: boom, at: at(101) }).state
+    const gaveUp = transition(order, { ...failedOnce, dueAt: null }, { type: 'compensationFailed', stepKey: 'charge', attempt: 2, error: boom, at: at(103) })
+    expect(gaveUp.commands.at(-1)).toEqual({ type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 })
+    const done = transition(order, gaveUp.state, { type: 'compensationCompleted', stepKey: 'reserve', attempt: 1, at: at(104) })
+    expect(done.state).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED' } })
+  })
+
+  it.each<[string, RunState]>([
+    ['rolling back a failure', { status: 'compensating', position: 0, attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' } }],
+    ['rolling back an earlier cancel', { status: 'compensating', position: 0, attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
+    ['cancelled', { status: 'cancelled', position: 0, attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
+    ['completed', { status: 'completed', position: 6, attempt: 1, dueAt: null, attempts: 4, error: null }],
+    ['failed', { status: 'failed', position: 0, attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' }, failedAt: { position: 5, attempt: 3 } }],
+  ])('leaves a run that is already %s unchanged', (_label, before) => {
+    const { state, commands } = transition(order, before, cancel(200, 'again'))
+    expect(state).toBe(before)
+    expect(commands).toEqual([])
+  })
+})
+
+describe('retryRequested', () => {
+  /** charge failed its 3rd and last attempt. */
+  const failed = transition(flaky, running({ position: 1, attempt: 3, attempts: 3 }), { type: 'stepFailed', stepKey: 'charge', attempt: 3, error: boom, at: at(10) }).state
+
+  it('resumes a failed run at the failed step with the next attempt number and a cleared error', () => {
+    expect(failed).toMatchObject({ status: 'failed', failedAt: { position: 1, attempt: 3 } })
+    const { state, commands } = transition(flaky, failed, retry(60))
+    expect(state).toMatchObject({ status: 'running', position: 1, attempt: 4, attemptOffset: 3, dueAt: null, attempts: 4, error: null })
+    expect(state).not.toHaveProperty('failedAt')
+    expect(commands).toEqual([
+      { type: 'appendJournal', entry: { stepKey: 'charge', stepName: 'charge', kind: 'run_retried', attempt: 4 } },
+      { type: 'runStep', stepKey: 'charge', stepName: 'charge', attempt: 4 },
+    ])
+  })
+
+  it('gives the step a fresh budget: with maxAttempts 3, attempts 4 and 5 are retried and 6 is the last', () => {
+    let state = transition(flaky, failed, retry(60)).state
+    for (const attempt of [4, 5]) {
+      const next = transition(flaky, state, { type: 'stepFailed', stepKey: 'charge', attempt, error: boom, at: at(60 + attempt) })
+      expect(next.state).toMatchObject({ status: 'running', attempt: attempt + 1, dueAt: at(61 + attempt) })
+      expect(next.commands.at(-1)).toEqual({ type: 'scheduleWake', at: at(61 + attempt) })
+      state = transition(flaky, next.state, { type: 'woken', at: at(61 + attempt) }).state
+    }
+    const last = transition(flaky, state, { type: 'stepFailed', stepKey: 'charge', attempt: 6, error: boom, at: at(70) })
+    expect(last.state).toMatchObject({ status: 'failed', failedAt: { position: 1, attempt: 6 }, error: { message: 'boom', step: 'charge' } })
+    expect(last.commands.at(-1)).toEqual({ type: 'failRun', error: { message: 'boom', step: 'charge' } })
+  })
+
+  it('forgets the retry offset once the retried step completes: the next step starts at attempt 1', () => {
+    const resumed = transition(flaky, failed, retry(60)).state
+    const { state, commands } = transition(flaky, resumed, { type: 'stepCompleted', stepKey: 'charge', attempt: 4, result: 'ok', at: at(61) })
+    expect(state).toMatchObject({ status: 'completed', position: 2, attempt: 1, dueAt: null, attempts: 5, error: null })
+    expect(state).not.toHaveProperty('attemptOffset')
+    expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'completeRun'])
+  })
+
+  it('re-enters a signal wait that timed out, with a new deadline counted from the retry', () => {
+    const workflow = defineWorkflow('w').step('a', noop).waitForSignal('approve', { timeout: '1h' })
+    const awaiting: RunState = { status: 'waiting', position: 1, attempt: 1, dueAt: at(3600), attempts: 1, error: null }
+    const timedOut = transition(workflow, awaiting, { type: 'signalTimedOut', stepKey: 'approve', at: at(3600) }).state
+    expect(timedOut).toMatchObject({ status: 'failed', error: { code: 'SIGNAL_TIMEOUT' } })
+    const { state, commands } = transition(workflow, timedOut, retry(5000))
+    expect(state).toMatchObject({ status: 'waiting', position: 1, attempt: 2, dueAt: at(8600), error: null })
+    expect(commands).toEqual([
+      { type: 'appendJournal', entry: { stepKey: 'approve', stepName: 'approve', kind: 'run_retried', attempt: 2 } },
+      { type: 'awaitSignal', stepKey: 'approve', stepName: 'approve', timeoutAt: at(8600) },
+    ])
+    const received = transition(workflow, state, { type: 'signalReceived', stepKey: 'approve', payload: 'yes', at: at(5001) })
+    expect(received.commands[0]).toMatchObject({ entry: { kind: 'signal_received', attempt: 2, result: 'yes' } })
+  })
+
+  it.each<[string, RunState]>([
+    ['running', running({ position: 1 })],
+    ['waiting', { status: 'waiting', position: 1, attempt: 1, dueAt: null, attempts: 1, error: null }],
+    ['pending', initialState(flaky)],
+    ['completed', { status: 'completed', position: 2, attempt: 1, dueAt: null, attempts: 2, error: null }],
+    ['cancelled', { status: 'cancelled', position: 1, attempt: 1, dueAt: null, attempts: 1, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
+    ['rolling back', { status: 'compensating', position: 0, attempt: 1, dueAt: null, attempts: 1, error: { message: 'boom' }, failedAt: { position: 1, attempt: 1 } }],
+    ['failed with no record of where it failed', { status: 'failed', position: 1, attempt: 1, dueAt: null, attempts: 1, error: { message: 'boom' } }],
+  ])('leaves a run that is %s unchanged', (_label, before) => {
+    const { state, commands } = transition(flaky, before, retry(99))
+    expect(state).toBe(before)
+    expect(commands).toEqual([])
+  })
+
+  it('ignores a second retryRequested once the run has resumed', () => {
+    const resumed = transition(flaky, failed, retry(60)).state
+    expect(transition(flaky, resumed, retry(61)).state).toBe(resumed)
+  })
+})
+
+/**
+ * Plays a run to its end: every try succeeds unless `fails(stepKey, attempt)`, and then fails for
+ * good; compensators succeed; a failed run is retried up to `retries` times. Returns the journal.
+ */
+function playWithRetries(workflow: Workflow, fails: (stepKey: string, attempt: number) => boolean, retries: number): JournalRecord[] {
+  let state = initialState(workflow)
+  let clock = 0
+  let left = retries
+  const journal: JournalRecord[] = []
+  const queue: RunEvent[] = [{ type: 'woken', at: at(clock) }]
+  for (let n = 0; queue.length > 0 && n < 100; n++) {
+    const { state: next, commands } = transition(workflow, state, queue.shift()!)
+    state = next
+    for (const c of commands) {
+      const now = at(++clock)
+      if (c.type === 'appendJournal') journal.push(c.entry)
+      if (c.type === 'runStep' && fails(c.stepKey, c.attempt)) queue.push({ type: 'stepFailed', stepKey: c.stepKey, attempt: c.attempt, error: { ...boom, retryable: false }, at: now })
+      else if (c.type === 'runStep') queue.push({ type: 'stepCompleted', stepKey: c.stepKey, attempt: c.attempt, result: null, at: now })
+      if (c.type === 'runCompensation') queue.push({ type: 'compensationCompleted', stepKey: c.stepKey, attempt: c.attempt, at: now })
+      if (c.type === 'failRun' && state.status === 'failed' && left-- > 0) queue.push({ type: 'retryRequested', at: now })
+    }
+  }
+  return journal
+}
+
+describe('a retried run that fails again', () => {
+  // DESIGN guarantee 1 (`UNIQUE (run_id, step_key, kind)`, which store-postgres enforces for
+  // `compensated`): an undo that finished must not run, nor be journaled, a second time.
+  it('never compensates the same step twice', () => {
+    const workflow = defineWorkflow('w').step('reserve', noop, { compensate: noop }).step('charge', noop)
+    const journal = playWithRetries(workflow, (key) => key === 'charge', 1)
+    expect(journal.filter((e) => e.kind === 'run_retried')).toHaveLength(1)
+    expect(journal.filter((e) => e.kind === 'compensated').map((e) => e.stepKey)).toEqual(['reserve'])
+  })
+
+  it('compensates the steps completed since the retry, and only those', () => {
+    const workflow = defineWorkflow('w')
+      .step('reserve', noop, { compensate: noop })
+      .step('charge', noop, { maxAttempts: 1 })
+      .step('pack', noop, { compensate: noop })
+      .step('ship', noop)
+    const journal = playWithRetries(workflow, (key, attempt) => (key === 'charge' && attempt === 1) || key === 'ship', 1)
+    const kinds = journal.map((e) => `${e.stepKey}/${e.kind}`)
+    expect(kinds.slice(kinds.indexOf('charge/run_retried'))).toEqual([
+      'charge/run_retried', 'charge/step_completed', 'pack/step_completed', 'ship/step_failed', 'pack/compensated',
+    ])
+  })
+})

@@ -1,0 +1,57 @@
+import type { RunChange, RunRecord } from '@durable/core'
+import { sql, type Kysely, type Transaction } from 'kysely'
+import { jsonb } from '../jsonb.js'
+import { runColumns, toRunRecord, type RunRow, type Tables } from '../rows.js'
+
+/**
+ * A change by someone who does not hold the run's lease — `signal`, `cancel`, `retry` — made
+ * under the row lock, so it serializes with claims and fenced commits: a worker committing at
+ * the same moment either commits first (and the change sees its result) or finds its lease
+ * revoked.
+ *
+ * @internal
+ */
+export async function changeRun(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db: Kysely<any>,
+  tables: Tables,
+  runId: string,
+  now: Date,
+  decide: (run: RunRecord) => RunChange,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  inTransaction?: (tx: Transaction<any>) => Promise<void>,
+): Promise<RunRecord | undefined> {
+  return db.transaction().execute(async (tx) => {
+    const { rows } = await sql<RunRow>`SELECT ${runColumns('runs')} FROM ${tables.runs} AS runs WHERE id = ${runId} FOR UPDATE`.execute(tx)
+    if (!rows[0]) return undefined
+    const run = toRunRecord(rows[0])
+    const change = decide(run)
+    const sets = [sql`updated_at = ${now}`]
+    if (change.state !== undefined) {
+      sets.push(sql`state = ${jsonb(JSON.stringify(change.state))}`, sql`status = ${change.state.status}`)
+      sets.push(sql`error = ${jsonb(change.state.error === null ? null : JSON.stringify(change.state.error))}`)
+    }
+    if (change.dueAt !== undefined) sets.push(sql`due_at = ${change.dueAt}`)
+    if (change.revokeLease) sets.push(sql`lease_owner = NULL`, sql`lease_expires_at = NULL`)
+    if (change.cancelRequest !== undefined) sets.push(sql`cancel_request = ${jsonb(JSON.stringify(change.cancelRequest))}`)
+    if (change.journal !== undefined) sets.push(sql`next_seq = next_seq + 1`)
+    const { rows: updated } = await sql<{ next_seq: number }>`
+      UPDATE ${tables.runs} SET ${sql.join(sets, sql`, `)} WHERE id = ${runId} RETURNING next_seq`.execute(tx)
+    const entry = change.journal
+    if (entry !== undefined) {
+      await sql`
+        INSERT INTO ${tables.journal} (run_id, seq, step_key, step_name, kind, attempt, result, error, created_at)
+        VALUES (${runId}, ${updated[0]!.next_seq}, ${entry.stepKey}, ${entry.stepName}, ${entry.kind}, ${entry.attempt},
+          ${jsonb(entry.resultJson ?? null)}, ${jsonb(entry.error === undefined ? null : JSON.stringify(entry.error))}, ${now})
+      `.execute(tx)
+    }
+    if (change.signal !== undefined) {
+      await sql`
+        INSERT INTO ${tables.signals} (run_id, name, payload, created_at)
+        VALUES (${runId}, ${change.signal.name}, ${jsonb(change.signal.payloadJson)}, ${now})
+      `.execute(tx)
+    }
+    await inTransaction?.(tx)
+    return run
+  })
+}
