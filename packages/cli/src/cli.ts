@@ -2,9 +2,12 @@ import { parseArgs } from 'node:util'
 import type { Durable } from '@durable/provider'
 import { UsageError } from './cli-error.js'
 import type { Command, CommandContext, FlagOptions, FlagValues } from './command.js'
+import { cancelCommand } from './commands/cancel.js'
 import { migrateCommand } from './commands/migrate.js'
+import { retryCommand } from './commands/retry.js'
 import { runsListCommand } from './commands/runs-list.js'
 import { runsShowCommand } from './commands/runs-show.js'
+import { signalCommand } from './commands/signal.js'
 import { describeConnection, openDurable, redact, resolveConnection, type Connection } from './connect.js'
 import { describeFailure } from './describe-failure.js'
 import { commandHelp, generalHelp, groupHelp } from './help.js'
@@ -25,7 +28,7 @@ export interface CliIo {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [migrateCommand, runsListCommand, runsShowCommand]
+export const COMMANDS: readonly Command[] = [migrateCommand, runsListCommand, runsShowCommand, signalCommand, cancelCommand, retryCommand]
 
 const COMMON_OPTIONS = {
   'database-url': { type: 'string' },
@@ -68,15 +71,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (help) return printHelp(io, words)
 
     const { flags, args } = parseCommandLine(argv, command)
-    connection = resolveConnection(
-      { databaseUrl: stringFlag(flags, 'database-url'), dataDir: stringFlag(flags, 'data-dir') },
-      env,
-      io.cwd ?? process.cwd(),
-    )
+    const cwd = io.cwd ?? process.cwd()
+    connection = resolveConnection({ databaseUrl: stringFlag(flags, 'database-url'), dataDir: stringFlag(flags, 'data-dir') }, env, cwd)
     const opened = connection
     const context: CommandContext = {
       flags,
       args,
+      cwd,
       json,
       style: createStyle(io.color === true && !json),
       target: describeConnection(opened),
@@ -145,14 +146,18 @@ function parseCommandLine(argv: readonly string[], command: Command): { flags: F
     if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) throw error
     const message = (error as Error).message
     const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? ''
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown flag ${flag} for "${command.name}"`, command.name)
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      // `durable signal <id> delta -1`: a negative number reads as a flag unless it follows `--`.
+      const hint = /^-\d/.test(flag) && command.optionalArgs?.length ? ` (to pass a negative number, put it after --: durable ${command.name} … -- ${flag})` : ''
+      throw new UsageError(`unknown flag ${flag} for "${command.name}"${hint}`, command.name)
+    }
     if (/does not take an argument/.test(message)) throw new UsageError(`${flag} takes no value`, command.name)
     throw new UsageError(`${flag} needs a value`, command.name)
   }
   const args = parsed.positionals.slice(command.name.split(' ').length)
   const missing = command.args[args.length]
   if (missing !== undefined) throw new UsageError(`missing <${missing}>`, command.name)
-  const extra = args[command.args.length]
+  const extra = args[command.args.length + (command.optionalArgs?.length ?? 0)]
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" for "${command.name}"`, command.name)
   return { flags: parsed.values, args }
 }

@@ -1,3 +1,4 @@
+import type { Workflow } from '@durable/core'
 import type { Durable } from '@durable/provider'
 import type { Style } from './style.js'
 
@@ -7,12 +8,20 @@ export type FlagOptions = Readonly<Record<string, { readonly type: 'string' | 'b
 /** Parsed flag values, by long name (`limit`, `database-url`…). */
 export type FlagValues = Readonly<Record<string, string | boolean | undefined>>
 
+/** Options of {@link CommandContext.connect}. */
+export interface ConnectOptions {
+  readonly mustExist: boolean
+  readonly workflows?: readonly Workflow[]
+}
+
 /** What a command gets to work with; the CLI owns the connection and closes it afterwards. */
 export interface CommandContext {
   /** Flags of the command line, validated against the command's options. */
   readonly flags: FlagValues
-  /** Positional arguments after the command words, as many as the command's `args`. */
+  /** Positional arguments after the command words: all of the command's `args`, then those of its `optionalArgs` given. */
   readonly args: readonly string[]
+  /** Directory that relative paths on the command line are resolved from. */
+  readonly cwd: string
   /** `--json` was given: print one JSON document on stdout and nothing else. */
   readonly json: boolean
   /** Colours for human output (none unless stdout is a terminal). */
@@ -25,9 +34,10 @@ export interface CommandContext {
   printJson(value: unknown): void
   /**
    * Opens the database (once). With `mustExist`, a missing embedded data directory is an error
-   * rather than a new empty database: reading commands should not create one.
+   * rather than a new empty database: reading commands should not create one. `workflows` are
+   * registered with the runtime (default none: only `retry` needs them).
    */
-  connect(options: { mustExist: boolean }): Durable
+  connect(options: ConnectOptions): Durable
 }
 
 /** One `durable` command: its help, its flags and what it does. */
@@ -38,8 +48,12 @@ export interface Command {
   readonly summary: string
   /** Required positional arguments, by name (`['id']`). */
   readonly args: readonly string[]
+  /** Optional positional arguments after the required ones, by name (`['json']`). */
+  readonly optionalArgs?: readonly string[]
   /** Flags of this command, on top of the connection and output flags every command takes. */
   readonly options: FlagOptions
+  /** `--help` lines for the positional arguments: `['[json]', 'the payload, as JSON']`. */
+  readonly argHelp?: ReadonlyArray<readonly [string, string]>
   /** `--help` lines for `options`: `['--limit N', 'runs per page, 1–1000 (default 50)']`. */
   readonly flagHelp: ReadonlyArray<readonly [string, string]>
   /** Example command lines for `--help`. */

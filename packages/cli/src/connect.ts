@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import type { Workflow } from '@durable/core'
 import { embeddedDurable } from '@durable/embedded'
 import { createDurable, silentLogger, type Durable } from '@durable/provider'
 import { postgresQueue } from '@durable/queue-postgres'
@@ -45,10 +46,12 @@ export function describeConnection(connection: Connection): string {
 }
 
 /**
- * Opens a runtime with no workflows: reading runs and journals needs none. With `mustExist`,
- * a missing embedded data directory is an error rather than a new, empty database.
+ * Opens a runtime with the given workflows, by default none: reading runs and journals, signalling
+ * and cancelling need none. With `mustExist`, a missing embedded data directory is an error
+ * rather than a new, empty database.
  */
-export function openDurable(connection: Connection, options: { mustExist: boolean }): Durable {
+export function openDurable(connection: Connection, options: { mustExist: boolean; workflows?: readonly Workflow[] }): Durable {
+  const workflows = options.workflows ?? []
   if (connection.kind === 'embedded') {
     if (options.mustExist && !existsSync(connection.dataDir)) {
       throw new CliError(
@@ -57,11 +60,11 @@ export function openDurable(connection: Connection, options: { mustExist: boolea
       )
     }
     // Throws a DurableError at once when another process (or this one) holds the data dir.
-    return embeddedDurable({ workflows: [], dataDir: connection.dataDir, logger: silentLogger })
+    return embeddedDurable({ workflows, dataDir: connection.dataDir, logger: silentLogger })
   }
   // A CLI runs one query at a time: two connections are plenty.
   const store = postgresStore({ connectionString: connection.url, poolSize: 2 })
-  return createDurable({ store, queue: postgresQueue({ store }), workflows: [], logger: silentLogger })
+  return createDurable({ store, queue: postgresQueue({ store }), workflows, logger: silentLogger })
 }
 
 /** Removes the connection string and its password from `text`, wherever they appear. */

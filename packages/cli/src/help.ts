@@ -13,11 +13,11 @@ const EXIT_CODES = 'Exit codes: 0 ok, 1 error (run not found, database unreachab
 /** `durable --help`: the commands and the flags they share. */
 export function generalHelp(commands: readonly Command[]): string {
   const list = formatFields(
-    commands.map((command) => [`${command.name}${command.args.map((arg) => ` <${arg}>`).join('')}`, command.summary]),
+    commands.map((command) => [usage(command), command.summary]),
     { indent: 2 },
   )
   return [
-    'durable: inspect durable workflow runs in PostgreSQL or in an embedded database.\n',
+    'durable: inspect and steer durable workflow runs in PostgreSQL or in an embedded database.\n',
     'Usage: durable <command> [flags]\n',
     `Commands:\n${list}`,
     `Flags (every command):\n${formatFields(COMMON_FLAGS, { indent: 2 })}`,
@@ -28,8 +28,8 @@ export function generalHelp(commands: readonly Command[]): string {
 
 /** `durable <command> --help`: usage, flags and examples of one command. */
 export function commandHelp(command: Command): string {
-  const args = command.args.map((arg) => ` <${arg}>`).join('')
-  const sections = [`Usage: durable ${command.name}${args} [flags]\n`, `${command.summary}\n`]
+  const sections = [`Usage: durable ${usage(command)} [flags]\n`, `${command.summary}\n`]
+  if (command.argHelp?.length) sections.push(`Arguments:\n${formatFields(command.argHelp, { indent: 2 })}`)
   if (command.flagHelp.length > 0) sections.push(`Flags:\n${formatFields(command.flagHelp, { indent: 2 })}`)
   sections.push(`Connection and output:\n${formatFields(COMMON_FLAGS, { indent: 2 })}`)
   if (command.examples.length > 0) sections.push(`Examples:\n${command.examples.map((example) => `  ${example}`).join('\n')}\n`)
@@ -37,10 +37,17 @@ export function commandHelp(command: Command): string {
   return sections.join('\n')
 }
 
+/** A command with its arguments: `signal <id> <name> [json]`. */
+function usage(command: Command): string {
+  const required = command.args.map((arg) => ` <${arg}>`).join('')
+  const optional = (command.optionalArgs ?? []).map((arg) => ` [${arg}]`).join('')
+  return `${command.name}${required}${optional}`
+}
+
 /** `durable runs --help`: the commands under one group word. */
 export function groupHelp(group: string, commands: readonly Command[]): string {
   const list = formatFields(
-    commands.map((command) => [`${command.name}${command.args.map((arg) => ` <${arg}>`).join('')}`, command.summary]),
+    commands.map((command) => [usage(command), command.summary]),
     { indent: 2 },
   )
   return `Usage: durable ${group} <command> [flags]\n\nCommands:\n${list}\nRun "durable ${group} <command> --help" for its flags.\n`

@@ -1,12 +1,15 @@
 /**
  * `@durable/cli`: the `durable` command. It reads runs and journals from PostgreSQL
  * (`DATABASE_URL` or `--database-url`) or from an embedded PGlite data directory
- * (`--data-dir`, default `.durable`), and migrates the tables.
+ * (`--data-dir`, default `.durable`), migrates the tables, and signals, cancels and retries runs.
  *
  * ```sh
  * durable migrate
  * durable runs list --status failed
  * durable runs show 01JD2Q7ZK4X8M3VYB5N6P0R2ST --json
+ * durable signal 01JD2Q7ZK4X8M3VYB5N6P0R2ST approved '{"by":"ann"}'
+ * durable cancel 01JD2Q7ZK4X8M3VYB5N6P0R2ST --reason "customer asked"
+ * durable retry 01JD2Q7ZK4X8M3VYB5N6P0R2ST --workflows ./dist/workflows.js
  * ```
  *
  * `runCli` runs the same command line in-process, for scripts and tests.
@@ -15,4 +18,4 @@
  */
 export { runCli, COMMANDS } from './cli.js'
 export type { CliIo } from './cli.js'
-export type { Command, CommandContext, FlagOptions, FlagValues } from './command.js'
+export type { Command, CommandContext, ConnectOptions, FlagOptions, FlagValues } from './command.js'

@@ -1,28 +1,11 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { embeddedDurable } from '@durable/embedded'
 import { silentLogger } from '@durable/provider'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
-import { checkout, finishRuns, runtimeOn } from './helpers.ts'
-
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
-const run = promisify(execFile)
-
-/** Runs the built binary; resolves with its exit code and output instead of throwing. */
-async function durable(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code?: number; stdout: string; stderr: string }
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
+import { bin, checkout, durableBin as durable, finishRuns, runtimeOn } from './helpers.ts'
 
 let database: TestDatabase
 let runId: string

@@ -1,6 +1,9 @@
 /** Shared by the CLI tests: run the command line in-process, and make runs to look at. */
+import { execFile } from 'node:child_process'
 import { createServer } from 'node:net'
-import { defineWorkflow, NonRetryableError } from '@durable/core'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { defineWorkflow, NonRetryableError, type RunStatus, type Workflow } from '@durable/core'
 import { createDurable, silentLogger, type Durable } from '@durable/provider'
 import { postgresQueue } from '@durable/queue-postgres'
 import { postgresStore } from '@durable/store-postgres'
@@ -29,6 +32,20 @@ export async function cli(argv: string[], io: Partial<Omit<CliIo, 'stdout' | 'st
   return { code, stdout, stderr }
 }
 
+/** The built `durable` binary. */
+export const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+
+/** Runs the built binary; resolves with its exit code and output instead of throwing. */
+export async function durableBin(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, timeout: 20_000 })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code?: number; stdout: string; stderr: string }
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout, stderr: failed.stderr }
+  }
+}
+
 /** Completes: two steps with results. */
 export const checkout = defineWorkflow<{ sku: string }>('checkout')
   .step('reserve', async (ctx) => ({ reservationId: `res-${ctx.input.sku}` }))
@@ -42,9 +59,9 @@ export const saga = defineWorkflow<{ orderId: string }>('saga')
   })
 
 /** A runtime on `url` with a running worker, for making runs. */
-export async function runtimeOn(url: string): Promise<Durable> {
+export async function runtimeOn(url: string, workflows: readonly Workflow[] = [checkout, saga]): Promise<Durable> {
   const store = postgresStore({ connectionString: url })
-  const durable = createDurable({ store, queue: postgresQueue({ store, pollIntervalMs: 200 }), workflows: [checkout, saga], logger: silentLogger })
+  const durable = createDurable({ store, queue: postgresQueue({ store, pollIntervalMs: 200 }), workflows, logger: silentLogger })
   await durable.migrate()
   await durable.worker({ concurrency: 4, reconcileIntervalMs: 300 }).start()
   return durable
@@ -57,6 +74,17 @@ export async function finishRuns(durable: Durable, starts: Array<() => Promise<s
   for (const start of starts) ids.push(await start())
   for (const id of ids) await durable.waitFor(id, { timeout: '20s' })
   return ids
+}
+
+/** Polls until the run is in `status` (e.g. parked in a sleep or a signal wait); fails after 20 s. */
+export async function waitForStatus(durable: Durable, runId: string, status: RunStatus): Promise<void> {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const run = await durable.find(runId)
+    if (run.status === status) return
+    if (Date.now() > deadline) throw new Error(`run ${runId} is still ${run.status}, not ${status}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
 
 /** A loopback port with nothing listening on it. */

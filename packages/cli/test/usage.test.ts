@@ -11,7 +11,7 @@ describe('durable usage', () => {
       const { code, stdout, stderr } = await cli(argv, { env })
       expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
       expect(stdout).toContain('Usage: durable <command> [flags]')
-      for (const name of ['migrate', 'runs list', 'runs show <id>', '--database-url URL', '--data-dir DIR', '--json']) expect(stdout).toContain(name)
+      for (const name of ['migrate', 'runs list', 'runs show <id>', 'signal <id> <name> [json]', 'cancel <id>', 'retry <id>', '--database-url URL', '--data-dir DIR', '--json']) expect(stdout).toContain(name)
       expect(stdout).toContain('Exit codes: 0 ok, 1 error')
     }
   })

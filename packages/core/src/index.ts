@@ -21,6 +21,7 @@ export type {
   DurableTypes,
   LoopDefinition,
   RetryPolicy,
+  RouteDefinition,
   StepContext,
   SignalWaitDefinition,
   SleepDefinition,

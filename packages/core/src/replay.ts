@@ -32,6 +32,8 @@ export function eventOf(entry: JournaledRecord, workflow?: Workflow): RunEvent {
       return { type: 'signalReceived', stepKey: entry.stepKey, payload: entry.result ?? null, at: entry.createdAt }
     case 'cancel_requested':
       return { type: 'cancelRequested', ...(typeof entry.result === 'string' ? { reason: entry.result } : {}), at: entry.createdAt }
+    case 'route_selected':
+      return { type: 'routeSelected', stepKey: entry.stepKey, key: String(entry.result), at: entry.createdAt }
     case 'child_started':
       return { type: 'childStarted', stepKey: entry.stepKey, childRunId: (entry.result as { runId: string }).runId, at: entry.createdAt }
     case 'child_completed':

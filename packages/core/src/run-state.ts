@@ -45,6 +45,8 @@ export interface RunState {
   readonly iteration?: number
   /** The run started by the current `child` step. */
   readonly childRunId?: string
+  /** The key each route chose, by route name. */
+  readonly routes?: Readonly<Record<string, string>>
 }
 
 /** Kinds of journal entries. These names are public API. */
@@ -61,6 +63,7 @@ export type JournalKind =
   | 'iteration_completed'
   | 'child_started'
   | 'child_completed'
+  | 'route_selected'
 
 /** A journal entry as core asks for it to be written; the store adds `seq` and `createdAt`. */
 export interface JournalRecord {
@@ -89,6 +92,7 @@ export type RunEvent =
   | { readonly type: 'signalTimedOut'; readonly stepKey: string; readonly at: string }
   | { readonly type: 'cancelRequested'; readonly reason?: string; readonly at: string }
   /** The child run was created (in the transaction that journals this). */
+  | { readonly type: 'routeSelected'; readonly stepKey: string; readonly key: string; readonly at: string }
   | { readonly type: 'childStarted'; readonly stepKey: string; readonly childRunId: string; readonly at: string }
   | { readonly type: 'childCompleted'; readonly stepKey: string; readonly result: Json; readonly at: string }
   | { readonly type: 'childFailed'; readonly stepKey: string; readonly error: StepError; readonly at: string }
@@ -104,6 +108,8 @@ export type Command =
   | { readonly type: 'startTimer'; readonly stepKey: string; readonly stepName: string }
   /** Take a buffered signal named `stepName`, or park until one comes or `timeoutAt` passes. */
   | { readonly type: 'awaitSignal'; readonly stepKey: string; readonly stepName: string; readonly timeoutAt: string | null }
+  /** Evaluate the route's `select(ctx)`. */
+  | { readonly type: 'selectRoute'; readonly stepKey: string; readonly stepName: string }
   /** Compute the child's input and start it (with a stable idempotency key). */
   | { readonly type: 'startChild'; readonly stepKey: string; readonly stepName: string; readonly workflowName: string }
   /** Look at the child: take its outcome if it ended, else park until it does. */

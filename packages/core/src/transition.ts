@@ -3,7 +3,7 @@ import type { StepError } from './errors.js'
 import type { Json } from './json.js'
 import type { Command, JournalRecord, RunError, RunEvent, RunState, Transition } from './run-state.js'
 import { isTerminal } from './run-state.js'
-import { iterationKey, type LoopDefinition, type RetryPolicy, type SignalWaitDefinition, type StepDefinition, type Workflow, type WorkflowNode } from './workflow.js'
+import { iterationKey, type LoopDefinition, type RouteDefinition, type RetryPolicy, type SignalWaitDefinition, type StepDefinition, type Workflow, type WorkflowNode } from './workflow.js'
 
 /**
  * The state of a run that has not started yet.
@@ -46,15 +46,15 @@ export function transition(workflow: Workflow, state: RunState, event: RunEvent)
     case 'stepCompleted':
     case 'stepFailed': {
       if (state.status !== 'running' || node === undefined || keyOf(node, state) !== event.stepKey || event.attempt !== state.attempt) return unchanged(state)
-      // A sleep's duration or a child's input that cannot be computed fails for good: retrying computes the same.
-      if ((node.kind === 'sleep' || node.kind === 'child') && event.type === 'stepFailed' && state.dueAt === null) {
+      // A sleep's duration, a child's input or a route's key that cannot be computed fails for good.
+      if ((node.kind === 'sleep' || node.kind === 'child' || node.kind === 'route') && event.type === 'stepFailed' && state.dueAt === null) {
         return failForGood(workflow, { ...state, attempts: state.attempts + 1 }, node, event.error, journal(node, 'step_failed', state.attempt, event.error))
       }
       if (node.kind !== 'step' && node.kind !== 'loop') return unchanged(state)
       if (event.type === 'stepFailed') return stepFailed(workflow, state, node, event.error, event.at)
       if (node.kind === 'loop') return loopIterated(workflow, state, node, event.result, event.done === true, event.at)
       const entry = journal(node, 'step_completed', event.attempt, undefined, event.result)
-      return continueAt(workflow, advance({ ...state, attempts: state.attempts + 1 }), event.at, [append(entry)])
+      return continueAt(workflow, advance(workflow, { ...state, attempts: state.attempts + 1 }), event.at, [append(entry)])
     }
     case 'compensationCompleted':
     case 'compensationFailed': {
@@ -71,7 +71,25 @@ export function transition(workflow: Workflow, state: RunState, event: RunEvent)
     case 'signalReceived': {
       if (state.status !== 'waiting' || node?.kind !== 'waitForSignal' || node.key !== event.stepKey) return unchanged(state)
       const entry = journal(node, 'signal_received', state.attempt, undefined, event.payload)
-      return continueAt(workflow, advance({ ...state, status: 'running', dueAt: null }), event.at, [append(entry)])
+      return continueAt(workflow, advance(workflow, { ...state, status: 'running', dueAt: null }), event.at, [append(entry)])
+    }
+    case 'routeSelected': {
+      if (state.status !== 'running' || node?.kind !== 'route' || node.key !== event.stepKey) return unchanged(state)
+      const span = node.branches[event.key]
+      if (span === undefined) {
+        const error: StepError = {
+          name: 'DurableError',
+          code: 'UNKNOWN_ROUTE',
+          message: `route "${node.name}" selected "${event.key}", which is none of its branches (${Object.keys(node.branches).map((k) => `"${k}"`).join(', ')})`,
+          retryable: false,
+        }
+        return failForGood(workflow, { ...state, attempts: state.attempts + 1 }, node, error, journal(node, 'step_failed', state.attempt, error))
+      }
+      const chosen: RunState = { ...state, attempts: state.attempts + 1, routes: { ...state.routes, [node.name]: event.key } }
+      const { attemptOffset: _, ...rest } = chosen
+      // An empty branch leaves the route at once.
+      const entered: RunState = { ...rest, attempt: 1, position: span.start < span.end ? span.start : nextPosition(workflow, state.position, node.after) }
+      return continueAt(workflow, entered, event.at, [append(journal(node, 'route_selected', state.attempt, undefined, event.key))])
     }
     case 'childStarted': {
       if (state.status !== 'running' || node?.kind !== 'child' || node.key !== event.stepKey || state.childRunId !== undefined) return unchanged(state)
@@ -85,7 +103,7 @@ export function transition(workflow: Workflow, state: RunState, event: RunEvent)
       const { childRunId: _, ...rest } = state
       const counted: RunState = { ...rest, status: 'running', attempts: state.attempts + 1 }
       if (event.type === 'childCompleted') {
-        return continueAt(workflow, advance(counted), event.at, [append(journal(node, 'child_completed', state.attempt, undefined, event.result))])
+        return continueAt(workflow, advance(workflow, counted), event.at, [append(journal(node, 'child_completed', state.attempt, undefined, event.result))])
       }
       return failForGood(workflow, counted, node, event.error, journal(node, 'step_failed', state.attempt, event.error))
     }
@@ -120,7 +138,7 @@ function woken(workflow: Workflow, state: RunState, at: string): Transition {
   if (state.dueAt !== null && Date.parse(state.dueAt) > Date.parse(at)) return { state, commands: [{ type: 'scheduleWake', at: state.dueAt }] }
   if (state.status === 'waiting' && node?.kind === 'sleep') {
     const fired = append(journal(node, 'timer_fired', 1))
-    return continueAt(workflow, advance({ ...state, status: 'running', dueAt: null }), at, [fired])
+    return continueAt(workflow, advance(workflow, { ...state, status: 'running', dueAt: null }), at, [fired])
   }
   const due: RunState = { ...state, dueAt: null, status: state.status === 'pending' ? 'running' : state.status }
   if (due.status === 'compensating') {
@@ -186,6 +204,8 @@ function continueAt(workflow: Workflow, state: RunState, at: string, commands: C
       return { state, commands: [...commands, tryCommand(node, state)] }
     case 'sleep':
       return { state, commands: [...commands, { type: 'startTimer', stepKey: node.key, stepName: node.name }] }
+    case 'route':
+      return { state, commands: [...commands, { type: 'selectRoute', stepKey: node.key, stepName: node.name }] }
     case 'child':
       return { state, commands: [...commands, { type: 'startChild', stepKey: node.key, stepName: node.name, workflowName: node.workflowName }] }
     case 'waitForSignal': {
@@ -212,7 +232,7 @@ function loopIterated(workflow: Workflow, state: RunState, loop: LoopDefinition,
   const iteration = state.iteration ?? 0
   const key = iterationKey(loop, iteration)
   const counted: RunState = { ...state, attempts: state.attempts + 1 }
-  if (done) return continueAt(workflow, advance(counted), at, [append(journal(loop, 'step_completed', state.attempt, undefined, result, key))])
+  if (done) return continueAt(workflow, advance(workflow, counted), at, [append(journal(loop, 'step_completed', state.attempt, undefined, result, key))])
   const entry = journal(loop, 'iteration_completed', state.attempt, undefined, result, key)
   const { attemptOffset: _, ...rest } = counted
   const next: RunState = { ...rest, iteration: iteration + 1, attempt: 1 }
@@ -264,7 +284,7 @@ function compensationFailed(workflow: Workflow, state: RunState, step: StepDefin
 function compensateBefore(workflow: Workflow, state: RunState, position: number, commands: Command[]): Transition {
   for (let i = position - 1; i >= (state.compensatedBelow ?? 0); i--) {
     const step = workflow.steps[i]!
-    if (step.kind !== 'step' || step.compensation === undefined) continue
+    if (step.kind !== 'step' || step.compensation === undefined || skipped(step, state)) continue
     return {
       state: { ...state, status: 'compensating', position: i, attempt: 1, dueAt: null },
       commands: [...commands, { type: 'runCompensation', stepKey: step.key, stepName: step.name, attempt: 1 }],
@@ -300,9 +320,29 @@ function scheduleTry(state: RunState, dueAt: string | null, entry: JournalRecord
 }
 
 /** The state moved on to the next node: attempts start again at 1. */
-function advance(state: RunState): RunState {
+function advance(workflow: Workflow, state: RunState): RunState {
   const { attemptOffset: _, iteration: __, ...rest } = state
-  return { ...rest, position: state.position + 1, attempt: 1 }
+  return { ...rest, position: nextPosition(workflow, state.position), attempt: 1 }
+}
+
+/** The node after `position`: the end of a route's branch leads out of the route (and of routes around it). */
+function nextPosition(workflow: Workflow, position: number, next = position + 1): number {
+  const branches = workflow.steps[position]?.inBranch ?? []
+  for (let i = branches.length - 1; i >= 0; i--) {
+    const route = routeNamed(workflow, branches[i]!.route)
+    if (next !== route.branches[branches[i]!.key]!.end) break
+    next = route.after
+  }
+  return next
+}
+
+function routeNamed(workflow: Workflow, name: string): RouteDefinition {
+  return workflow.steps.find((node) => node.kind === 'route' && node.name === name) as RouteDefinition
+}
+
+/** True when the node sits in a branch its route did not choose (it never ran). */
+function skipped(node: WorkflowNode, state: RunState): boolean {
+  return node.inBranch?.some((b) => state.routes?.[b.route] !== b.key) ?? false
 }
 
 function awaitSignal(node: SignalWaitDefinition, timeoutAt: string | null): Command {

@@ -113,8 +113,28 @@ export interface ChildDefinition {
   readonly compensation: undefined
 }
 
+/**
+ * Chooses one of several branches by a key computed from the context; the key is journaled
+ * (`route_selected`), so a replay never chooses again. The branches' nodes follow this one in
+ * the plan; `branches[key]` says where each starts and ends.
+ */
+export interface RouteDefinition {
+  readonly kind: 'route'
+  readonly name: string
+  readonly key: string
+  readonly select: (ctx: Omit<StepContext<any, any>, 'signal' | 'tx'>) => string
+  /** Each branch's nodes: plan positions [start, end). */
+  readonly branches: Readonly<Record<string, { readonly start: number; readonly end: number }>>
+  /** The position right after every branch. */
+  readonly after: number
+  readonly compensation: undefined
+}
+
 /** One entry of a workflow's plan. */
-export type WorkflowNode = StepDefinition | SleepDefinition | SignalWaitDefinition | LoopDefinition | ChildDefinition
+export type WorkflowNode = (StepDefinition | SleepDefinition | SignalWaitDefinition | LoopDefinition | ChildDefinition | RouteDefinition) & {
+  /** The route branches this node sits in, outermost first; absent at the top level. */
+  readonly inBranch?: ReadonlyArray<{ readonly route: string; readonly key: string }>
+}
 
 /** The journal key of iteration `iteration` of a loop. */
 export function iterationKey(loop: { key: string }, iteration: number): string {
@@ -304,6 +324,49 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
   }
 
+  /**
+   * Runs one branch chosen by `select(ctx)`: its steps run inline, then the workflow goes on
+   * after the route. `results[name]` is the chosen key, journaled once (`route_selected`); a key
+   * with no branch fails the step with `UNKNOWN_ROUTE`. Step names stay unique across branches.
+   *
+   * ### Example
+   * ```ts
+   * .route('delivery', (ctx) => ctx.input.express ? 'express' : 'standard', {
+   *   express: (b) => b.step('courier', bookCourier),
+   *   standard: (b) => b.step('post', bookPost),
+   * })
+   * ```
+   */
+  route<Name extends string, Branches extends Record<string, (branch: WorkflowBuilder<Input, Results>) => WorkflowBuilder<Input, any>>>(
+    name: Name,
+    select: (ctx: Omit<StepContext<Input, Results>, 'signal' | 'tx'>) => string,
+    branches: Branches,
+  ): WorkflowBuilder<Input, Results & { [K in Name]: keyof Branches & string }> {
+    const where = this.#checkNewName(name)
+    if (typeof select !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs a select function (ctx) => key`)
+    if (typeof branches !== 'object' || branches === null || Object.keys(branches).length === 0) {
+      throw new DurableError('INVALID_DEFINITION', `${where} needs at least one branch: { key: (b) => b.step(...) }`)
+    }
+    const start = this.steps.length + 1
+    const nested: WorkflowNode[] = []
+    const spans: Record<string, { start: number; end: number }> = {}
+    let known = [...this.steps, { kind: 'sleep', name, key: name, duration: 0, compensation: undefined } as WorkflowNode]
+    for (const [key, build] of Object.entries(branches) as Array<[string, unknown]>) {
+      if (typeof build !== 'function') throw new DurableError('INVALID_DEFINITION', `branch "${key}" of ${where} must be a function (b) => b.step(...)`)
+      // The branch builder starts from every name defined so far, so duplicates are refused.
+      const built = (build as (b: WorkflowBuilder<Input, Results>) => unknown)(new WorkflowBuilder(this.name, this.version, known))
+      if (!(built instanceof WorkflowBuilder)) throw new DurableError('INVALID_DEFINITION', `branch "${key}" of ${where} must return the builder it was given`)
+      const added = (built.steps as readonly WorkflowNode[]).slice(known.length)
+      const offset = start + nested.length
+      spans[key] = { start: offset, end: offset + added.length }
+      for (const node of added) nested.push(shiftInto(node, { route: name, key }, offset - known.length))
+      known = [...known, ...added]
+    }
+    const after = start + nested.length
+    const route: WorkflowNode = { kind: 'route', name, key: name, select: select as RouteDefinition['select'], branches: spans, after, compensation: undefined }
+    return new WorkflowBuilder(this.name, this.version, [...this.steps, route, ...nested])
+  }
+
   /** Checks a new step's name and returns how errors should name it. */
   #checkNewName(name: unknown): string {
     assertName(name, `a step name in workflow "${this.name}"`)
@@ -364,4 +427,12 @@ function compensation(value: unknown, where: string): StepDefinition['compensati
     return { handler: spec.handler, retry: retryPolicy(spec, `compensation of ${where}`) }
   }
   throw new DurableError('INVALID_DEFINITION', `compensate of ${where} must be a function or { handler, maxAttempts?, backoff? }`)
+}
+
+/** A branch's node moved into the parent plan: positions shift, and it is marked as in the branch. */
+function shiftInto(node: WorkflowNode, branch: { route: string; key: string }, shift: number): WorkflowNode {
+  const inBranch = [branch, ...(node.inBranch ?? [])]
+  if (node.kind !== 'route') return { ...node, inBranch }
+  const branches = Object.fromEntries(Object.entries(node.branches).map(([k, span]) => [k, { start: span.start + shift, end: span.end + shift }]))
+  return { ...node, branches, after: node.after + shift, inBranch }
 }

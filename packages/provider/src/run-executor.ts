@@ -1,56 +1,46 @@
 import {
   DurableError,
-  initialState,
-  isDurableError,
-  isTerminal,
-  parseDuration,
   toJsonText,
   transition,
   type Command,
   type Json,
   type NewJournalEntry,
   type RunEvent,
-  type RunRecord,
-  type RunState,
   type ChildDefinition,
   type LoopDefinition,
+  type RouteDefinition,
   type SignalWaitDefinition,
   type SleepDefinition,
   type StepDefinition,
   type StepError,
   type StoreTransaction,
   type Transition,
-  type Workflow,
 } from '@durable/core'
-import { ulid } from 'ulid'
 import type { RunExecution } from './run-execution.js'
 import { resultsByName } from './run-snapshot.js'
 import type { RuntimeContext } from './runtime-context.js'
-import { runTry, type TryOutcome } from './step-runner.js'
+import { runTry, stepErrorOf, type TryOutcome } from './step-runner.js'
+import { ACTIONS, type Action, type Driven, type RunDriver } from './driven-run.js'
+import { awaitChild, awaitSignal, selectRoute, startChild, startTimer } from './node-actions.js'
 
 type TryCommand = Extract<Command, { type: 'runStep' | 'runCompensation' }>
-/** What a worker does itself while it holds the run, without parking it. */
-type Action = Extract<Command, { type: 'runStep' | 'runCompensation' | 'startTimer' | 'awaitSignal' | 'startChild' | 'awaitChild' }>
-const ACTIONS: ReadonlySet<Command['type']> = new Set(['runStep', 'runCompensation', 'startTimer', 'awaitSignal', 'startChild', 'awaitChild'])
-
-/** The run as this worker drives it: the claimed record, its state and its results so far. */
-interface Driven {
-  readonly execution: RunExecution
-  readonly run: RunRecord
-  readonly workflow: Workflow
-  readonly results: Record<string, Json>
-  readonly resultsView: Readonly<Record<string, Json>>
-  state: RunState
-}
 
 /**
  * Drives one run while this worker holds its lease: consecutive steps run here, one commit per
  * step, with no queue round trip between them. No transaction or row lock is held while a
  * non-transactional handler runs; every commit is fenced by the lease.
  */
-export class RunExecutor {
+export class RunExecutor implements RunDriver {
   readonly #rt: RuntimeContext
   readonly #owner: string
+
+  get runtime(): RuntimeContext {
+    return this.#rt
+  }
+
+  get owner(): string {
+    return this.#owner
+  }
 
   constructor(runtime: RuntimeContext, owner: string) {
     this.#rt = runtime
@@ -85,7 +75,7 @@ export class RunExecutor {
         ? { type: 'leaseExpired', at }
         : { type: 'woken', at }
     try {
-      let action = await this.#commit(driven, transition(workflow, driven.state, first), undefined, undefined, now)
+      let action = await this.commit(driven, transition(workflow, driven.state, first), undefined, undefined, now)
       while (action !== undefined) {
         if (execution.stopRequested) return await this.#handBack(driven)
         action = await this.#perform(driven, action)
@@ -101,160 +91,23 @@ export class RunExecutor {
   async #perform(driven: Driven, action: Action): Promise<Action | undefined> {
     // Core commands only what is at the run's position (the step, or the one being compensated).
     const node = driven.workflow.steps[driven.state.position]!
-    if (action.type === 'startTimer') return this.#startTimer(driven, node as SleepDefinition)
-    if (action.type === 'awaitSignal') return this.#awaitSignal(driven, node as SignalWaitDefinition, action.timeoutAt)
-    if (action.type === 'startChild') return this.#startChild(driven, node as ChildDefinition)
-    if (action.type === 'awaitChild') return this.#awaitChild(driven, node as ChildDefinition, action.childRunId)
+    if (action.type === 'startTimer') return startTimer(this, driven, node as SleepDefinition)
+    if (action.type === 'awaitSignal') return awaitSignal(this, driven, node as SignalWaitDefinition, action.timeoutAt)
+    if (action.type === 'selectRoute') return selectRoute(this, driven, node as RouteDefinition)
+    if (action.type === 'startChild') return startChild(this, driven, node as ChildDefinition)
+    if (action.type === 'awaitChild') return awaitChild(this, driven, node as ChildDefinition, action.childRunId)
     return this.#try(driven, node as StepDefinition | LoopDefinition, action)
-  }
-
-  /** Computes and journals a sleep's wake-up time; an invalid computed duration fails the step. */
-  async #startTimer(driven: Driven, node: SleepDefinition): Promise<Action | undefined> {
-    const now = this.#rt.clock.now()
-    const at = now.toISOString()
-    let event: RunEvent
-    try {
-      const value = typeof node.duration === 'function' ? node.duration(this.#context(driven, node, 1)) : node.duration
-      const until = value instanceof Date ? value : new Date(now.getTime() + parseDuration(value, `duration of sleep "${node.name}"`))
-      if (Number.isNaN(until.getTime())) throw new DurableError('INVALID_DEFINITION', `sleep "${node.name}" computed an invalid date`)
-      event = { type: 'timerStarted', stepKey: node.key, until: until.toISOString(), at }
-    } catch (error) {
-      event = { type: 'stepFailed', stepKey: node.key, attempt: driven.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
-    }
-    return this.#commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
-  }
-
-  /**
-   * Takes a buffered signal, or fails the wait on timeout, or parks the run. Parking commits
-   * only if no signal arrived meanwhile: `signal()` inserts under the run's row lock, which the
-   * park's fenced UPDATE holds while it looks once more.
-   */
-  async #awaitSignal(driven: Driven, node: SignalWaitDefinition, timeoutAt: string | null): Promise<Action | undefined> {
-    const { store, queue, clock } = this.#rt
-    const now = clock.now()
-    const at = now.toISOString()
-    const runId = driven.run.id
-    const signal = await store.takeSignal(runId, node.name)
-    if (signal !== undefined) {
-      const next = transition(driven.workflow, driven.state, { type: 'signalReceived', stepKey: node.key, payload: signal.payload, at })
-      return store.transaction(async (tx) => {
-        if (!(await store.consumeSignal(signal.id, now, tx))) throw new DurableError('LEASE_LOST', `signal ${signal.id} of run "${runId}" was consumed by another worker`)
-        return this.#commit(driven, next, JSON.stringify(signal.payload), tx, now)
-      })
-    }
-    if (timeoutAt !== null && Date.parse(timeoutAt) <= now.getTime()) {
-      return this.#commit(driven, transition(driven.workflow, driven.state, { type: 'signalTimedOut', stepKey: node.key, at }), undefined, undefined, now)
-    }
-    const wake = timeoutAt === null ? undefined : { runId, runAt: new Date(timeoutAt) }
-    const parked = await store
-      .transaction(async (tx) => {
-        const update = { runId, owner: this.#owner, state: driven.state, dueAt: wake?.runAt ?? null, leaseUntil: null, now }
-        if (!(await store.updateRun(update, tx))) return 'lost' as const
-        if ((await store.takeSignal(runId, node.name, tx)) !== undefined) throw SIGNAL_ARRIVED
-        if (wake !== undefined && queue.transactional) await queue.dispatch(wake, { transaction: tx })
-        return 'parked' as const
-      })
-      .catch((error: unknown) => {
-        if (error === SIGNAL_ARRIVED) return 'retry' as const
-        throw error
-      })
-    if (parked === 'retry') return { type: 'awaitSignal', stepKey: node.key, stepName: node.name, timeoutAt }
-    if (parked === 'lost') return this.#lost(driven), undefined
-    driven.execution.leased = false
-    if (wake !== undefined && !queue.transactional) await queue.dispatch(wake)
-    return undefined
-  }
-
-  /**
-   * Creates the child run in the transaction that journals `child_started`, so a crash leaves
-   * either both or neither. The idempotency key names parent, step and attempt: a retried step
-   * starts a new child, a replayed one never a second.
-   */
-  async #startChild(driven: Driven, node: ChildDefinition): Promise<Action | undefined> {
-    const { store, queue, clock, maxPayloadBytes } = this.#rt
-    const now = clock.now()
-    const at = now.toISOString()
-    const parentRunId = driven.run.id
-    let inputJson: string
-    try {
-      inputJson = toJsonText(node.input(this.#context(driven, node, driven.state.attempt)), `input of child "${node.name}" of run "${parentRunId}"`, maxPayloadBytes)
-    } catch (error) {
-      const event: RunEvent = { type: 'stepFailed', stepKey: node.key, attempt: driven.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
-      return this.#commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
-    }
-    const childRunId = ulid()
-    let next: Action | undefined
-    const { runId, created } = await store.createRun(
-      { id: childRunId, workflowName: node.workflowName, inputJson, state: initialState(driven.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${driven.state.attempt}`, parentRunId, now },
-      async (tx) => {
-        const started = transition(driven.workflow, driven.state, { type: 'childStarted', stepKey: node.key, childRunId, at })
-        next = await this.#commit(driven, started, undefined, tx, now)
-        if (driven.execution.signal.aborted) throw driven.execution.signal.reason
-        if (queue.transactional) await queue.dispatch({ runId: childRunId }, { transaction: tx })
-      },
-    )
-    if (!created) {
-      // Only a second start of the same attempt gets here (the first one's journal entry was lost
-      // with its transaction, so the child was not created either: never in practice).
-      this.#rt.logger.warn({ runId: parentRunId, childRunId: runId }, `child "${node.name}" of run "${parentRunId}" existed already`)
-      return undefined
-    }
-    if (!queue.transactional) await queue.dispatch({ runId: childRunId })
-    return next
-  }
-
-  /** Takes the child's outcome if it ended; else parks until the child's end makes this run due. */
-  async #awaitChild(driven: Driven, node: ChildDefinition, childRunId: string): Promise<Action | undefined> {
-    const { store, clock } = this.#rt
-    const now = clock.now()
-    const child = await store.getRun(childRunId)
-    if (child !== undefined && isTerminal(child.status)) return this.#childEnded(driven, node, child, now)
-    const parked = await store
-      .transaction(async (tx) => {
-        const update = { runId: driven.run.id, owner: this.#owner, state: driven.state, dueAt: null, leaseUntil: null, now }
-        if (!(await store.updateRun(update, tx))) return 'lost' as const
-        // The child commits its end before it wakes us, and the wake waits for our row lock.
-        const again = await store.getRun(childRunId, tx)
-        if (again !== undefined && isTerminal(again.status)) throw CHILD_ENDED
-        return 'parked' as const
-      })
-      .catch((error: unknown) => {
-        if (error === CHILD_ENDED) return 'retry' as const
-        throw error
-      })
-    if (parked === 'retry') return { type: 'awaitChild', stepKey: node.key, stepName: node.name, childRunId }
-    if (parked === 'lost') return this.#lost(driven), undefined
-    driven.execution.leased = false
-    return undefined
-  }
-
-  async #childEnded(driven: Driven, node: ChildDefinition, child: RunRecord, now: Date): Promise<Action | undefined> {
-    const at = now.toISOString()
-    let event: RunEvent
-    if (child.status === 'completed') {
-      event = { type: 'childCompleted', stepKey: node.key, result: resultsByName(undefined, await this.#rt.store.loadResults(child.id)), at }
-    } else {
-      const cause = child.error?.message ?? child.status
-      const error: StepError = {
-        name: 'DurableError',
-        message: `child run "${child.id}" (${child.workflowName}) ${child.status}: ${cause}`,
-        code: child.error?.code ?? (child.status === 'cancelled' ? 'RUN_CANCELLED' : 'NON_RETRYABLE'),
-        retryable: false,
-      }
-      event = { type: 'childFailed', stepKey: node.key, error, at }
-    }
-    return this.#commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
   }
 
   /** Runs one try of a step or compensator and commits its outcome; returns the next action, if any. */
   async #try(driven: Driven, step: StepDefinition | LoopDefinition, command: TryCommand): Promise<Action | undefined> {
     if (command.type === 'runStep' && step.kind === 'step' && step.transactional) return this.#transactionalTry(driven, step, command)
     const handler = command.type === 'runStep' ? step.handler : (step as StepDefinition).compensation!.handler
-    const ctx = this.#context(driven, step, command.attempt, command.type === 'runStep' ? command.iteration : undefined)
+    const ctx = this.context(driven, step, command.attempt, command.type === 'runStep' ? command.iteration : undefined)
     const outcome = await runTry(handler, ctx, command.type === 'runStep' ? step.timeoutMs : undefined, driven.execution.signal)
     if (outcome.kind === 'aborted') return this.#abandon(driven, step)
     const { event, resultJson } = this.#eventOf(driven, step, command, outcome)
-    return this.#commit(driven, transition(driven.workflow, driven.state, event), resultJson)
+    return this.commit(driven, transition(driven.workflow, driven.state, event), resultJson)
   }
 
   /** A transactional step's writes through `ctx.tx` commit with its journal entry, or not at all. */
@@ -263,13 +116,13 @@ export class RunExecutor {
     let next: Action | undefined
     try {
       await this.#rt.store.transaction(async (tx) => {
-        const outcome = await runTry(step.handler, { ...this.#context(driven, step, command.attempt), tx }, step.timeoutMs, driven.execution.signal)
+        const outcome = await runTry(step.handler, { ...this.context(driven, step, command.attempt), tx }, step.timeoutMs, driven.execution.signal)
         const { event, resultJson } = this.#eventOf(driven, step, command, outcome)
         if (outcome.kind !== 'returned' || event.type !== 'stepCompleted') {
           failure = outcome
           throw ROLLBACK
         }
-        next = await this.#commit(driven, transition(driven.workflow, driven.state, event), resultJson, tx)
+        next = await this.commit(driven, transition(driven.workflow, driven.state, event), resultJson, tx)
       })
     } catch (error) {
       if (error !== ROLLBACK && failure === undefined) failure = { kind: 'threw', error: stepErrorOf(error) }
@@ -277,7 +130,7 @@ export class RunExecutor {
     if (failure === undefined) return next
     if (failure.kind === 'aborted') return this.#abandon(driven, step)
     const { event } = this.#eventOf(driven, step, command, failure)
-    return this.#commit(driven, transition(driven.workflow, driven.state, event))
+    return this.commit(driven, transition(driven.workflow, driven.state, event))
   }
 
   #eventOf(driven: Driven, step: StepDefinition | LoopDefinition, command: TryCommand, outcome: TryOutcome): { event: RunEvent; resultJson?: string } {
@@ -293,7 +146,7 @@ export class RunExecutor {
       const result = JSON.parse(resultJson) as Json
       if (step.kind === 'step') return { event: { type: 'stepCompleted', ...base, result }, resultJson }
       // A loop's until() sees the result as it is stored, the same after a crash as before.
-      const ctx = { ...this.#context(driven, step, command.attempt, command.type === 'runStep' ? command.iteration : undefined), signal: driven.execution.signal }
+      const ctx = { ...this.context(driven, step, command.attempt, command.type === 'runStep' ? command.iteration : undefined), signal: driven.execution.signal }
       return { event: { type: 'stepCompleted', ...base, result, done: step.until(result, ctx) === true }, resultJson }
     } catch (error) {
       // Retrying would return the same value again: the step fails for good.
@@ -305,7 +158,7 @@ export class RunExecutor {
    * Persists a transition: state, journal entry and lease in one fenced statement. Returns the
    * next try to run in this worker, or undefined when the run parked, ended or was lost.
    */
-  async #commit(driven: Driven, next: Transition, resultJson?: string, tx?: StoreTransaction, at?: Date): Promise<Action | undefined> {
+  async commit(driven: Driven, next: Transition, resultJson?: string, tx?: StoreTransaction, at?: Date): Promise<Action | undefined> {
     const { store, queue, clock, leaseMs } = this.#rt
     const entry = next.commands.find((c) => c.type === 'appendJournal')
     const action = next.commands.find((c) => c.type !== 'appendJournal')
@@ -334,7 +187,7 @@ export class RunExecutor {
       if (held && wake !== undefined) await queue.dispatch(wake, queue.transactional && tx !== undefined ? { transaction: tx } : undefined)
     }
     if (!held) {
-      this.#lost(driven)
+      this.lost(driven)
       return undefined
     }
     driven.state = next.state
@@ -348,7 +201,7 @@ export class RunExecutor {
     return continues
   }
 
-  #context(driven: Driven, step: { name: string }, attempt: number, iteration?: number) {
+  context(driven: Driven, step: { name: string }, attempt: number, iteration?: number) {
     return {
       input: driven.run.input,
       results: driven.resultsView,
@@ -374,7 +227,7 @@ export class RunExecutor {
     return undefined
   }
 
-  #lost(driven: Driven): void {
+  lost(driven: Driven): void {
     driven.execution.leased = false
     const error = new DurableError('LEASE_LOST', `this worker lost the lease of run "${driven.run.id}" (another worker took it over); its last result was discarded`)
     this.#rt.logger.warn({ runId: driven.run.id }, error.message)
@@ -383,10 +236,8 @@ export class RunExecutor {
 }
 
 const ROLLBACK = Symbol('rollback')
-const SIGNAL_ARRIVED = Symbol('signal arrived')
-const CHILD_ENDED = Symbol('child ended')
 /** Journal kinds whose result is the step's result (`ctx.results[name]`). */
-const RESULT_KINDS: ReadonlySet<string> = new Set(['step_completed', 'signal_received', 'child_completed'])
+const RESULT_KINDS: ReadonlySet<string> = new Set(['step_completed', 'signal_received', 'child_completed', 'route_selected'])
 
 function journalEntry(entry: Extract<Command, { type: 'appendJournal' }>['entry'], resultJson: string | undefined): NewJournalEntry {
   return {
@@ -399,11 +250,6 @@ function journalEntry(entry: Extract<Command, { type: 'appendJournal' }>['entry'
   }
 }
 
-function stepErrorOf(error: unknown): StepError {
-  const message = error instanceof Error ? error.message : String(error)
-  const code = isDurableError(error) ? error.code : undefined
-  return { name: error instanceof Error ? error.name : 'Error', message, ...(code !== undefined ? { code } : {}), retryable: code === undefined }
-}
 
 function readOnly<T extends object>(target: T): Readonly<T> {
   return new Proxy(target, {

@@ -1,4 +1,4 @@
-import { DurableError, toStepError, type StepContext, type StepError, type StepHandler } from '@durable/core'
+import { DurableError, isDurableError, toStepError, type StepContext, type StepError, type StepHandler } from '@durable/core'
 
 /** How one try of a handler ended. `aborted` means this worker must not record anything. */
 export type TryOutcome =
@@ -67,4 +67,11 @@ export function cleanError(error: StepError): StepError {
 function cleanText(text: string, max: number): string {
   const clean = text.replaceAll('\u0000', '\\u0000').toWellFormed()
   return clean.length > max ? `${clean.slice(0, max)}…` : clean
+}
+
+/** A failure of durable's own making (a bad value, a refused payload) as journal data. */
+export function stepErrorOf(error: unknown): StepError {
+  const message = error instanceof Error ? error.message : String(error)
+  const code = isDurableError(error) ? error.code : undefined
+  return { name: error instanceof Error ? error.name : 'Error', message, ...(code !== undefined ? { code } : {}), retryable: code === undefined }
 }

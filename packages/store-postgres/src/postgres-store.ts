@@ -134,11 +134,11 @@ export class PostgresStore implements RunStore {
     return claimRun(this.db, this.#tables, runId, claim)
   }
 
-  /** Results of a run's `step_completed`, `signal_received` and `child_completed` entries, in journal order. */
+  /** Results of a run's `step_completed`, `signal_received`, `child_completed` and `route_selected` entries, in journal order. */
   async loadResults(runId: string): Promise<Array<{ stepKey: string; stepName: string; result: Json }>> {
     const { rows } = await sql<{ step_key: string; step_name: string; result: string | null }>`
       SELECT step_key, step_name, result::text AS result FROM ${this.#tables.journal}
-      WHERE run_id = ${runId} AND kind IN ('step_completed', 'signal_received', 'child_completed')
+      WHERE run_id = ${runId} AND kind IN ('step_completed', 'signal_received', 'child_completed', 'route_selected')
       ORDER BY seq
     `.execute(this.db)
     return rows.map((row) => ({

@@ -1,10 +1,10 @@
-import { isDurableError, type JournalEntry } from '@durable/core'
+import type { JournalEntry } from '@durable/core'
 import type { RunSnapshot } from '@durable/provider'
-import { CliError, UsageError } from '../cli-error.js'
 import type { Command, CommandContext } from '../command.js'
 import { formatFields, formatTable } from '../format-table.js'
 import { describeRecordedError, formatElapsed, oneLine } from '../format-values.js'
 import { journalEntryJson, snapshotJson } from '../json-output.js'
+import { explainRunError } from '../run-errors.js'
 import { styleStatus } from '../style.js'
 
 /** Marks the journal entries of compensators, which undo a step rather than run it. */
@@ -27,10 +27,8 @@ export const runsShowCommand: Command = {
       run = await durable.find(runId)
       journal = await durable.journal(runId)
     } catch (error) {
-      if (isDurableError(error, 'RUN_NOT_FOUND')) throw new CliError('RUN_NOT_FOUND', `run ${runId} not found`)
-      // The runtime refuses ids that cannot be run ids (empty, too long) before querying.
-      if (isDurableError(error, 'INVALID_INPUT')) throw new UsageError(error.message, 'runs show')
-      throw error
+      // Not found: exit 1. The runtime refuses ids that cannot be run ids (empty, too long): exit 2.
+      throw explainRunError(error, runId, 'runs show', 'show it')
     }
     if (context.json) context.printJson({ run: snapshotJson(run), journal: journal.map(journalEntryJson) })
     else printRun(context, run, journal)

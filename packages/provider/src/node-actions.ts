@@ -1,0 +1,178 @@
+import {
+  DurableError,
+  initialState,
+  isTerminal,
+  parseDuration,
+  toJsonText,
+  transition,
+  type ChildDefinition,
+  type RouteDefinition,
+  type RunEvent,
+  type RunRecord,
+  type SignalWaitDefinition,
+  type SleepDefinition,
+  type StepError,
+} from '@durable/core'
+import { ulid } from 'ulid'
+import type { Action, Driven, RunDriver } from './driven-run.js'
+import { resultsByName } from './run-snapshot.js'
+import { stepErrorOf } from './step-runner.js'
+
+/*
+ * What a worker does at the nodes that run no handler — sleeps, signal waits, routes, child
+ * runs — while it holds the run. Each ends by committing a transition through the driver.
+ */
+
+const SIGNAL_ARRIVED = Symbol('signal arrived')
+const CHILD_ENDED = Symbol('child ended')
+
+/** Computes and journals a sleep's wake-up time; an invalid computed duration fails the step. */
+export async function startTimer(driver: RunDriver, driven: Driven, node: SleepDefinition): Promise<Action | undefined> {
+  const now = driver.runtime.clock.now()
+  const at = now.toISOString()
+  let event: RunEvent
+  try {
+    const value = typeof node.duration === 'function' ? node.duration(driver.context(driven, node, 1)) : node.duration
+    const until = value instanceof Date ? value : new Date(now.getTime() + parseDuration(value, `duration of sleep "${node.name}"`))
+    if (Number.isNaN(until.getTime())) throw new DurableError('INVALID_DEFINITION', `sleep "${node.name}" computed an invalid date`)
+    event = { type: 'timerStarted', stepKey: node.key, until: until.toISOString(), at }
+  } catch (error) {
+    event = { type: 'stepFailed', stepKey: node.key, attempt: driven.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
+  }
+  return driver.commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+}
+
+/**
+ * Takes a buffered signal, or fails the wait on timeout, or parks the run. Parking commits
+ * only if no signal arrived meanwhile: `signal()` inserts under the run's row lock, which the
+ * park's fenced UPDATE holds while it looks once more.
+ */
+export async function awaitSignal(driver: RunDriver, driven: Driven, node: SignalWaitDefinition, timeoutAt: string | null): Promise<Action | undefined> {
+  const { store, queue, clock } = driver.runtime
+  const now = clock.now()
+  const at = now.toISOString()
+  const runId = driven.run.id
+  const signal = await store.takeSignal(runId, node.name)
+  if (signal !== undefined) {
+    const next = transition(driven.workflow, driven.state, { type: 'signalReceived', stepKey: node.key, payload: signal.payload, at })
+    return store.transaction(async (tx) => {
+      if (!(await store.consumeSignal(signal.id, now, tx))) throw new DurableError('LEASE_LOST', `signal ${signal.id} of run "${runId}" was consumed by another worker`)
+      return driver.commit(driven, next, JSON.stringify(signal.payload), tx, now)
+    })
+  }
+  if (timeoutAt !== null && Date.parse(timeoutAt) <= now.getTime()) {
+    return driver.commit(driven, transition(driven.workflow, driven.state, { type: 'signalTimedOut', stepKey: node.key, at }), undefined, undefined, now)
+  }
+  const wake = timeoutAt === null ? undefined : { runId, runAt: new Date(timeoutAt) }
+  const parked = await store
+    .transaction(async (tx) => {
+      const update = { runId, owner: driver.owner, state: driven.state, dueAt: wake?.runAt ?? null, leaseUntil: null, now }
+      if (!(await store.updateRun(update, tx))) return 'lost' as const
+      if ((await store.takeSignal(runId, node.name, tx)) !== undefined) throw SIGNAL_ARRIVED
+      if (wake !== undefined && queue.transactional) await queue.dispatch(wake, { transaction: tx })
+      return 'parked' as const
+    })
+    .catch((error: unknown) => {
+      if (error === SIGNAL_ARRIVED) return 'retry' as const
+      throw error
+    })
+  if (parked === 'retry') return { type: 'awaitSignal', stepKey: node.key, stepName: node.name, timeoutAt }
+  if (parked === 'lost') return driver.lost(driven), undefined
+  driven.execution.leased = false
+  if (wake !== undefined && !queue.transactional) await queue.dispatch(wake)
+  return undefined
+}
+
+/** Evaluates the route's `select(ctx)`; core journals the key, or fails on an unknown one. */
+export async function selectRoute(driver: RunDriver, driven: Driven, node: RouteDefinition): Promise<Action | undefined> {
+  const now = driver.runtime.clock.now()
+  const at = now.toISOString()
+  let event: RunEvent
+  try {
+    event = { type: 'routeSelected', stepKey: node.key, key: String(node.select(driver.context(driven, node, driven.state.attempt))), at }
+  } catch (error) {
+    event = { type: 'stepFailed', stepKey: node.key, attempt: driven.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
+  }
+  return driver.commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+}
+
+/**
+ * Creates the child run in the transaction that journals `child_started`, so a crash leaves
+ * either both or neither. The idempotency key names parent, step and attempt: a retried step
+ * starts a new child, a replayed one never a second.
+ */
+export async function startChild(driver: RunDriver, driven: Driven, node: ChildDefinition): Promise<Action | undefined> {
+  const { store, queue, clock, maxPayloadBytes } = driver.runtime
+  const now = clock.now()
+  const at = now.toISOString()
+  const parentRunId = driven.run.id
+  let inputJson: string
+  try {
+    inputJson = toJsonText(node.input(driver.context(driven, node, driven.state.attempt)), `input of child "${node.name}" of run "${parentRunId}"`, maxPayloadBytes)
+  } catch (error) {
+    const event: RunEvent = { type: 'stepFailed', stepKey: node.key, attempt: driven.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
+    return driver.commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+  }
+  const childRunId = ulid()
+  let next: Action | undefined
+  const { runId, created } = await store.createRun(
+    { id: childRunId, workflowName: node.workflowName, inputJson, state: initialState(driven.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${driven.state.attempt}`, parentRunId, now },
+    async (tx) => {
+      const started = transition(driven.workflow, driven.state, { type: 'childStarted', stepKey: node.key, childRunId, at })
+      next = await driver.commit(driven, started, undefined, tx, now)
+      if (driven.execution.signal.aborted) throw driven.execution.signal.reason
+      if (queue.transactional) await queue.dispatch({ runId: childRunId }, { transaction: tx })
+    },
+  )
+  if (!created) {
+    // Only a second start of the same attempt gets here (the first one's journal entry was lost
+    // with its transaction, so the child was not created either: never in practice).
+    driver.runtime.logger.warn({ runId: parentRunId, childRunId: runId }, `child "${node.name}" of run "${parentRunId}" existed already`)
+    return undefined
+  }
+  if (!queue.transactional) await queue.dispatch({ runId: childRunId })
+  return next
+}
+
+/** Takes the child's outcome if it ended; else parks until the child's end makes this run due. */
+export async function awaitChild(driver: RunDriver, driven: Driven, node: ChildDefinition, childRunId: string): Promise<Action | undefined> {
+  const { store, clock } = driver.runtime
+  const now = clock.now()
+  const child = await store.getRun(childRunId)
+  if (child !== undefined && isTerminal(child.status)) return childEnded(driver, driven, node, child, now)
+  const parked = await store
+    .transaction(async (tx) => {
+      const update = { runId: driven.run.id, owner: driver.owner, state: driven.state, dueAt: null, leaseUntil: null, now }
+      if (!(await store.updateRun(update, tx))) return 'lost' as const
+      // The child commits its end before it wakes us, and the wake waits for our row lock.
+      const again = await store.getRun(childRunId, tx)
+      if (again !== undefined && isTerminal(again.status)) throw CHILD_ENDED
+      return 'parked' as const
+    })
+    .catch((error: unknown) => {
+      if (error === CHILD_ENDED) return 'retry' as const
+      throw error
+    })
+  if (parked === 'retry') return { type: 'awaitChild', stepKey: node.key, stepName: node.name, childRunId }
+  if (parked === 'lost') return driver.lost(driven), undefined
+  driven.execution.leased = false
+  return undefined
+}
+
+async function childEnded(driver: RunDriver, driven: Driven, node: ChildDefinition, child: RunRecord, now: Date): Promise<Action | undefined> {
+  const at = now.toISOString()
+  let event: RunEvent
+  if (child.status === 'completed') {
+    event = { type: 'childCompleted', stepKey: node.key, result: resultsByName(undefined, await driver.runtime.store.loadResults(child.id)), at }
+  } else {
+    const cause = child.error?.message ?? child.status
+    const error: StepError = {
+      name: 'DurableError',
+      message: `child run "${child.id}" (${child.workflowName}) ${child.status}: ${cause}`,
+      code: child.error?.code ?? (child.status === 'cancelled' ? 'RUN_CANCELLED' : 'NON_RETRYABLE'),
+      retryable: false,
+    }
+    event = { type: 'childFailed', stepKey: node.key, error, at }
+  }
+  return driver.commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+}
