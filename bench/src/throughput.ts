@@ -51,7 +51,7 @@ for (const row of rows) {
   console.log(`| ${row.name} | ${row.clients} | ${row.perSecond.toFixed(0)} ${row.unit} | ${row.unit === 'tx/s' ? '—' : `${row.p50Ms.toFixed(1)} ms`} | ${(row.perSecond / floor.perSecond).toFixed(2)}× |`)
 }
 if (parked !== undefined) {
-  console.log(`\nParked runs: ${parked.runs} sleeping runs; worker process RSS ${parked.rssBeforeMb} MB → ${parked.rssParkedMb} MB, heap ${parked.heapBeforeMb} MB → ${parked.heapParkedMb} MB (the process also holds the ${parked.runs} run ids it started)`)
+  console.log(`\nParked runs: ${parked.runs} sleeping runs; worker process RSS ${parked.rssBeforeMb} MB → ${parked.rssParkedMb} MB, heap ${parked.heapBeforeMb} MB → ${parked.heapParkedMb} MB`)
   console.log(`Timer lateness after the due time: p50 ${parked.lateP50Ms} ms, max ${parked.lateMaxMs} ms; all completed: ${parked.allCompleted}`)
 }
 await mkdir(new URL('../results/', import.meta.url), { recursive: true })

@@ -6,7 +6,7 @@ import { postgresStore } from '@durable/store-postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
 import { startRedis, type RedisServer } from './redis-server.ts'
-import { flaky, log, outage, outageJournal, saga, sagaJournal } from './workflows.ts'
+import { flaky, log, outage, outageJournal, saga, sagaJournal } from '../../../testing/adapter-workflows.ts'
 
 const quick = defineWorkflow<{ n: number }>('quick')
   .step('one', async (ctx) => ctx.input.n + 1)

@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
-import { flaky, log, outage, outageJournal, saga, sagaJournal } from './workflows.ts'
+import { flaky, log, outage, outageJournal, saga, sagaJournal } from '../../../testing/adapter-workflows.ts'
 
 /** The application_name of Graphile Worker's connections, so the outage case can kill them. */
 const APP = 'durable_graphile_test'

@@ -4,7 +4,7 @@ import { postgresStore } from '@durable/store-postgres'
 import PgBoss from 'pg-boss'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
-import { flaky, log, outage, outageJournal, saga, sagaJournal } from './workflows.ts'
+import { flaky, log, outage, outageJournal, saga, sagaJournal } from '../../../testing/adapter-workflows.ts'
 
 describe('durable workflows on pg-boss', () => {
   let database: TestDatabase

@@ -1,4 +1,4 @@
-/** Workflows the end-to-end tests run on this adapter: a flaky step, a saga, and an outage. */
+/** Workflows the adapters' end-to-end tests run on their engine: a flaky step, a saga, and an outage. */
 import { defineWorkflow, NonRetryableError } from '@durable/core'
 
 /** What the handlers did, in order. */
