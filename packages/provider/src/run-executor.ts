@@ -6,6 +6,7 @@ import {
   type Json,
   type NewJournalEntry,
   type RunEvent,
+  type RunState,
   type ChildDefinition,
   type LoopDefinition,
   type RouteDefinition,
@@ -163,7 +164,12 @@ export class RunExecutor implements RunDriver {
     const entry = next.commands.find((c) => c.type === 'appendJournal')
     const action = next.commands.find((c) => c.type !== 'appendJournal')
     const continues = action !== undefined && ACTIONS.has(action.type) ? (action as Action) : undefined
-    if (entry === undefined && next.state === driven.state && continues !== undefined) return continues
+    // Nothing to journal and nothing changed but pending → running, which the claim already
+    // shows: the next commit writes the state, so this costs no round trip.
+    if (entry === undefined && continues !== undefined && (next.state === driven.state || onlyStarted(driven.state, next.state))) {
+      driven.state = next.state
+      return continues
+    }
     // The journal's time is the event's: replaying the journal then computes the same due times.
     const now = at ?? clock.now()
     const wakeAt = action?.type === 'scheduleWake' ? new Date(action.at) : undefined
@@ -236,6 +242,10 @@ export class RunExecutor implements RunDriver {
 }
 
 const ROLLBACK = Symbol('rollback')
+
+function onlyStarted(before: RunState, after: RunState): boolean {
+  return before.status === 'pending' && after.status === 'running' && after.position === before.position && after.attempt === before.attempt && after.dueAt === before.dueAt
+}
 /** Journal kinds whose result is the step's result (`ctx.results[name]`). */
 const RESULT_KINDS: ReadonlySet<string> = new Set(['step_completed', 'signal_received', 'child_completed', 'route_selected'])
 

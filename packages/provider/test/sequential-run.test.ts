@@ -15,13 +15,15 @@ const order = defineWorkflow<{ sku: string; qty: number }>('order')
   })
   .step('ship', async (ctx) => ({ tracking: `${ctx.runId}:${ctx.workflowName}:${ctx.stepName}` }))
 
+let release: () => void = () => {}
+const gated = defineWorkflow('gated').step('wait-for-gate', () => new Promise<string>((resolve) => (release = () => resolve('open'))))
 const nothing = defineWorkflow('nothing')
 const voidSteps = defineWorkflow('void-steps').step('a', async () => {}).step('b', () => undefined)
 
 describe.each(backends)('a sequential run on %s', (_name, makeHarness) => {
   let h: Harness
   beforeAll(async () => {
-    h = await makeHarness([order, nothing, voidSteps])
+    h = await makeHarness([order, nothing, voidSteps, gated])
   })
   afterAll(async () => h.close())
 
@@ -63,6 +65,13 @@ describe.each(backends)('a sequential run on %s', (_name, makeHarness) => {
     expect(empty.results).toEqual({})
     const voids = await h.durable.waitFor(await h.durable.start(voidSteps), { timeout: '20s' })
     expect(voids.results).toEqual({ a: null, b: null })
+  })
+
+  it('shows a run as running while its first step runs', async () => {
+    const runId = await h.durable.start(gated)
+    await expect.poll(async () => (await h.durable.find(runId)).status, { timeout: 10_000 }).toBe('running')
+    release()
+    expect((await h.durable.waitFor(runId, { timeout: '20s' })).results).toEqual({ 'wait-for-gate': 'open' })
   })
 
   it('lists runs newest first with filters and a cursor', async () => {

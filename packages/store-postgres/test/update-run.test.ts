@@ -62,7 +62,8 @@ describe.each(backends)('updateRun ($name)', (backend) => {
     expect(await store.updateRun(change(id, { owner: 'w2' }))).toBe(false)
     expect(await store.updateRun(change('nope', { journal: completed('a', 1) }))).toBe(false)
     expect(await store.getRun(id)).toEqual(leased)
-    expect(leased).toEqual({ ...before, leaseOwner: 'w1', leaseExpiresAt: at(30_000) })
+    // Claiming a pending run shows it running (its state catches up at the first commit).
+    expect(leased).toEqual({ ...before, status: 'running', leaseOwner: 'w1', leaseExpiresAt: at(30_000) })
     expect(await store.journal(id)).toEqual([])
   })
 

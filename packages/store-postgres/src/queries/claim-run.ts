@@ -38,7 +38,10 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
       FOR UPDATE
     ), claimed AS (
       UPDATE ${tables.runs} AS r
-      SET lease_owner = ${claim.owner}, lease_expires_at = ${claim.leaseUntil}
+      SET lease_owner = ${claim.owner}, lease_expires_at = ${claim.leaseUntil},
+        -- A claimed run is running. Its state catches up at the first commit, which saves
+        -- a write per run; a crash before it leaves the state as it was, which is right.
+        status = CASE WHEN r.status = 'pending' THEN 'running' ELSE r.status END
       FROM target AS t
       WHERE r.id = t.id
         AND t.status NOT IN ('completed', 'failed', 'cancelled')
