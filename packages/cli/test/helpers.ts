@@ -1,6 +1,6 @@
+import { freePort } from '../../../testing/free-port.ts'
 /** Shared by the CLI tests: run the command line in-process, and make runs to look at. */
 import { execFile } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { defineWorkflow, NonRetryableError, type RunStatus, type Workflow } from '@durable/core'
@@ -87,17 +87,8 @@ export async function waitForStatus(durable: Durable, runId: string, status: Run
   }
 }
 
-/** A loopback port with nothing listening on it. */
-export function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
+/** A loopback port with nothing listening on it (a free one: nothing was started there). */
+export const closedPort = freePort
 
 // eslint-disable-next-line no-control-regex
 export const ANSI = /\u001b\[/

@@ -142,7 +142,7 @@ class DurableRuntime implements Durable {
   async find(runId: string): Promise<RunSnapshot> {
     const run = await this.#rt.store.getRun(checkRunId(runId))
     if (run === undefined) throw new RunNotFoundError(runId)
-    const results = resultsByName(this.#rt.registry.get(run.workflowName), await this.#rt.store.loadResults(runId))
+    const results = resultsByName(await this.#rt.store.loadResults(runId))
     return toSnapshot(run, results)
   }
 

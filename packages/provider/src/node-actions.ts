@@ -163,7 +163,7 @@ async function childEnded(driver: RunDriver, driven: Driven, node: ChildDefiniti
   const at = now.toISOString()
   let event: RunEvent
   if (child.status === 'completed') {
-    event = { type: 'childCompleted', stepKey: node.key, result: resultsByName(undefined, await driver.runtime.store.loadResults(child.id)), at }
+    event = { type: 'childCompleted', stepKey: node.key, result: resultsByName(await driver.runtime.store.loadResults(child.id)), at }
   } else {
     const cause = child.error?.message ?? child.status
     const error: StepError = {

@@ -65,7 +65,7 @@ export class RunExecutor implements RunDriver {
     execution.leased = true
     const { run } = claim
     const workflow = registry.get(run.workflowName)!
-    const results = run.state.position > 0 || run.state.status === 'compensating' ? resultsByName(workflow, await store.loadResults(run.id)) : {}
+    const results = run.state.position > 0 || run.state.status === 'compensating' ? resultsByName(await store.loadResults(run.id)) : {}
     const driven: Driven = { execution, run, workflow, results, resultsView: readOnly(results), state: run.state }
     const at = now.toISOString()
     const cancel = run.cancelRequest

@@ -1,4 +1,4 @@
-import type { Json, RunError, RunRecord, RunStatus, Workflow } from '@durable/core'
+import type { Json, RunError, RunRecord, RunStatus } from '@durable/core'
 
 /** A run as users see it. */
 export interface RunSnapshot {
@@ -39,11 +39,8 @@ export function toSnapshot(run: RunRecord, results: Record<string, Json>): RunSn
   return { ...toSummary(run), results, result: run.status === 'completed' ? results : null }
 }
 
-/** Results by step name, as `ctx.results` and snapshots show them. */
-export function resultsByName(
-  _workflow: Workflow | undefined,
-  entries: ReadonlyArray<{ stepName: string; result: Json }>,
-): Record<string, Json> {
+/** Results by step name, as `ctx.results` and snapshots show them (later entries win: a loop's last result). */
+export function resultsByName(entries: ReadonlyArray<{ stepName: string; result: Json }>): Record<string, Json> {
   const results: Record<string, Json> = {}
   for (const entry of entries) results[entry.stepName] = entry.result
   return results

@@ -2,7 +2,7 @@ import { isDurableError } from '@durable/core'
 import { testQueueAdapter } from '@durable/queue-adapter/testing'
 import { bullmqQueue } from '@durable/queue-bullmq'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../../../testing/global-setup.ts'
+import { freePort } from '../../../testing/free-port.ts'
 import { startRedis, type RedisServer } from './redis-server.ts'
 
 let redis: RedisServer

@@ -1,6 +1,6 @@
 /** Starts a throwaway `redis-server` (the Debian package) on a free loopback port for a test file. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { freePort } from '../../../testing/global-setup.ts'
+import { freePort } from '../../../testing/free-port.ts'
 
 export interface RedisServer {
   readonly port: number

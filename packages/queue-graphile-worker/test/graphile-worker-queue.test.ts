@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
-import { freePort } from '../../../testing/global-setup.ts'
+import { freePort } from '../../../testing/free-port.ts'
 
 let database: TestDatabase
 let store: PostgresStore

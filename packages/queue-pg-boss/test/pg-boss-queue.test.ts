@@ -5,7 +5,7 @@ import { postgresStore, type PostgresStore } from '@durable/store-postgres'
 import PgBoss from 'pg-boss'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
-import { freePort } from '../../../testing/global-setup.ts'
+import { freePort } from '../../../testing/free-port.ts'
 
 let database: TestDatabase
 let boss: PgBoss
