@@ -13,13 +13,17 @@
  *
  * @packageDocumentation
  */
-export { defineWorkflow, defaultBackoff, iterationKey, WorkflowBuilder } from './workflow.js'
+export { branchKey, defineWorkflow, defaultBackoff, iterationKey, WorkflowBuilder } from './workflow.js'
 export type {
   Backoff,
+  BranchDefinition,
+  BranchOutput,
+  BranchSpec,
   ChildDefinition,
   Compensation,
   DurableTypes,
   LoopDefinition,
+  ParallelDefinition,
   RetryPolicy,
   RouteDefinition,
   StepContext,
@@ -51,9 +55,10 @@ export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, toJsonText } from './json.js
 export type { Json } from './json.js'
 export { currentStep, initialState, RUN_KEY, transition } from './transition.js'
 export { eventOf, replay } from './replay.js'
+export { triesInFlight } from './parallel.js'
 export type { JournaledRecord } from './replay.js'
 export { isTerminal, TERMINAL_STATUSES } from './run-state.js'
-export type { Command, JournalKind, JournalRecord, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
+export type { BranchState, Command, JournalKind, JournalRecord, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
 export type {
   ClaimResult,
   JournalEntry,

@@ -47,6 +47,25 @@ export interface RunState {
   readonly childRunId?: string
   /** The key each route chose, by route name. */
   readonly routes?: Readonly<Record<string, string>>
+  /** The branches of the parallel node at `position`: kept while it fails and rolls back, for `retry`. */
+  readonly parallel?: { readonly position: number; readonly branches: Readonly<Record<string, BranchState>> }
+  /** The branch whose compensator runs, when the run compensates a parallel node. */
+  readonly branch?: string
+  /** Journal keys of parallel branches compensated already: they are never compensated again. */
+  readonly compensatedBranches?: readonly string[]
+}
+
+/**
+ * One branch of a running parallel node. It is in flight (a try runs or is due now) while it has
+ * no outcome and no `dueAt`; with a `dueAt` it waits out a backoff. `stopped`: it was waiting
+ * when another branch failed for good, so its next try never started.
+ */
+export interface BranchState {
+  readonly attempt: number
+  readonly dueAt: string | null
+  readonly outcome?: 'completed' | 'failed' | 'stopped'
+  /** Attempts made before a `retry`; the retry policy counts from here. */
+  readonly attemptOffset?: number
 }
 
 /** Kinds of journal entries. These names are public API. */

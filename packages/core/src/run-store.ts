@@ -83,7 +83,8 @@ export interface RunUpdate {
   /** Keep the lease until this instant, or give it back with null. */
   readonly leaseUntil: Date | null
   readonly now: Date
-  readonly journal?: NewJournalEntry
+  /** Appended in order with the update; several when one transition journals several (a crash in a parallel node). */
+  readonly journal?: NewJournalEntry | readonly NewJournalEntry[]
   /** Another run to make due now if it is waiting (a parent, when its child ends). */
   readonly wake?: string
 }

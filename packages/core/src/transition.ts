@@ -3,6 +3,7 @@ import type { StepError } from './errors.js'
 import type { Json } from './json.js'
 import type { Command, JournalRecord, RunError, RunEvent, RunState, Transition } from './run-state.js'
 import { isTerminal } from './run-state.js'
+import { branchCompensated, branchCompensation, branchesInterrupted, branchesToCompensate, branchTried, compensateFrom, retryBranches, runBranches, stopBranches } from './parallel.js'
 import { iterationKey, type LoopDefinition, type RouteDefinition, type RetryPolicy, type SignalWaitDefinition, type StepDefinition, type Workflow, type WorkflowNode } from './workflow.js'
 
 /**
@@ -45,6 +46,7 @@ export function transition(workflow: Workflow, state: RunState, event: RunEvent)
       return cancelRequested(workflow, state, event.reason, event.at)
     case 'stepCompleted':
     case 'stepFailed': {
+      if (node?.kind === 'parallel') return branchTried(workflow, state, node, event)
       if (state.status !== 'running' || node === undefined || keyOf(node, state) !== event.stepKey || event.attempt !== state.attempt) return unchanged(state)
       // A sleep's duration, a child's input or a route's key that cannot be computed fails for good.
       if ((node.kind === 'sleep' || node.kind === 'child' || node.kind === 'route') && event.type === 'stepFailed' && state.dueAt === null) {
@@ -58,6 +60,7 @@ export function transition(workflow: Workflow, state: RunState, event: RunEvent)
     }
     case 'compensationCompleted':
     case 'compensationFailed': {
+      if (node?.kind === 'parallel') return branchCompensated(workflow, state, node, event)
       if (state.status !== 'compensating' || node?.kind !== 'step' || node.key !== event.stepKey || event.attempt !== state.attempt) return unchanged(state)
       if (event.type === 'compensationFailed') return compensationFailed(workflow, state, node, event.error, event.at)
       return compensateBefore(workflow, { ...state, attempts: state.attempts + 1 }, state.position, [append(journal(node, 'compensated', state.attempt))])
@@ -143,6 +146,7 @@ function woken(workflow: Workflow, state: RunState, at: string): Transition {
   const due: RunState = { ...state, dueAt: null, status: state.status === 'pending' ? 'running' : state.status }
   if (due.status === 'compensating') {
     const step = workflow.steps[due.position]!
+    if (step.kind === 'parallel') return { state: due, commands: [branchCompensation(step, due)!] }
     return { state: due, commands: [{ type: 'runCompensation', stepKey: step.key, stepName: step.name, attempt: due.attempt }] }
   }
   return continueAt(workflow, due, at, [])
@@ -150,6 +154,14 @@ function woken(workflow: Workflow, state: RunState, at: string): Transition {
 
 function leaseExpired(workflow: Workflow, state: RunState, at: string): Transition {
   const node = workflow.steps[state.position]
+  if (node?.kind === 'parallel' && state.dueAt === null && (state.status === 'running' || state.status === 'compensating')) {
+    const error: StepError = { name: 'DurableError', code: 'LEASE_EXPIRED', message: 'the worker stopped without finishing (crash or lost connection)', retryable: true }
+    if (state.status === 'running') return branchesInterrupted(workflow, state, node, error, at)
+    const running = branchCompensation(node, state)
+    if (running?.type !== 'runCompensation') return woken(workflow, state, at)
+    const message = `the worker running attempt ${state.attempt} of the compensator of "${running.stepKey}" stopped without finishing it (crash or lost connection)`
+    return branchCompensated(workflow, state, node, { type: 'compensationFailed', stepKey: running.stepKey, attempt: state.attempt, error: { ...error, message }, at })
+  }
   // Only a handler can have been cut short; anywhere else the run simply goes on.
   const interrupted = (node?.kind === 'step' && (state.status === 'running' || state.status === 'compensating')) || (node?.kind === 'loop' && state.status === 'running')
   if (node === undefined || !interrupted || state.dueAt !== null) return woken(workflow, state, at)
@@ -169,7 +181,7 @@ function cancelRequested(workflow: Workflow, state: RunState, reason: string | u
   void at
   const error: RunError = { message: reason ? `run cancelled: ${reason}` : 'run cancelled', code: 'RUN_CANCELLED' }
   const entry: JournalRecord = { stepKey: RUN_KEY, stepName: RUN_KEY, kind: 'cancel_requested', attempt: 1, result: reason ?? null }
-  return compensateBefore(workflow, { ...state, error, dueAt: null }, state.position, [append(entry)])
+  return compensateFrom(workflow, { ...stopBranches(state), error, dueAt: null }, state.position, [append(entry)])
 }
 
 function retryRequested(workflow: Workflow, state: RunState, at: string): Transition {
@@ -179,6 +191,11 @@ function retryRequested(workflow: Workflow, state: RunState, at: string): Transi
   if (node === undefined) return unchanged(state)
   const attempt = failedAt.attempt + 1
   const { failedAt: _, ...rest } = state
+  if (node.kind === 'parallel') {
+    const { attemptOffset: __, ...clean } = rest
+    const resumed: RunState = { ...clean, status: 'running', position: failedAt.position, attempt: 1, compensatedBelow: failedAt.position, dueAt: null, error: null }
+    return retryBranches(workflow, resumed, node, at, [append(journal(node, 'run_retried', attempt))])
+  }
   // The steps before the failed one were rolled back already: a later rollback stops above them.
   const resumed: RunState = {
     ...rest,
@@ -194,7 +211,7 @@ function retryRequested(workflow: Workflow, state: RunState, at: string): Transi
 }
 
 /** Runs the node at `state.position`, or completes the run when there is none. */
-function continueAt(workflow: Workflow, state: RunState, at: string, commands: Command[]): Transition {
+export function continueAt(workflow: Workflow, state: RunState, at: string, commands: Command[]): Transition {
   const node = workflow.steps[state.position]
   if (node === undefined) return { state: { ...state, status: 'completed' }, commands: [...commands, { type: 'completeRun' }] }
   switch (node.kind) {
@@ -206,6 +223,8 @@ function continueAt(workflow: Workflow, state: RunState, at: string, commands: C
       return { state, commands: [...commands, { type: 'startTimer', stepKey: node.key, stepName: node.name }] }
     case 'route':
       return { state, commands: [...commands, { type: 'selectRoute', stepKey: node.key, stepName: node.name }] }
+    case 'parallel':
+      return runBranches(workflow, state, node, at, commands)
     case 'child':
       return { state, commands: [...commands, { type: 'startChild', stepKey: node.key, stepName: node.name, workflowName: node.workflowName }] }
     case 'waitForSignal': {
@@ -281,9 +300,10 @@ function compensationFailed(workflow: Workflow, state: RunState, step: StepDefin
 }
 
 /** Compensates the nearest step before `position` that has a compensator, or ends the run. */
-function compensateBefore(workflow: Workflow, state: RunState, position: number, commands: Command[]): Transition {
+export function compensateBefore(workflow: Workflow, state: RunState, position: number, commands: Command[]): Transition {
   for (let i = position - 1; i >= (state.compensatedBelow ?? 0); i--) {
     const step = workflow.steps[i]!
+    if (step.kind === 'parallel' && !skipped(step, state) && branchesToCompensate(step, i, state).length > 0) return compensateFrom(workflow, state, i, commands)
     if (step.kind !== 'step' || step.compensation === undefined || skipped(step, state)) continue
     return {
       state: { ...state, status: 'compensating', position: i, attempt: 1, dueAt: null },
@@ -297,7 +317,7 @@ function compensateBefore(workflow: Workflow, state: RunState, position: number,
 
 type NextTry = { kind: 'again'; dueAt: string | null } | { kind: 'exhausted' } | { kind: 'invalidBackoff'; message: string }
 
-function nextTry(policy: RetryPolicy, failedAttempt: number, error: StepError, at: string): NextTry {
+export function nextTry(policy: RetryPolicy, failedAttempt: number, error: StepError, at: string): NextTry {
   if (!error.retryable || failedAttempt >= policy.maxAttempts) return { kind: 'exhausted' }
   let delayMs: number
   try {
@@ -320,8 +340,8 @@ function scheduleTry(state: RunState, dueAt: string | null, entry: JournalRecord
 }
 
 /** The state moved on to the next node: attempts start again at 1. */
-function advance(workflow: Workflow, state: RunState): RunState {
-  const { attemptOffset: _, iteration: __, ...rest } = state
+export function advance(workflow: Workflow, state: RunState): RunState {
+  const { attemptOffset: _, iteration: __, parallel: ___, ...rest } = state
   return { ...rest, position: nextPosition(workflow, state.position), attempt: 1 }
 }
 
@@ -349,14 +369,14 @@ function awaitSignal(node: SignalWaitDefinition, timeoutAt: string | null): Comm
   return { type: 'awaitSignal', stepKey: node.key, stepName: node.name, timeoutAt }
 }
 
-function append(entry: JournalRecord): Command {
+export function append(entry: JournalRecord): Command {
   return { type: 'appendJournal', entry }
 }
 
-function journal(node: WorkflowNode, kind: JournalRecord['kind'], attempt: number, error?: StepError, result?: Json, key = node.key): JournalRecord {
+export function journal(node: { readonly key: string; readonly name: string }, kind: JournalRecord['kind'], attempt: number, error?: StepError, result?: Json, key = node.key): JournalRecord {
   return { stepKey: key, stepName: node.name, kind, attempt, ...(error !== undefined ? { error } : {}), ...(result !== undefined ? { result } : {}) }
 }
 
-function unchanged(state: RunState): Transition {
+export function unchanged(state: RunState): Transition {
   return { state, commands: [] }
 }

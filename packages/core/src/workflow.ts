@@ -51,6 +51,20 @@ export interface StepOptions<Input, Results> {
   transactional?: boolean
 }
 
+/** A parallel branch: a handler, or one with its own retries, timeout and compensator. */
+export type BranchSpec<Input, Results> =
+  | StepHandler<Input, Results, unknown>
+  | {
+      handler: StepHandler<Input, Results, unknown>
+      compensate?: Compensation<Input, Results>
+      maxAttempts?: number
+      backoff?: Backoff
+      timeout?: Duration
+    }
+
+/** What a branch's handler resolves to. */
+export type BranchOutput<B> = B extends (...args: any[]) => infer O ? Awaited<O> : B extends { handler: (...args: any[]) => infer O } ? Awaited<O> : never
+
 /** A retry policy with defaults applied. */
 export interface RetryPolicy {
   readonly maxAttempts: number
@@ -130,10 +144,35 @@ export interface RouteDefinition {
   readonly compensation: undefined
 }
 
+/**
+ * Branches that run at the same time, each a step of its own journaled under `name.branch`;
+ * the run goes on once all are journaled. `branches` keeps the definition order, which is the
+ * reverse of the order their compensators run in.
+ */
+export interface ParallelDefinition {
+  readonly kind: 'parallel'
+  readonly name: string
+  readonly key: string
+  readonly branches: readonly BranchDefinition[]
+  readonly compensation: undefined
+}
+
+/** One branch of a `parallel` node: a step whose journal key is `parallel.branch`. */
+export interface BranchDefinition extends Omit<StepDefinition, 'kind'> {
+  readonly kind: 'branch'
+  /** The branch's own name, the key of its result in `results[parallel]`. */
+  readonly branch: string
+}
+
 /** One entry of a workflow's plan. */
-export type WorkflowNode = (StepDefinition | SleepDefinition | SignalWaitDefinition | LoopDefinition | ChildDefinition | RouteDefinition) & {
+export type WorkflowNode = (StepDefinition | SleepDefinition | SignalWaitDefinition | LoopDefinition | ChildDefinition | RouteDefinition | ParallelDefinition) & {
   /** The route branches this node sits in, outermost first; absent at the top level. */
   readonly inBranch?: ReadonlyArray<{ readonly route: string; readonly key: string }>
+}
+
+/** The journal key of a parallel branch. */
+export function branchKey(parallel: { key: string }, branch: string): string {
+  return `${parallel.key}.${branch}`
 }
 
 /** The journal key of iteration `iteration` of a loop. */
@@ -189,19 +228,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     const where = this.#checkNewName(name)
     if (typeof handler !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs a handler function`)
     if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_DEFINITION', `options of ${where} must be an object`)
-    const step: StepDefinition = {
-      kind: 'step',
-      name,
-      key: name,
-      handler: handler as StepHandler<any, any, unknown>,
-      retry: retryPolicy(options, where),
-      timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, `timeout of ${where}`),
-      transactional: options.transactional === true,
-      compensation: compensation(options.compensate, where),
-    }
-    if (step.timeoutMs !== undefined && step.timeoutMs <= 0) {
-      throw new DurableError('INVALID_DEFINITION', `timeout of ${where} must be more than 0`)
-    }
+    const step: StepDefinition = { kind: 'step', name, key: name, ...stepParts({ ...options, handler }, where), transactional: options.transactional === true }
     return new WorkflowBuilder(this.name, this.version, [...this.steps, step])
   }
 
@@ -325,6 +352,46 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
   }
 
   /**
+   * Runs branches at the same time — on this worker's concurrency — each journaled on its own
+   * (`notify.email`) with its own retries, timeout and compensator. The run goes on once every
+   * branch is journaled; `results[name]` maps each branch to its result. A branch that fails for
+   * good lets the others finish their current try, starts no new one, and then every completed
+   * branch and earlier step is compensated.
+   *
+   * ### Example
+   * ```ts
+   * .parallel('notify', {
+   *   email: (ctx) => sendEmail(ctx.input.to),
+   *   sms: { handler: (ctx) => sendSms(ctx.input.phone), maxAttempts: 5, timeout: '10s' },
+   * })
+   * ```
+   */
+  parallel<Name extends string, Branches extends Record<string, BranchSpec<Input, Results>>>(
+    name: Name,
+    branches: Branches,
+  ): WorkflowBuilder<Input, Results & { [K in Name]: { [B in keyof Branches]: BranchOutput<Branches[B]> } }> {
+    const where = this.#checkNewName(name)
+    if (typeof branches !== 'object' || branches === null || Array.isArray(branches) || Object.keys(branches).length === 0) {
+      throw new DurableError('INVALID_DEFINITION', `${where} needs at least one branch: { name: handler | { handler, ... } }`)
+    }
+    const defined: BranchDefinition[] = []
+    for (const [branch, spec] of Object.entries(branches) as Array<[string, unknown]>) {
+      assertName(branch, `a branch name of ${where}`)
+      const key = branchKey({ key: name }, branch)
+      const at = `branch "${branch}" of ${where}`
+      if (this.#taken(key)) throw new DurableError('DUPLICATE_STEP', `workflow "${this.name}" already has a step named "${key}", the journal key of ${at}`)
+      const options = (typeof spec === 'function' ? { handler: spec } : spec) as BranchOptions | null
+      if (typeof options !== 'object' || options === null || typeof options.handler !== 'function') {
+        throw new DurableError('INVALID_DEFINITION', `${at} must be a handler function or { handler, compensate?, maxAttempts?, backoff?, timeout? }`)
+      }
+      if ('transactional' in options) throw new DurableError('INVALID_DEFINITION', `${at} cannot be transactional: branches run at the same time, a transaction serves one`)
+      defined.push({ kind: 'branch', name, key, branch, ...stepParts(options, at), transactional: false })
+    }
+    const node: ParallelDefinition = { kind: 'parallel', name, key: name, branches: defined, compensation: undefined }
+    return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
+  }
+
+  /**
    * Runs one branch chosen by `select(ctx)`: its steps run inline, then the workflow goes on
    * after the route. `results[name]` is the chosen key, journaled once (`route_selected`); a key
    * with no branch fails the step with `UNKNOWN_ROUTE`. Step names stay unique across branches.
@@ -370,10 +437,15 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
   /** Checks a new step's name and returns how errors should name it. */
   #checkNewName(name: unknown): string {
     assertName(name, `a step name in workflow "${this.name}"`)
-    if (this.steps.some((s) => s.name === name || s.key === name)) {
+    if (this.#taken(name)) {
       throw new DurableError('DUPLICATE_STEP', `workflow "${this.name}" already has a step named "${name}": step names must be unique`)
     }
     return `step "${name}" of workflow "${this.name}"`
+  }
+
+  /** True when a step name or journal key is used already, a parallel branch's included. */
+  #taken(name: string): boolean {
+    return this.steps.some((s) => s.name === name || s.key === name || (s.kind === 'parallel' && s.branches.some((b) => b.key === name)))
   }
 }
 
@@ -406,6 +478,15 @@ function assertName(name: unknown, what: string): asserts name is string {
   if (name.includes('\u0000') || !name.isWellFormed()) {
     throw new DurableError('INVALID_DEFINITION', `${what} contains \\u0000 or a lone surrogate, which Postgres cannot store`)
   }
+}
+
+type BranchOptions = { handler: StepHandler<any, any, unknown>; compensate?: unknown; maxAttempts?: unknown; backoff?: unknown; timeout?: unknown }
+
+/** Handler, retry policy, timeout and compensator of a step or a parallel branch, checked. */
+function stepParts(options: BranchOptions, where: string): Omit<StepDefinition, 'kind' | 'name' | 'key' | 'transactional'> {
+  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout as Duration, `timeout of ${where}`)
+  if (timeoutMs !== undefined && timeoutMs <= 0) throw new DurableError('INVALID_DEFINITION', `timeout of ${where} must be more than 0`)
+  return { handler: options.handler, retry: retryPolicy(options, where), timeoutMs, compensation: compensation(options.compensate, where) }
 }
 
 function retryPolicy(options: { maxAttempts?: unknown; backoff?: unknown }, where: string): RetryPolicy {

@@ -1,4 +1,5 @@
-import type { Command, Json, RunRecord, RunState, StoreTransaction, Transition, Workflow } from '@durable/core'
+import type { BranchDefinition, Command, Json, LoopDefinition, RunEvent, RunRecord, RunState, StepDefinition, StoreTransaction, Transition, Workflow } from '@durable/core'
+import type { TryOutcome } from './step-runner.js'
 import type { RunExecution } from './run-execution.js'
 import type { RuntimeContext } from './runtime-context.js'
 
@@ -36,4 +37,13 @@ export interface RunDriver {
   }
   /** The lease is gone: stop driving the run. */
   lost(driven: Driven): void
+  /** The event a try's outcome makes (a result that is not JSON fails the step for good). */
+  tryEvent(
+    driven: Driven,
+    step: StepDefinition | LoopDefinition | BranchDefinition,
+    command: Extract<Command, { type: 'runStep' | 'runCompensation' }>,
+    outcome: TryOutcome,
+  ): { event: RunEvent; resultJson?: string }
+  /** A try was cut short (lease lost, stop deadline): records nothing, hands the lease back if still held. */
+  abandon(driven: Driven, step: { key: string }): Promise<undefined>
 }

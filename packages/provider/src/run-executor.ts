@@ -7,8 +7,11 @@ import {
   type NewJournalEntry,
   type RunEvent,
   type RunState,
+  triesInFlight,
+  type BranchDefinition,
   type ChildDefinition,
   type LoopDefinition,
+  type ParallelDefinition,
   type RouteDefinition,
   type SignalWaitDefinition,
   type SleepDefinition,
@@ -18,13 +21,16 @@ import {
   type Transition,
 } from '@durable/core'
 import type { RunExecution } from './run-execution.js'
-import { resultsByName } from './run-snapshot.js'
+import { addResult, resultsByName } from './run-snapshot.js'
+import { driveBranches } from './branch-runner.js'
 import type { RuntimeContext } from './runtime-context.js'
 import { runTry, stepErrorOf, type TryOutcome } from './step-runner.js'
 import { ACTIONS, type Action, type Driven, type RunDriver } from './driven-run.js'
 import { awaitChild, awaitSignal, selectRoute, startChild, startTimer } from './node-actions.js'
 
 type TryCommand = Extract<Command, { type: 'runStep' | 'runCompensation' }>
+/** What runs one try: a step, a loop's iteration or a parallel branch. */
+type Tried = StepDefinition | LoopDefinition | BranchDefinition
 
 /**
  * Drives one run while this worker holds its lease: consecutive steps run here, one commit per
@@ -97,17 +103,21 @@ export class RunExecutor implements RunDriver {
     if (action.type === 'selectRoute') return selectRoute(this, driven, node as RouteDefinition)
     if (action.type === 'startChild') return startChild(this, driven, node as ChildDefinition)
     if (action.type === 'awaitChild') return awaitChild(this, driven, node as ChildDefinition, action.childRunId)
+    if (node.kind === 'parallel') {
+      if (action.type === 'runStep') return driveBranches(this, driven, node)
+      return this.#try(driven, branchOf(node, action.stepKey), action)
+    }
     return this.#try(driven, node as StepDefinition | LoopDefinition, action)
   }
 
   /** Runs one try of a step or compensator and commits its outcome; returns the next action, if any. */
-  async #try(driven: Driven, step: StepDefinition | LoopDefinition, command: TryCommand): Promise<Action | undefined> {
+  async #try(driven: Driven, step: Tried, command: TryCommand): Promise<Action | undefined> {
     if (command.type === 'runStep' && step.kind === 'step' && step.transactional) return this.#transactionalTry(driven, step, command)
     const handler = command.type === 'runStep' ? step.handler : (step as StepDefinition).compensation!.handler
-    const ctx = this.context(driven, step, command.attempt, command.type === 'runStep' ? command.iteration : undefined)
+    const ctx = this.context(driven, { name: step.kind === 'branch' ? step.key : step.name }, command.attempt, command.type === 'runStep' ? command.iteration : undefined)
     const outcome = await runTry(handler, ctx, command.type === 'runStep' ? step.timeoutMs : undefined, driven.execution.signal)
-    if (outcome.kind === 'aborted') return this.#abandon(driven, step)
-    const { event, resultJson } = this.#eventOf(driven, step, command, outcome)
+    if (outcome.kind === 'aborted') return this.abandon(driven, step)
+    const { event, resultJson } = this.tryEvent(driven, step, command, outcome)
     return this.commit(driven, transition(driven.workflow, driven.state, event), resultJson)
   }
 
@@ -118,7 +128,7 @@ export class RunExecutor implements RunDriver {
     try {
       await this.#rt.store.transaction(async (tx) => {
         const outcome = await runTry(step.handler, { ...this.context(driven, step, command.attempt), tx }, step.timeoutMs, driven.execution.signal)
-        const { event, resultJson } = this.#eventOf(driven, step, command, outcome)
+        const { event, resultJson } = this.tryEvent(driven, step, command, outcome)
         if (outcome.kind !== 'returned' || event.type !== 'stepCompleted') {
           failure = outcome
           throw ROLLBACK
@@ -129,12 +139,13 @@ export class RunExecutor implements RunDriver {
       if (error !== ROLLBACK && failure === undefined) failure = { kind: 'threw', error: stepErrorOf(error) }
     }
     if (failure === undefined) return next
-    if (failure.kind === 'aborted') return this.#abandon(driven, step)
-    const { event } = this.#eventOf(driven, step, command, failure)
+    if (failure.kind === 'aborted') return this.abandon(driven, step)
+    const { event } = this.tryEvent(driven, step, command, failure)
     return this.commit(driven, transition(driven.workflow, driven.state, event))
   }
 
-  #eventOf(driven: Driven, step: StepDefinition | LoopDefinition, command: TryCommand, outcome: TryOutcome): { event: RunEvent; resultJson?: string } {
+  /** The event a try's outcome makes; a result that is not JSON fails the step for good. */
+  tryEvent(driven: Driven, step: Tried, command: TryCommand, outcome: TryOutcome): { event: RunEvent; resultJson?: string } {
     const at = this.#rt.clock.now().toISOString()
     const base = { stepKey: command.stepKey, attempt: command.attempt, at }
     const failed = (error: StepError): RunEvent =>
@@ -143,9 +154,9 @@ export class RunExecutor implements RunDriver {
     if (command.type === 'runCompensation') return { event: { type: 'compensationCompleted', ...base } }
     const value = outcome.kind === 'returned' ? outcome.value : null
     try {
-      const resultJson = toJsonText(value, `result of step "${step.name}" in run "${driven.run.id}"`, this.#rt.maxPayloadBytes)
+      const resultJson = toJsonText(value, `result of step "${step.key}" in run "${driven.run.id}"`, this.#rt.maxPayloadBytes)
       const result = JSON.parse(resultJson) as Json
-      if (step.kind === 'step') return { event: { type: 'stepCompleted', ...base, result }, resultJson }
+      if (step.kind !== 'loop') return { event: { type: 'stepCompleted', ...base, result }, resultJson }
       // A loop's until() sees the result as it is stored, the same after a crash as before.
       const ctx = { ...this.context(driven, step, command.attempt, command.type === 'runStep' ? command.iteration : undefined), signal: driven.execution.signal }
       return { event: { type: 'stepCompleted', ...base, result, done: step.until(result, ctx) === true }, resultJson }
@@ -161,12 +172,14 @@ export class RunExecutor implements RunDriver {
    */
   async commit(driven: Driven, next: Transition, resultJson?: string, tx?: StoreTransaction, at?: Date): Promise<Action | undefined> {
     const { store, queue, clock, leaseMs } = this.#rt
-    const entry = next.commands.find((c) => c.type === 'appendJournal')
+    const entries = next.commands.flatMap((c) => (c.type === 'appendJournal' ? [c.entry] : []))
     const action = next.commands.find((c) => c.type !== 'appendJournal')
     const continues = action !== undefined && ACTIONS.has(action.type) ? (action as Action) : undefined
+    // Branches still running in this worker keep the run held even when nothing new starts.
+    const holds = continues !== undefined || triesInFlight(next.state)
     // Nothing to journal and nothing changed but pending → running, which the claim already
     // shows: the next commit writes the state, so this costs no round trip.
-    if (entry === undefined && continues !== undefined && (next.state === driven.state || onlyStarted(driven.state, next.state))) {
+    if (entries.length === 0 && continues !== undefined && (next.state === driven.state || onlyStarted(driven.state, next.state))) {
       driven.state = next.state
       return continues
     }
@@ -178,10 +191,10 @@ export class RunExecutor implements RunDriver {
       runId: driven.run.id,
       owner: this.#owner,
       state: next.state,
-      dueAt: continues !== undefined ? now : (wakeAt ?? null),
-      leaseUntil: continues !== undefined ? new Date(now.getTime() + leaseMs) : null,
+      dueAt: holds ? now : (wakeAt ?? null),
+      leaseUntil: holds ? new Date(now.getTime() + leaseMs) : null,
       now,
-      ...(entry !== undefined ? { journal: journalEntry(entry.entry, resultJson) } : {}),
+      ...(entries.length > 0 ? { journal: entries.map((entry) => journalEntry(entry, resultJson)) } : {}),
       ...(ends && driven.run.parentRunId !== null ? { wake: driven.run.parentRunId } : {}),
     }
     const wake = wakeAt !== undefined ? { runId: driven.run.id, runAt: wakeAt } : undefined
@@ -197,8 +210,8 @@ export class RunExecutor implements RunDriver {
       return undefined
     }
     driven.state = next.state
-    if (entry !== undefined && RESULT_KINDS.has(entry.entry.kind)) driven.results[entry.entry.stepName] = entry.entry.result ?? null
-    if (continues === undefined) driven.execution.leased = false
+    for (const entry of entries) if (RESULT_KINDS.has(entry.kind)) addResult(driven.results, { ...entry, result: entry.result ?? null })
+    if (!holds) driven.execution.leased = false
     if (ends) {
       this.#rt.events.emit('ended', driven.run.id)
       // The parent is due already (same statement); the job only saves the reconciler's delay.
@@ -227,8 +240,8 @@ export class RunExecutor implements RunDriver {
   }
 
   /** The try was abandoned (lease lost or stop deadline): record nothing, give the lease back if still ours. */
-  async #abandon(driven: Driven, step: { name: string }): Promise<undefined> {
-    this.#rt.logger.warn({ runId: driven.run.id, step: step.name }, `abandoned step "${step.name}" of run "${driven.run.id}": ${String(driven.execution.signal.reason?.message ?? 'stopped')}`)
+  async abandon(driven: Driven, step: { key: string }): Promise<undefined> {
+    this.#rt.logger.warn({ runId: driven.run.id, step: step.key }, `abandoned step "${step.key}" of run "${driven.run.id}": ${String(driven.execution.signal.reason?.message ?? 'stopped')}`)
     if (driven.execution.leased) await this.#handBack(driven).catch(() => {})
     return undefined
   }
@@ -249,13 +262,17 @@ function onlyStarted(before: RunState, after: RunState): boolean {
 /** Journal kinds whose result is the step's result (`ctx.results[name]`). */
 const RESULT_KINDS: ReadonlySet<string> = new Set(['step_completed', 'signal_received', 'child_completed', 'route_selected'])
 
+function branchOf(node: ParallelDefinition, stepKey: string): BranchDefinition {
+  return node.branches.find((b) => b.key === stepKey)!
+}
+
 function journalEntry(entry: Extract<Command, { type: 'appendJournal' }>['entry'], resultJson: string | undefined): NewJournalEntry {
   return {
     stepKey: entry.stepKey,
     stepName: entry.stepName,
     kind: entry.kind,
     attempt: entry.attempt,
-    ...(entry.kind === 'step_completed' ? { resultJson: resultJson ?? 'null' } : entry.result !== undefined ? { resultJson: JSON.stringify(entry.result) } : {}),
+    ...(entry.kind === 'step_completed' ? { resultJson: resultJson ?? JSON.stringify(entry.result ?? null) } : entry.result !== undefined ? { resultJson: JSON.stringify(entry.result) } : {}),
     ...(entry.error !== undefined ? { error: entry.error } : {}),
   }
 }

@@ -74,6 +74,33 @@ describe('crash recovery with real worker processes', () => {
     expect(kinds).toEqual(['step_completed:before', 'timer_started:nap', 'timer_fired:nap', 'step_completed:after'])
   })
 
+  it('resumes a parallel fan-out after SIGKILL: journaled branches never run again, interrupted ones run once more', async () => {
+    await Promise.all(children.splice(0).map(killHard))
+    const env = { DATABASE_URL: database.url, LEASE_MS: '1000' }
+    const first = await spawnWorker(env)
+    children.push(first)
+    const runId = await durable.start('fanned', { slowMs: 2500 })
+    const journaled = async () => (await durable.journal(runId)).filter((e) => e.kind === 'step_completed').map((e) => e.stepKey)
+    // Kill while fan.fast is journaled and both slow branches are in flight.
+    await expect.poll(async () => (await effects(runId)).length >= 4 && (await journaled()).includes('fan.fast'), { timeout: 20_000, interval: 25 }).toBe(true)
+    expect(await journaled()).toEqual(['before', 'fan.fast'])
+    await killHard(first)
+    children.push(await spawnWorker(env))
+
+    const done = await durable.waitFor(runId, { timeout: '30s' })
+    expect(done.status).toBe('completed')
+    expect(done.results).toEqual({ before: 'before', fan: { fast: 'fast done', slow1: 'fan.slow1 done', slow2: 'fan.slow2 done' }, after: 'fast+slow1+slow2' })
+    const ran = (await effects(runId)).map((e) => `${e.step}:${e.attempt}`).sort()
+    expect(ran).toEqual(['after:1', 'before:1', 'fan.fast:1', 'fan.slow1:1', 'fan.slow1:2', 'fan.slow2:1', 'fan.slow2:2'])
+    const journal = await durable.journal(runId)
+    const lost = journal.filter((e) => e.kind === 'step_failed').map((e) => `${e.stepKey}#${e.attempt}:${e.error?.code}`)
+    expect(lost).toEqual(['fan.slow1#1:LEASE_EXPIRED', 'fan.slow2#1:LEASE_EXPIRED'])
+    const completed = journal.filter((e) => e.kind === 'step_completed').map((e) => e.stepKey)
+    expect(completed.slice(0, 2)).toEqual(['before', 'fan.fast'])
+    expect([...completed].sort()).toEqual(['after', 'before', 'fan.fast', 'fan.slow1', 'fan.slow2'])
+    expect(journal.map((e) => e.seq)).toEqual(journal.map((_, i) => i + 1))
+  })
+
   it('runs 200 runs on two worker processes: every step journaled once, no handler ran twice', async () => {
     await Promise.all(children.splice(0).map(killHard))
     const env = { DATABASE_URL: database.url, CONCURRENCY: '8' }

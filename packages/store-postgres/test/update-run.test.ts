@@ -88,6 +88,30 @@ describe.each(backends)('updateRun ($name)', (backend) => {
     expect((await store.journal(b)).map((entry) => entry.seq)).toEqual([1])
   })
 
+  it('appends the several entries of one update in order, or none of them', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    await lease(store, id, 'w1')
+    const failed = (key: string): NewJournalEntry => ({ stepKey: key, stepName: 'fan', kind: 'step_failed', attempt: 1, error: { name: 'DurableError', message: 'crash', code: 'LEASE_EXPIRED', retryable: true } })
+    await store.updateRun(change(id, { journal: completed('one', 1) }))
+    expect(await store.updateRun(change(id, { journal: [failed('fan.a'), failed('fan.b'), completed('fan.c', 'c')] }))).toBe(true)
+    await store.updateRun(change(id, { journal: [completed('two', 2)] }))
+    expect((await store.journal(id)).map((entry) => [entry.seq, entry.stepKey, entry.kind])).toEqual([
+      [1, 'one', 'step_completed'],
+      [2, 'fan.a', 'step_failed'],
+      [3, 'fan.b', 'step_failed'],
+      [4, 'fan.c', 'step_completed'],
+      [5, 'two', 'step_completed'],
+    ])
+    const before = await store.getRun(id)
+    // One entry of the batch breaks the journal's uniqueness: the whole update is refused.
+    await expect(store.updateRun(change(id, { now: at(99), journal: [failed('fan.d'), completed('two', 'again', 2)] }))).rejects.toBeDefined()
+    expect(await store.getRun(id)).toEqual(before)
+    expect(await store.journal(id)).toHaveLength(5)
+    expect(await store.updateRun(change(id, { owner: 'w2', journal: [failed('fan.e')] }))).toBe(false)
+    expect(await store.journal(id)).toHaveLength(5)
+  })
+
   it('refuses to journal a completed step twice and then changes nothing', async () => {
     const store = await backend.newStore()
     const id = await insertRun(store)

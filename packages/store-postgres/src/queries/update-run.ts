@@ -1,10 +1,10 @@
-import type { RunUpdate } from '@durable/core'
+import type { NewJournalEntry, RunUpdate } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
 import { jsonb } from '../jsonb.js'
 import type { Tables } from '../rows.js'
 
 /**
- * Applies a fenced update to a run, and appends its journal entry, in ONE statement.
+ * Applies a fenced update to a run, and appends its journal entries, in ONE statement.
  *
  * The fence is `lease_owner = owner` in the UPDATE's WHERE: the UPDATE takes the row lock itself,
  * and under READ COMMITTED re-checks the condition on the newest row version after waiting for
@@ -17,7 +17,8 @@ import type { Tables } from '../rows.js'
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function updateRun(db: Kysely<any>, tables: Tables, update: RunUpdate): Promise<boolean> {
-  const { state, journal: entry } = update
+  const { state } = update
+  const entries = update.journal === undefined ? [] : Array.isArray(update.journal) ? update.journal : [update.journal as NewJournalEntry]
   const lease =
     update.leaseUntil === null
       ? sql`lease_owner = NULL, lease_expires_at = NULL`
@@ -38,7 +39,7 @@ export async function updateRun(db: Kysely<any>, tables: Tables, update: RunUpda
       : sql`, w AS (UPDATE ${tables.runs} SET due_at = cast(${update.now} AS timestamptz)
           WHERE id = ${update.wake} AND status = 'waiting' AND EXISTS (SELECT 1 FROM u) RETURNING id)`
 
-  if (!entry) {
+  if (entries.length === 0) {
     const { rows } = await sql`
       WITH u AS (UPDATE ${tables.runs} SET ${changes} WHERE ${fence} RETURNING id) ${wake}
       SELECT id FROM u`.execute(db)
@@ -46,18 +47,21 @@ export async function updateRun(db: Kysely<any>, tables: Tables, update: RunUpda
   }
   // Every parameter of the INSERT … SELECT is cast: a bare parameter in a select list gets no
   // type from the target column, and PGlite serializes parameters by their type.
+  const values = sql.join(
+    entries.map(
+      (entry, i) => sql`(
+        cast(${i + 1} AS integer), cast(${entry.stepKey} AS text), cast(${entry.stepName} AS text), cast(${entry.kind} AS text),
+        cast(${entry.attempt} AS integer), ${jsonb(entry.resultJson ?? null)},
+        ${jsonb(entry.error === undefined ? null : JSON.stringify(entry.error))})`,
+    ),
+  )
   const { rows } = await sql`
     WITH u AS (
-      UPDATE ${tables.runs} SET ${changes}, next_seq = next_seq + 1 WHERE ${fence} RETURNING id, next_seq
+      UPDATE ${tables.runs} SET ${changes}, next_seq = next_seq + cast(${entries.length} AS integer) WHERE ${fence} RETURNING id, next_seq
     ) ${wake}
     INSERT INTO ${tables.journal} (run_id, seq, step_key, step_name, kind, attempt, result, error, created_at)
-    SELECT u.id, u.next_seq,
-      cast(${entry.stepKey} AS text), cast(${entry.stepName} AS text), cast(${entry.kind} AS text),
-      cast(${entry.attempt} AS integer),
-      ${jsonb(entry.resultJson ?? null)},
-      ${jsonb(entry.error === undefined ? null : JSON.stringify(entry.error))},
-      cast(${update.now} AS timestamptz)
-    FROM u
+    SELECT u.id, u.next_seq - cast(${entries.length} AS integer) + e.n, e.step_key, e.step_name, e.kind, e.attempt, e.result, e.error, cast(${update.now} AS timestamptz)
+    FROM u CROSS JOIN (VALUES ${values}) AS e (n, step_key, step_name, kind, attempt, result, error)
     RETURNING seq
   `.execute(db)
   return rows.length > 0
