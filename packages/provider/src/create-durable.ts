@@ -3,6 +3,7 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   DurableError,
   initialState,
+  isDurableError,
   isTerminal,
   parseDuration,
   RunNotActiveError,
@@ -11,6 +12,7 @@ import {
   transition,
   type Duration,
   type JournalEntry,
+  type RunRecord,
   type RunStatus,
   type RunStore,
   type Workflow,
@@ -214,11 +216,18 @@ class DurableRuntime implements Durable {
     const reason = options?.reason
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1000)) throw new DurableError('INVALID_INPUT', 'a cancel reason is a string of at most 1000 characters')
     const now = this.#rt.clock.now()
-    await this.#change(runId, now, (run) => {
+    const before = await this.#change(runId, now, (run) => {
       if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, 'cancel')
       // Revoking the lease stops the worker at its next commit (or lease renewal, which aborts ctx.signal).
       return { cancelRequest: { reason: reason ?? null }, revokeLease: true, dueAt: now }
     })
+    // A run waiting for its child cancels the child too (and so on down): nobody waits for it any more.
+    const child = before.state.childRunId
+    if (child !== undefined) {
+      await this.cancel(child, { reason: `parent run "${runId}" was cancelled${reason ? `: ${reason}` : ''}`.slice(0, 1000) }).catch((error: unknown) => {
+        if (!(isDurableError(error) && (error.code === 'RUN_NOT_ACTIVE' || error.code === 'RUN_NOT_FOUND'))) throw error
+      })
+    }
   }
 
   async retry(runId: string): Promise<void> {
@@ -236,11 +245,12 @@ class DurableRuntime implements Durable {
   }
 
   /** Changes a run under its row lock and wakes it, in one transaction when the queue allows. */
-  async #change(runId: string, now: Date, decide: Parameters<RunStore['changeRun']>[2]): Promise<void> {
+  async #change(runId: string, now: Date, decide: Parameters<RunStore['changeRun']>[2]): Promise<RunRecord> {
     const { store, queue } = this.#rt
     const before = await store.changeRun(runId, now, decide, queue.transactional ? (tx) => queue.dispatch({ runId }, { transaction: tx }) : undefined)
     if (before === undefined) throw new RunNotFoundError(runId)
     if (!queue.transactional) await queue.dispatch({ runId })
+    return before
   }
 
   worker(options?: WorkerOptions): DurableWorker {
