@@ -67,6 +67,7 @@ export type {
   NewRun,
   RunChange,
   RunRecord,
+  RunStats,
   RunStore,
   RunUpdate,
 } from './run-store.js'

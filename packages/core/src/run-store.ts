@@ -89,6 +89,17 @@ export interface RunUpdate {
   readonly wake?: string
 }
 
+/** Counts of runs, from `stats`. */
+export interface RunStats {
+  readonly byStatus: Readonly<Record<RunStatus, number>>
+  /** Active runs due by now that no live worker holds: work waiting for a worker. */
+  readonly due: number
+  /** When the longest-waiting of those became due. */
+  readonly oldestDueAt: Date | null
+  /** Runs a live worker holds now. */
+  readonly leased: number
+}
+
 /** Filters of `listRuns`. */
 export interface ListRunsQuery {
   readonly workflowName?: string
@@ -140,6 +151,8 @@ export interface RunStore {
   findDueRuns(query: { now: Date; workflowNames: readonly string[]; limit: number }): Promise<string[]>
   getRun(runId: string, tx?: StoreTransaction): Promise<RunRecord | undefined>
   listRuns(query: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }>
+  /** Runs by status, and the backlog: active runs due by `now` that no live worker holds. */
+  stats(now: Date): Promise<RunStats>
   journal(runId: string): Promise<JournalEntry[]>
   close(): Promise<void>
 }

@@ -5,6 +5,7 @@ import {
   type Durable,
   type DurableOptions,
   type DurableWorker,
+  type DurableStats,
   type ListOptions,
   type RunSnapshot,
   type RunSummary,
@@ -100,6 +101,11 @@ class EmbeddedDurable implements Durable {
   async journal(runId: string): Promise<JournalEntry[]> {
     await this.#ready
     return this.#inner.journal(runId)
+  }
+
+  async stats(): Promise<DurableStats> {
+    await this.#ready
+    return this.#inner.stats()
   }
 
   async signal(runId: string, name: string, payload?: unknown): Promise<void> {

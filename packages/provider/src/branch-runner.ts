@@ -1,6 +1,7 @@
 import { transition, type BranchDefinition, type BranchState, type Command, type ParallelDefinition, type RunEvent, type Transition } from '@durable/core'
 import type { Action, Driven, RunDriver } from './driven-run.js'
 import { runTry, type TryOutcome } from './step-runner.js'
+import { traceTry } from './tracing.js'
 
 /** A branch try that ended, or the timer of a branch's backoff. */
 type Settled = { kind: 'tried'; def: BranchDefinition; command: RunStep; outcome: TryOutcome } | { kind: 'due' }
@@ -59,7 +60,12 @@ function start(driver: RunDriver, driven: Driven, def: BranchDefinition, branch:
   const ctx = driver.context(driven, { name: def.key }, branch.attempt)
   running.set(
     id,
-    runTry(def.handler, ctx, def.timeoutMs, driven.execution.signal).then((outcome) => ({ kind: 'tried' as const, def, command, outcome })),
+    traceTry(driven.trace, { ...ctx, kind: 'step' }, () => runTry(def.handler, ctx, def.timeoutMs, driven.execution.signal)).then((outcome) => ({
+      kind: 'tried' as const,
+      def,
+      command,
+      outcome,
+    })),
   )
 }
 

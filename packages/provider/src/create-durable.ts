@@ -63,6 +63,8 @@ export interface Durable {
   waitFor(runId: string, options?: { timeout?: Duration }): Promise<RunSnapshot>
   list(options?: ListOptions): Promise<{ runs: RunSummary[]; nextCursor?: string }>
   journal(runId: string): Promise<JournalEntry[]>
+  /** Runs by status and the backlog: runs due now that no worker holds (a growing one means too few workers). */
+  stats(): Promise<DurableStats>
   /**
    * Sends a signal to a run: delivered exactly once, to the run's `waitForSignal(name)` step —
    * kept until the run gets there if it is not waiting yet. A finished run → `RUN_NOT_ACTIVE`.
@@ -77,6 +79,18 @@ export interface Durable {
   retry(runId: string): Promise<void>
   worker(options?: WorkerOptions): DurableWorker
   close(): Promise<void>
+}
+
+/** What `durable.stats()` returns. */
+export interface DurableStats {
+  readonly byStatus: Readonly<Record<RunStatus, number>>
+  readonly total: number
+  /** Active runs due now that no live worker holds. */
+  readonly due: number
+  /** How long the longest-waiting due run has waited, in ms (0 when none waits). */
+  readonly dueLagMs: number
+  /** Runs a live worker holds now. */
+  readonly leased: number
 }
 
 const STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting', 'compensating', 'completed', 'failed', 'cancelled']
@@ -190,6 +204,14 @@ class DurableRuntime implements Durable {
     if (options.cursor !== undefined && typeof options.cursor !== 'string') throw new DurableError('INVALID_INPUT', 'list cursor must be the nextCursor of a previous page')
     const page = await this.#rt.store.listRuns({ ...options, limit })
     return { runs: page.runs.map(toSummary), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) }
+  }
+
+  async stats(): Promise<DurableStats> {
+    const now = this.#rt.clock.now()
+    const stats = await this.#rt.store.stats(now)
+    const total = Object.values(stats.byStatus).reduce((sum, n) => sum + n, 0)
+    const dueLagMs = stats.oldestDueAt === null ? 0 : Math.max(0, now.getTime() - stats.oldestDueAt.getTime())
+    return { byStatus: stats.byStatus, total, due: stats.due, dueLagMs, leased: stats.leased }
   }
 
   async journal(runId: string): Promise<JournalEntry[]> {

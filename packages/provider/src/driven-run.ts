@@ -1,4 +1,5 @@
 import type { BranchDefinition, Command, Json, LoopDefinition, RunEvent, RunRecord, RunState, StepDefinition, StoreTransaction, Transition, Workflow } from '@durable/core'
+import type { Context } from '@opentelemetry/api'
 import type { TryOutcome } from './step-runner.js'
 import type { RunExecution } from './run-execution.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -17,6 +18,8 @@ export interface Driven {
   readonly results: Record<string, Json>
   readonly resultsView: Readonly<Record<string, Json>>
   state: RunState
+  /** The OpenTelemetry context of this drive's `durable.run` span. */
+  readonly trace?: Context
 }
 
 /** What the node actions need of the executor that drives the run. @internal */

@@ -23,6 +23,7 @@ import {
 import type { RunExecution } from './run-execution.js'
 import { addResult, resultsByName } from './run-snapshot.js'
 import { driveBranches } from './branch-runner.js'
+import { startRunSpan, traceTry } from './tracing.js'
 import type { RuntimeContext } from './runtime-context.js'
 import { runTry, stepErrorOf, type TryOutcome } from './step-runner.js'
 import { ACTIONS, type Action, type Driven, type RunDriver } from './driven-run.js'
@@ -72,7 +73,8 @@ export class RunExecutor implements RunDriver {
     const { run } = claim
     const workflow = registry.get(run.workflowName)!
     const results = run.state.position > 0 || run.state.status === 'compensating' ? resultsByName(await store.loadResults(run.id)) : {}
-    const driven: Driven = { execution, run, workflow, results, resultsView: readOnly(results), state: run.state }
+    const span = startRunSpan(run)
+    const driven: Driven = { execution, run, workflow, results, resultsView: readOnly(results), state: run.state, trace: span.context }
     const at = now.toISOString()
     const cancel = run.cancelRequest
     const cancelling = cancel != null && run.state.error?.code !== 'RUN_CANCELLED' && run.state.status !== 'compensating'
@@ -92,6 +94,7 @@ export class RunExecutor implements RunDriver {
       execution.abort(error instanceof Error ? error : new Error(String(error)))
     } finally {
       execution.leased = false
+      span.end(driven.state.status)
     }
   }
 
@@ -115,7 +118,8 @@ export class RunExecutor implements RunDriver {
     if (command.type === 'runStep' && step.kind === 'step' && step.transactional) return this.#transactionalTry(driven, step, command)
     const handler = command.type === 'runStep' ? step.handler : (step as StepDefinition).compensation!.handler
     const ctx = this.context(driven, { name: step.kind === 'branch' ? step.key : step.name }, command.attempt, command.type === 'runStep' ? command.iteration : undefined)
-    const outcome = await runTry(handler, ctx, command.type === 'runStep' ? step.timeoutMs : undefined, driven.execution.signal)
+    const kind = command.type === 'runStep' ? 'step' : 'compensation'
+    const outcome = await traceTry(driven.trace, { ...ctx, kind }, () => runTry(handler, ctx, kind === 'step' ? step.timeoutMs : undefined, driven.execution.signal))
     if (outcome.kind === 'aborted') return this.abandon(driven, step)
     const { event, resultJson } = this.tryEvent(driven, step, command, outcome)
     return this.commit(driven, transition(driven.workflow, driven.state, event), resultJson)
@@ -127,7 +131,8 @@ export class RunExecutor implements RunDriver {
     let next: Action | undefined
     try {
       await this.#rt.store.transaction(async (tx) => {
-        const outcome = await runTry(step.handler, { ...this.context(driven, step, command.attempt), tx }, step.timeoutMs, driven.execution.signal)
+        const ctx = { ...this.context(driven, step, command.attempt), tx }
+        const outcome = await traceTry(driven.trace, { ...ctx, kind: 'step' }, () => runTry(step.handler, ctx, step.timeoutMs, driven.execution.signal))
         const { event, resultJson } = this.tryEvent(driven, step, command, outcome)
         if (outcome.kind !== 'returned' || event.type !== 'stepCompleted') {
           failure = outcome

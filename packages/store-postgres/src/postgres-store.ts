@@ -7,6 +7,7 @@ import {
   type NewRun,
   type RunChange,
   type RunRecord,
+  type RunStats,
   type RunStore,
   type RunUpdate,
 } from '@durable/core'
@@ -24,6 +25,7 @@ import { changeRun } from './queries/change-run.js'
 import { claimRun } from './queries/claim-run.js'
 import { insertRun } from './queries/create-run.js'
 import { updateRun } from './queries/update-run.js'
+import { runStats } from './queries/stats.js'
 import { JOURNAL_COLUMNS, runColumns, tablesIn, toJournalEntry, toRunRecord, type JournalRow, type RunRow, type Tables } from './rows.js'
 
 const DEFAULT_SCHEMA = 'durable'
@@ -229,6 +231,11 @@ export class PostgresStore implements RunStore {
       LIMIT ${query.limit}
     `.execute(this.db)
     return rows.map((row) => row.id)
+  }
+
+  /** Runs by status and the backlog of due, unheld runs. */
+  stats(now: Date): Promise<RunStats> {
+    return runStats(this.db, this.#tables, now)
   }
 
   /** The run, or undefined. */
