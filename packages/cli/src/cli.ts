@@ -3,6 +3,7 @@ import type { Durable } from '@durable/provider'
 import { UsageError } from './cli-error.js'
 import type { Command, CommandContext, FlagOptions, FlagValues } from './command.js'
 import { cancelCommand } from './commands/cancel.js'
+import { dashboardCommand } from './commands/dashboard.js'
 import { migrateCommand } from './commands/migrate.js'
 import { retryCommand } from './commands/retry.js'
 import { runsListCommand } from './commands/runs-list.js'
@@ -19,7 +20,7 @@ export interface CliIo {
   stdout(text: string): void
   /** Writes to standard error (error messages). */
   stderr(text: string): void
-  /** Environment variables (`DATABASE_URL`, `DURABLE_DEBUG`). Default `process.env`. */
+  /** Environment variables (`DATABASE_URL`, `DURABLE_DEBUG`, `DURABLE_DASHBOARD_TOKEN`). Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Directory that a relative `--data-dir` (and the default `.durable`) is resolved from. Default `process.cwd()`. */
   readonly cwd?: string
@@ -28,7 +29,7 @@ export interface CliIo {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [migrateCommand, runsListCommand, runsShowCommand, signalCommand, cancelCommand, retryCommand]
+export const COMMANDS: readonly Command[] = [migrateCommand, runsListCommand, runsShowCommand, signalCommand, cancelCommand, retryCommand, dashboardCommand]
 
 const COMMON_OPTIONS = {
   'database-url': { type: 'string' },
@@ -81,7 +82,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       json,
       style: createStyle(io.color === true && !json),
       target: describeConnection(opened),
+      connection: opened,
+      env,
       stdout: (text) => io.stdout(text),
+      stderr: (text) => io.stderr(text),
       printJson: (value) => io.stdout(`${JSON.stringify(value, null, 2)}\n`),
       connect: (options) => (durable ??= openDurable(opened, options)),
     }

@@ -1,5 +1,6 @@
 import type { Workflow } from '@durable/core'
 import type { Durable } from '@durable/provider'
+import type { Connection } from './connect.js'
 import type { Style } from './style.js'
 
 /** Flags a command accepts, in `node:util` `parseArgs` form (no `multiple`, no defaults). */
@@ -28,8 +29,14 @@ export interface CommandContext {
   readonly style: Style
   /** The database in words, without password, for progress messages. */
   readonly target: string
+  /** The database the command connects to (to redact it from messages). */
+  readonly connection: Connection
+  /** Environment variables (`DURABLE_DASHBOARD_TOKEN`, `DURABLE_DEBUG`). */
+  readonly env: Readonly<Record<string, string | undefined>>
   /** Writes to standard output. */
   stdout(text: string): void
+  /** Writes to standard error: warnings and the log of a long-running command (`dashboard`). */
+  stderr(text: string): void
   /** Prints `value` as indented JSON and a newline on standard output. */
   printJson(value: unknown): void
   /**

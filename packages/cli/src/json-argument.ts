@@ -13,10 +13,18 @@ export function parseJsonArgument(text: string, what: string, command: string): 
     return JSON.parse(text)
   } catch (error) {
     if (text.trim() === '') throw new UsageError(`${what} is empty: pass a JSON value, or leave it out to send null`, command)
-    const at = locateJsonError(text)
-    const where = at === undefined ? (error as Error).message : describeError(text, at)
-    throw new UsageError(`${what} is not valid JSON: ${where} (quote it for the shell, e.g. '{"by":"ann"}', or '"text"' for a string)`, command)
+    throw new UsageError(`${what} is not valid JSON: ${whereJsonBreaks(text, error)} (quote it for the shell, e.g. '{"by":"ann"}', or '"text"' for a string)`, command)
   }
+}
+
+/**
+ * Where `text` stops being JSON, in words: `unexpected "x" at position 4 (line 1, column 5)`, or
+ * `it ends too early, at position 6 …`; `error` (what `JSON.parse` threw) says it otherwise.
+ */
+export function whereJsonBreaks(text: string, error: unknown): string {
+  const at = locateJsonError(text)
+  if (at !== undefined) return describeError(text, at)
+  return error instanceof Error ? error.message : String(error)
 }
 
 /** `unexpected "x" at position 4 (line 1, column 5)`, or `it ends too early, at position 6 …`. */

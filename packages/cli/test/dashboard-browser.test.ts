@@ -1,0 +1,183 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Durable } from '@durable/provider'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
+import { startDashboardProcess, type DashboardProcess } from './dashboard-process.ts'
+import { guestbook, invoice, napper, order, XSS_IMAGE, XSS_NOTE } from './dashboard-workflows.ts'
+import { checkout, finishRuns, runtimeOn, waitForStatus } from './helpers.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const TOKEN = 'browser-test-token-7d31e0'
+/** Written on every run (gitignored); with UPDATE_SCREENSHOT=1 also copied for the README. */
+const ARTIFACT = fileURLToPath(new URL('../test-artifacts/dashboard.png', import.meta.url))
+const README_SCREENSHOT = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url))
+
+let database: TestDatabase
+let runtime: Durable
+let dashboard: DashboardProcess
+let userDataDir: string
+let browser: BrowserContext
+let page: Page
+let checkoutIds: string[]
+let orderId: string
+let guestbookId: string
+// What the page must never do: open a dialog (alert), throw, or break its security policy.
+const dialogs: string[] = []
+const pageErrors: string[] = []
+const policyViolations: string[] = []
+
+beforeAll(async () => {
+  // A missing browser fails the tests: skipping would hide that the page was never tried.
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: the dashboard's browser tests need it (apt-get install -y chromium, as .ci/run does)`)
+  database = await createTestDatabase('cli_dashboard_browser')
+  runtime = await runtimeOn(database.url, [checkout, order, invoice, napper, guestbook])
+  checkoutIds = await finishRuns(runtime, ['A1', 'B2'].map((sku) => () => runtime.start(checkout, { sku })))
+  orderId = await runtime.start(order, { orderId: 'o-42' })
+  // Kept until the run reaches its wait: the order then fails at `ship` and is compensated.
+  await runtime.signal(orderId, 'approved', { by: 'ada' })
+  await runtime.waitFor(orderId, { timeout: '20s' })
+  ;[guestbookId] = (await finishRuns(runtime, [() => runtime.start(guestbook, { note: XSS_NOTE })])) as [string]
+  dashboard = await startDashboardProcess([], { DATABASE_URL: database.url, DURABLE_DASHBOARD_TOKEN: TOKEN })
+
+  userDataDir = mkdtempSync(join(tmpdir(), 'durable-dashboard-chromium-'))
+  browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } })
+  page = browser.pages()[0] ?? (await browser.newPage())
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message())
+    void dialog.dismiss()
+  })
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) policyViolations.push(message.text())
+  })
+})
+afterEach(() => {
+  expect({ dialogs, pageErrors, policyViolations }).toEqual({ dialogs: [], pageErrors: [], policyViolations: [] })
+})
+afterAll(async () => {
+  await browser?.close()
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true })
+  await dashboard?.stop()
+  await runtime?.close()
+  await database?.drop()
+})
+
+/** The ids of the runs in the list, top to bottom. */
+const listedIds = () => page.locator('tr[data-run-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-run-id')))
+
+/** Waits until the run page shows `status`, within a few refreshes. */
+const statusShown = (status: string) => page.locator('#run-status', { hasText: new RegExp(`^${status}$`) }).waitFor({ timeout: 15_000 })
+
+describe('durable dashboard in a browser', () => {
+  it('lists the runs, shows a new one at the next refresh without a reload, and filters by status', async () => {
+    await page.goto(dashboard.url)
+    await page.locator(`tr[data-run-id="${guestbookId}"]`).waitFor()
+    expect(await listedIds()).toEqual((await runtime.list()).runs.map((run) => run.id))
+    await expect(page.locator('#access-mode').textContent()).resolves.toBe('read-only until unlocked')
+
+    const id = await runtime.start(checkout, { sku: 'live' })
+    await page.locator(`tr[data-run-id="${id}"]`).waitFor({ timeout: 10_000 })
+    expect((await listedIds())[0]).toBe(id)
+
+    await page.selectOption('select[name=status]', 'failed')
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/?status=failed')
+    await expect.poll(listedIds, { timeout: 10_000 }).toEqual([guestbookId, orderId])
+    expect(await page.locator('tr[data-run-id] .status').allTextContents()).toEqual(['failed', 'failed'])
+  })
+
+  it("shows a run's timeline: a bar per journal entry, attempts, errors with their stack, compensations, the signal and the child run", async () => {
+    await page.goto(`${dashboard.url}#/runs/${orderId}`)
+    await statusShown('failed')
+    const journal = await runtime.journal(orderId)
+    const rows = page.locator('ol.timeline li[data-seq]')
+    expect(await rows.count()).toBe(journal.length)
+    expect(await page.locator('ol.timeline .kind').allTextContents()).toEqual(journal.map((entry) => (entry.kind === 'compensated' ? '↩ compensated' : entry.kind)))
+    expect(await page.locator('ol.timeline .attempt').allTextContents()).toEqual(journal.map((entry) => `attempt ${entry.attempt}`))
+    expect(await page.locator('#run-error').textContent()).toBe('the carrier refused the parcel [NON_RETRYABLE] in step ship')
+    expect(await page.locator('.legend').textContent()).toContain('does not record when a step started')
+
+    // Bars follow one another: each starts where the one before it ends, within the track.
+    // (The tests compile without the DOM library: an element is described by what is read of it.)
+    type Styled = { style: { left: string; width: string } }
+    const bars = await page.locator('ol.timeline .bar').evaluateAll((elements) => elements.map((bar) => [parseFloat((bar as unknown as Styled).style.left), parseFloat((bar as unknown as Styled).style.width)]))
+    expect(bars).toHaveLength(journal.length)
+    for (const [index, [left, width]] of bars.entries()) {
+      expect(left! + width!).toBeLessThanOrEqual(100.001)
+      if (index > 0) expect(left!).toBeCloseTo(bars[index - 1]![0]! + bars[index - 1]![1]!, 3)
+    }
+
+    mkdirSync(dirname(ARTIFACT), { recursive: true })
+    await page.screenshot({ path: ARTIFACT, fullPage: true })
+    if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(ARTIFACT, README_SCREENSHOT)
+    expect(existsSync(ARTIFACT)).toBe(true)
+
+    const declined = page.locator('li[data-seq="2"]')
+    expect(await declined.locator('.error-line').textContent()).toBe('Error: card declined, try again [CARD_DECLINED]')
+    await declined.locator('details summary', { hasText: 'stack' }).click()
+    expect(await declined.locator('details pre').textContent()).toContain('card declined, try again')
+    expect(await page.locator('li[data-seq="6"] .detail').textContent()).toBe('payload {"by":"ada"}')
+    expect(await page.locator('li.compensation .step').allTextContents()).toEqual(['charge', 'reserve'])
+
+    // The child run, and back to its parent.
+    const childLink = page.locator('li[data-seq="4"] .child a')
+    const childId = (await childLink.textContent()) ?? ''
+    await childLink.click()
+    await expect.poll(() => new URL(page.url()).hash).toBe(`#/runs/${childId}`)
+    await statusShown('completed')
+    expect(await page.locator('#run-summary h1 .mono').textContent()).toBe(childId)
+    await page.locator('#run-summary dd a', { hasText: orderId }).click()
+    await statusShown('failed')
+  })
+
+  it('cancels a sleeping run with the token, after a confirmation; a wrong token is refused and forgotten', async () => {
+    const id = await runtime.start(napper, { guest: 'bo' })
+    await waitForStatus(runtime, id, 'waiting')
+    await page.goto(`${dashboard.url}#/runs/${id}`)
+    await statusShown('waiting')
+    expect(await page.locator('#cancel-button').isDisabled()).toBe(true)
+    expect(await page.locator('#actions-locked').textContent()).toContain('Enter the dashboard token')
+
+    const cancelWith = async (token: string) => {
+      await page.fill('#token-input', token)
+      await page.press('#token-input', 'Enter')
+      await page.locator('#cancel-button:not([disabled])').waitFor()
+      await page.fill('#cancel-reason', 'guest left early')
+      await page.click('#cancel-button')
+      expect(await page.locator('#confirm p').textContent()).toContain(`Cancel run ${id}?`)
+      // Asking is not doing: nothing happens before the confirmation.
+      expect((await runtime.journal(id)).map((entry) => entry.kind)).not.toContain('cancel_requested')
+      await page.click('#confirm-yes')
+    }
+
+    await cancelWith('not-the-token')
+    await page.locator('#action-message.error', { hasText: 'wrong dashboard token' }).waitFor()
+    await page.locator('#token-input').waitFor() // forgotten: asked again
+    expect((await runtime.find(id)).status).toBe('waiting')
+
+    await cancelWith(TOKEN)
+    await page.locator('#action-message.ok', { hasText: 'Cancel requested' }).waitFor()
+    await statusShown('cancelled')
+    expect(await runtime.find(id)).toMatchObject({ status: 'cancelled', error: { message: 'run cancelled: guest left early' } })
+    expect(await page.locator('#cancel-button').isDisabled()).toBe(true)
+  })
+
+  it('shows HTML from run data as text and runs none of it', async () => {
+    await page.goto(`${dashboard.url}#/runs/${guestbookId}`)
+    await statusShown('failed')
+    expect(await page.locator('#run-input').textContent()).toBe(JSON.stringify({ note: XSS_NOTE }, null, 2))
+    expect(await page.locator('#run-results').textContent()).toContain(XSS_NOTE)
+    expect(await page.locator('#run-error').textContent()).toBe(`refused ${XSS_IMAGE} [NON_RETRYABLE] in step moderate`)
+    expect(await page.locator('li[data-seq="2"] .error-line').textContent()).toBe(`NonRetryableError: refused ${XSS_IMAGE} [NON_RETRYABLE] (not retryable)`)
+
+    await page.goto(dashboard.url)
+    await page.locator(`tr[data-run-id="${guestbookId}"]`).waitFor()
+    expect(await page.locator(`tr[data-run-id="${guestbookId}"] td.error`).textContent()).toBe(`refused ${XSS_IMAGE} [NON_RETRYABLE] in step moderate`)
+    // No element was made from the data, and its handler never ran.
+    expect(await page.evaluate("({ injected: document.querySelectorAll('#view script, #view img').length, flag: window.__xss ?? null })")).toEqual({ injected: 0, flag: null })
+  })
+})
