@@ -12,6 +12,8 @@ export interface NewRun {
   readonly idempotencyKey: string | null
   readonly parentRunId: string | null
   readonly now: Date
+  /** Create the run already leased (and running): the starting process drives it itself, with no job. */
+  readonly lease?: { readonly owner: string; readonly until: Date }
 }
 
 /** A run as stored. */

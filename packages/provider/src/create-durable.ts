@@ -170,25 +170,29 @@ class DurableRuntime implements Durable {
     for (;;) {
       const run = await this.#rt.store.getRun(runId)
       if (run === undefined) throw new RunNotFoundError(runId)
-      if (isTerminal(run.status)) return this.find(runId)
+      if (isTerminal(run.status)) return toSnapshot(run, resultsByName(await this.#rt.store.loadResults(runId)))
       const left = deadline - Date.now()
       if (left <= 0) throw new DurableError('WAIT_TIMEOUT', `run "${runId}" is still ${run.status} after waiting ${timeoutMs} ms`)
-      await this.#endedOrTimeout(runId, Math.min(pause, left))
+      const ended = await this.#endedOrTimeout(runId, Math.min(pause, left))
+      if (ended !== undefined) return ended
       pause = Math.min(pause * 2, 500)
     }
   }
 
-  /** Waits for this process to end the run, or `ms`, whichever comes first. */
-  #endedOrTimeout(runId: string, ms: number): Promise<void> {
+  /**
+   * Waits for this process to end the run, or `ms`, whichever comes first. The worker that ended
+   * the run hands over its final snapshot (once committed), which saves reading it back.
+   */
+  #endedOrTimeout(runId: string, ms: number): Promise<RunSnapshot | undefined> {
     return new Promise((resolve) => {
-      const onEnded = (ended: string) => {
-        if (ended === runId) done()
+      const onEnded = (ended: string, snapshot?: RunSnapshot) => {
+        if (ended === runId) done(snapshot)
       }
       const timer = setTimeout(() => done(), ms)
-      const done = () => {
+      const done = (snapshot?: RunSnapshot) => {
         clearTimeout(timer)
         this.#rt.events.off('ended', onEnded)
-        resolve()
+        resolve(snapshot)
       }
       this.#rt.events.on('ended', onEnded)
     })

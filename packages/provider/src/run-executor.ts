@@ -10,6 +10,8 @@ import {
   triesInFlight,
   type BranchDefinition,
   type ChildDefinition,
+  type ClaimResult,
+  type RunRecord,
   type LoopDefinition,
   type ParallelDefinition,
   type RouteDefinition,
@@ -21,7 +23,7 @@ import {
   type Transition,
 } from '@durable/core'
 import type { RunExecution } from './run-execution.js'
-import { addResult, resultsByName } from './run-snapshot.js'
+import { addResult, resultsByName, toSnapshot, type RunSnapshot } from './run-snapshot.js'
 import { driveBranches } from './branch-runner.js'
 import { startRunSpan, traceTry } from './tracing.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -55,15 +57,13 @@ export class RunExecutor implements RunDriver {
     this.#owner = owner
   }
 
-  async advance(execution: RunExecution): Promise<void> {
+  /** Claims the run (unless `started` is a run this worker leased at its creation) and drives it. */
+  async advance(execution: RunExecution, started?: RunRecord): Promise<void> {
     const { store, clock, leaseMs, registry, queue } = this.#rt
     const now = clock.now()
-    const claim = await store.claimRun(execution.runId, {
-      owner: this.#owner,
-      now,
-      leaseUntil: new Date(now.getTime() + leaseMs),
-      workflowNames: registry.names,
-    })
+    const claim: ClaimResult = started
+      ? { claimed: true, run: started, previousLeaseExpired: false }
+      : await store.claimRun(execution.runId, { owner: this.#owner, now, leaseUntil: new Date(now.getTime() + leaseMs), workflowNames: registry.names })
     if (!claim.claimed) {
       // Woken early (a collapsed or duplicate job): make sure a job exists for the due time.
       if (claim.reason === 'notDue' && claim.dueAt !== null) await queue.dispatch({ runId: execution.runId, runAt: claim.dueAt })
@@ -218,7 +218,8 @@ export class RunExecutor implements RunDriver {
     for (const entry of entries) if (RESULT_KINDS.has(entry.kind)) addResult(driven.results, { ...entry, result: entry.result ?? null })
     if (!holds) driven.execution.leased = false
     if (ends) {
-      this.#rt.events.emit('ended', driven.run.id)
+      // In a caller's transaction the end is not committed yet: waiters read it back instead.
+      this.#rt.events.emit('ended', driven.run.id, tx === undefined ? finalSnapshot(driven, now) : undefined)
       // The parent is due already (same statement); the job only saves the reconciler's delay.
       if (driven.run.parentRunId !== null) await queue.dispatch({ runId: driven.run.parentRunId }).catch(() => {})
     }
@@ -266,6 +267,13 @@ function onlyStarted(before: RunState, after: RunState): boolean {
 }
 /** Journal kinds whose result is the step's result (`ctx.results[name]`). */
 const RESULT_KINDS: ReadonlySet<string> = new Set(['step_completed', 'signal_received', 'child_completed', 'route_selected'])
+
+/** The snapshot of a run this worker just ended, as `find` would read it. */
+function finalSnapshot(driven: Driven, now: Date): RunSnapshot {
+  const { state } = driven
+  const run: RunRecord = { ...driven.run, status: state.status, state, error: state.error, dueAt: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: now }
+  return toSnapshot(run, { ...driven.results })
+}
 
 function branchOf(node: ParallelDefinition, stepKey: string): BranchDefinition {
   return node.branches.find((b) => b.key === stepKey)!

@@ -14,6 +14,6 @@ export interface RuntimeContext {
   readonly logger: Logger
   readonly leaseMs: number
   readonly maxPayloadBytes: number
-  /** Emits `ended` with the run id when a run of this process reaches its end (wakes `waitFor`). */
+  /** Emits `ended` with the run id (and its final snapshot, once committed) when a run of this process reaches its end (wakes `waitFor`). */
   readonly events: EventEmitter
 }

@@ -52,6 +52,8 @@ describe('OpenTelemetry spans', () => {
   it('makes a run span with a child span per try, carrying run id, workflow, step and attempt', async () => {
     const runId = await h.durable.start(traced, { orderId: 'o-1' })
     expect((await h.durable.waitFor(runId, { timeout: '20s' })).status).toBe('completed')
+    // The run's span ends when the worker is done with it, a moment after waitFor saw the end.
+    await expect.poll(() => exporter.getFinishedSpans().some((s) => s.name === 'durable.run traced' && s.attributes['durable.run.status'] === 'completed')).toBe(true)
     const spans = exporter.getFinishedSpans().filter((s) => s.attributes['durable.run.id'] === runId || s.name === 'card-api')
     const runs = spans.filter((s) => s.name === 'durable.run traced')
     expect(runs.length).toBeGreaterThanOrEqual(1)

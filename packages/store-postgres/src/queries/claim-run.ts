@@ -26,16 +26,21 @@ type ClaimRow = Partial<RunRow> & {
  * one's `FOR UPDATE` returns the row as the first one committed it — now leased — so exactly
  * one of them wins. The final SELECT returns the locked row either way, so a refusal says why.
  *
+ * The claim does not wait for its WAL flush (`synchronous_commit` off for this statement only):
+ * a claim lost in a database crash only means the lease is free again, and the claimant's next
+ * commit — fenced, and durable — is refused. Every step commit flushes the WAL up to itself, so a
+ * claim is durable before anything that depends on it is.
+ *
  * @internal
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, claim: Claim): Promise<ClaimResult> {
   const { rows } = await sql<ClaimRow>`
     WITH target AS (
-      SELECT id, workflow_name, status, due_at, lease_owner, lease_expires_at
-      FROM ${tables.runs}
-      WHERE id = ${runId}
-      FOR UPDATE
+      SELECT t.id, t.workflow_name, t.status, t.due_at, t.lease_owner, t.lease_expires_at
+      FROM ${tables.runs} AS t, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+      WHERE t.id = ${runId}
+      FOR UPDATE OF t
     ), claimed AS (
       UPDATE ${tables.runs} AS r
       SET lease_owner = ${claim.owner}, lease_expires_at = ${claim.leaseUntil},

@@ -5,6 +5,8 @@ import type { Tables } from '../rows.js'
 
 /**
  * Inserts a run, or finds the run that already holds its idempotency key; `created` says which.
+ * With `lease`, the run is inserted leased to the process that starts it (a local start: the
+ * lease's expiry and the reconciler stand in for the job it does not get).
  *
  * `ON CONFLICT … DO NOTHING` on the partial unique index `(workflow_name, idempotency_key)`: if
  * another transaction is inserting the same key, Postgres waits for it to end, then either does
@@ -20,11 +22,11 @@ export async function insertRun(db: Kysely<any>, tables: Tables, run: NewRun): P
     const { state } = run
     const inserted = await sql`
       INSERT INTO ${tables.runs}
-        (id, workflow_name, status, input, state, error, parent_run_id, idempotency_key, due_at, created_at, updated_at)
+        (id, workflow_name, status, input, state, error, parent_run_id, idempotency_key, due_at, lease_owner, lease_expires_at, created_at, updated_at)
       VALUES (
-        ${run.id}, ${run.workflowName}, ${state.status}, ${jsonb(run.inputJson)}, ${jsonb(JSON.stringify(state))},
+        ${run.id}, ${run.workflowName}, ${run.lease ? 'running' : state.status}, ${jsonb(run.inputJson)}, ${jsonb(JSON.stringify(state))},
         ${jsonb(state.error === null ? null : JSON.stringify(state.error))}, ${run.parentRunId}, ${run.idempotencyKey},
-        ${run.now}, ${run.now}, ${run.now}
+        ${run.now}, ${run.lease?.owner ?? null}, ${run.lease?.until ?? null}, ${run.now}, ${run.now}
       )
       ON CONFLICT (workflow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id
