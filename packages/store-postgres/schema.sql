@@ -23,7 +23,7 @@ CREATE TABLE durable.runs (
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   cancel_request jsonb                   -- { reason } once cancel() was called
-);
+) WITH (fillfactor = 80);                -- room for in-place (HOT) updates at every step
 
 CREATE UNIQUE INDEX runs_idempotency_key_idx ON durable.runs (workflow_name, idempotency_key)
   WHERE idempotency_key IS NOT NULL;

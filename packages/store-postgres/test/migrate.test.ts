@@ -23,14 +23,14 @@ describe.each(backends)('migrate ($name)', (backend) => {
     await store.migrate()
     expect(await describeSchema(store.db, store.schema)).toEqual(before)
     const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.id(store.schema, 'store_migration')}`.execute(store.db)
-    expect(rows.map((row) => row.name)).toEqual(['0001-runs-and-journal', '0002-signals-and-cancel'])
+    expect(rows.map((row) => row.name)).toEqual(['0001-runs-and-journal', '0002-signals-and-cancel', '0003-room-for-in-place-updates'])
   })
 
   it('is safe to run concurrently from several stores', async () => {
     const stores = await Promise.all([1, 2, 3, 4].map(() => backend.newStore({ schema: 'shared', migrate: false })))
     await Promise.all(stores.map((store) => store.migrate()))
     const { rows } = await sql<{ name: string }>`SELECT name FROM shared.store_migration`.execute(stores[0]!.db)
-    expect(rows).toHaveLength(2)
+    expect(rows).toHaveLength(3)
   })
 
   it('refuses a second step_completed for the same step, even by a raw insert', async () => {
@@ -68,6 +68,8 @@ describe('schema.sql', () => {
       expect(actual.columns).toEqual(expected.columns)
       expect(actual.indexes).toEqual(expected.indexes)
       expect(actual.constraints).toEqual(expected.constraints)
+      expect(expected.options).toEqual(['runs fillfactor=80'])
+      expect(actual.options).toEqual(expected.options)
     } finally {
       await migrated.close()
       await dumped.close()
@@ -90,7 +92,12 @@ async function describeSchema(db: Kysely<any>, schema: string) {
     SELECT c.conname || ' ' || pg_get_constraintdef(c.oid) AS line
     FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
     WHERE n.nspname = ${schema} AND c.contype <> 'n' AND c.conrelid::regclass::text NOT LIKE '%store_migration%' ORDER BY 1`.execute(db)
+  const options = await sql<{ line: string }>`
+    SELECT c.relname || ' ' || array_to_string(c.reloptions, ',') AS line
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ${schema} AND c.reloptions IS NOT NULL ORDER BY 1`.execute(db)
   return {
+    options: options.rows.map((row) => row.line),
     tables: tables.rows.map((row) => row.name),
     columns: columns.rows.map((row) => row.line),
     indexes: indexes.rows.map((row) => row.line),

@@ -43,6 +43,19 @@ describe.each(backends)('updateRun ($name)', (backend) => {
     })
   })
 
+  it('keeps a past due time while the worker holds the lease, so the row updates in place', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    await lease(store, id, 'w1')
+    const first = (await store.getRun(id))!.dueAt!
+    expect(await store.updateRun(change(id, { dueAt: at(5), now: at(5), journal: completed('a', 1) }))).toBe(true)
+    expect(await store.updateRun(change(id, { dueAt: at(6), now: at(6), journal: completed('b', 2) }))).toBe(true)
+    expect((await store.getRun(id))!.dueAt).toEqual(first)
+    // A due time in the future (a backoff) or none (parked) is written as given.
+    expect(await store.updateRun(change(id, { dueAt: at(9_000), now: at(7), leaseUntil: null }))).toBe(true)
+    expect((await store.getRun(id))!.dueAt).toEqual(at(9_000))
+  })
+
   it('gives the lease back when leaseUntil is null', async () => {
     const store = await backend.newStore()
     const id = await insertRun(store)

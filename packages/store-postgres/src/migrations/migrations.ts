@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import { runsAndJournal } from './0001-runs-and-journal.js'
 import { signalsAndCancel } from './0002-signals-and-cancel.js'
+import { roomForInPlaceUpdates } from './0003-room-for-in-place-updates.js'
 
 /**
  * The store's migrations, by name, in order. Numbered, forward-only: never edit one that was
@@ -12,6 +13,7 @@ export function storeMigrations(schema: string): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-runs-and-journal': runsAndJournal(schema),
     '0002-signals-and-cancel': signalsAndCancel(schema),
+    '0003-room-for-in-place-updates': roomForInPlaceUpdates(schema),
   }
   return { getMigrations: async () => migrations }
 }

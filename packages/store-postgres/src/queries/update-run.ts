@@ -23,11 +23,18 @@ export async function updateRun(db: Kysely<any>, tables: Tables, update: RunUpda
     update.leaseUntil === null
       ? sql`lease_owner = NULL, lease_expires_at = NULL`
       : sql`lease_expires_at = ${update.leaseUntil}`
+  // While the worker keeps the lease the run is due (for whoever takes over if the lease lapses):
+  // a due time already past is kept as it is, so the row's indexed columns do not change between
+  // steps and Postgres can update it in place (HOT), without new index entries.
+  const dueAt =
+    update.leaseUntil !== null && update.dueAt !== null && update.dueAt.getTime() <= update.now.getTime()
+      ? sql`CASE WHEN due_at IS NOT NULL AND due_at <= cast(${update.dueAt} AS timestamptz) THEN due_at ELSE cast(${update.dueAt} AS timestamptz) END`
+      : sql`${update.dueAt}`
   const changes = sql`
     state = ${jsonb(JSON.stringify(state))},
     status = ${state.status},
     error = ${jsonb(state.error === null ? null : JSON.stringify(state.error))},
-    due_at = ${update.dueAt},
+    due_at = ${dueAt},
     updated_at = ${update.now},
     ${lease}`
   const fence = sql`id = ${update.runId} AND lease_owner = ${update.owner}`
