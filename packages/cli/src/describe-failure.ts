@@ -31,6 +31,11 @@ const LOGIN_FAILURES = new Set(['28P01', '28000', '3D000', '42501'])
 export function describeFailure(error: unknown, connection: Connection | undefined): Failure {
   if (error instanceof UsageError) return { code: 'USAGE', message: error.message, exitCode: 2, unexpected: false }
   if (error instanceof CliError) return expected(error.code, redact(error.message, connection))
+  // The store reports an unreachable database as STORE_UNAVAILABLE; its cause says why, best.
+  if (isDurableError(error, 'STORE_UNAVAILABLE') && error.cause !== undefined) {
+    const cause = describeFailure(error.cause, connection)
+    if (cause.code === 'CONNECTION_FAILED' || cause.code === 'NOT_MIGRATED') return cause
+  }
   if (isDurableError(error)) return expected(error.code, redact(error.message, connection))
   const where = connection ? describeConnection(connection) : 'the database'
   const network = findNetworkCode(error)
