@@ -69,9 +69,12 @@ function cleanText(text: string, max: number): string {
   return clean.length > max ? `${clean.slice(0, max)}…` : clean
 }
 
-/** A failure of durable's own making (a bad value, a refused payload) as journal data. */
+/**
+ * A failure of durable's own making (a bad value, a refused payload) as journal data. Those are
+ * final, except a database outage (`STORE_UNAVAILABLE`): the next try may well get through.
+ */
 export function stepErrorOf(error: unknown): StepError {
   const message = error instanceof Error ? error.message : String(error)
   const code = isDurableError(error) ? error.code : undefined
-  return { name: error instanceof Error ? error.name : 'Error', message, ...(code !== undefined ? { code } : {}), retryable: code === undefined }
+  return { name: error instanceof Error ? error.name : 'Error', message, ...(code !== undefined ? { code } : {}), retryable: code === undefined || code === 'STORE_UNAVAILABLE' }
 }

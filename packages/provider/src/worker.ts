@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { DurableError } from '@durable/core'
+import { DurableError, isDurableError, type RunRecord } from '@durable/core'
 import type { DurableJob } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
 import { RunExecution } from './run-execution.js'
@@ -14,6 +14,16 @@ export interface WorkerOptions {
   reconcileIntervalMs?: number
   /** How long `stop()` lets running steps finish before abandoning them. Default 10,000 ms. */
   stopTimeoutMs?: number
+}
+
+/** A reserved slot for a run started in this process. @internal */
+export interface LocalStart {
+  /** The lease owner to create the run with. */
+  readonly owner: string
+  /** Drives the run, created leased to `owner`. */
+  drive(run: RunRecord): void
+  /** Gives the slot back: the run was not created. */
+  release(): void
 }
 
 /** A worker: `start()` consumes jobs and drives runs; `stop()` hands its runs back. */
@@ -37,9 +47,14 @@ export class Worker implements DurableWorker {
   readonly #reconcileIntervalMs: number
   readonly #stopTimeoutMs: number
   readonly #inFlight = new Map<string, RunExecution>()
+  /** Slots promised to runs this process is starting (see `reserveLocalStart`). */
+  #reserved = 0
+  readonly #localDrives = new Set<Promise<void>>()
   #consumer: { stop(): Promise<void> } | undefined
   #timers: NodeJS.Timeout[] = []
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new'
+  /** Background tasks failing in a row (reconciler, lease renewal): logged once per outage. */
+  readonly #failing = new Map<string, number>()
 
   constructor(runtime: RuntimeContext, options: WorkerOptions = {}) {
     this.#rt = runtime
@@ -76,22 +91,77 @@ export class Worker implements DurableWorker {
     }, this.#stopTimeoutMs)
     try {
       await this.#consumer?.stop()
+      await Promise.all(this.#localDrives)
     } finally {
       clearTimeout(deadline)
       this.#state = 'stopped'
     }
   }
 
-  async #handle(job: DurableJob): Promise<void> {
-    if (this.#state !== 'started' || this.#inFlight.has(job.runId)) return
+  /**
+   * A slot for a run this process starts, when one is free: the run is created already leased to
+   * this worker and driven here at once — no job, no claim. Should this process die, the lease
+   * expires and the reconciler dispatches the run, as for any crash. Call `drive` once the run is
+   * committed, or `release` when it was not created.
+   */
+  reserveLocalStart(): LocalStart | undefined {
+    if (this.#state !== 'started' || this.#inFlight.size + this.#reserved >= this.#concurrency) return undefined
+    this.#reserved++
+    let settled = false
+    const settle = (): boolean => !settled && ((settled = true), this.#reserved--, true)
+    return {
+      owner: this.id,
+      drive: (run) => {
+        if (!settle()) return
+        const driving = this.#handle({ runId: run.id }, run)
+        this.#localDrives.add(driving)
+        void driving.finally(() => this.#localDrives.delete(driving))
+      },
+      release: () => void settle(),
+    }
+  }
+
+  async #handle(job: DurableJob, started?: RunRecord): Promise<void> {
+    if (this.#state !== 'started' || this.#inFlight.has(job.runId)) {
+      // A run created leased to this worker while it stopped: hand it to another one.
+      if (started !== undefined) await this.#rt.store.releaseLeases(this.id, [job.runId]).then(() => this.#rt.queue.dispatch({ runId: job.runId })).catch(() => {})
+      return
+    }
     const execution = new RunExecution(job.runId)
     this.#inFlight.set(job.runId, execution)
+    let outage = false
     try {
-      await this.#executor.advance(execution)
+      await this.#executor.advance(execution, started)
+      outage = isDurableError(execution.signal.reason, 'STORE_UNAVAILABLE')
     } catch (error) {
-      this.#rt.logger.error({ runId: job.runId, err: error }, `could not advance run "${job.runId}"; the reconciler will try again`)
+      outage = isDurableError(error, 'STORE_UNAVAILABLE')
+      // An outage is expected trouble (the run is handed back below); anything else is a bug.
+      this.#rt.logger[outage ? 'warn' : 'error']({ runId: job.runId, err: error }, `could not advance run "${job.runId}"; the reconciler will try again`)
     } finally {
       this.#inFlight.delete(job.runId)
+    }
+    if (outage) void this.#handBackAfterOutage(job.runId)
+  }
+
+  /**
+   * The database went away while this worker drove the run: the lease may still be ours (a
+   * claim or a commit whose reply was lost). Give it back as soon as the database answers, so
+   * the run goes on at once — without waiting for the lease to expire, and without losing an
+   * attempt to `LEASE_EXPIRED`. The run's driving has ended here, so whatever last committed is
+   * what the next claim sees. After `leaseMs` the lease has expired anyway: stop trying.
+   */
+  async #handBackAfterOutage(runId: string): Promise<void> {
+    const giveUpAt = Date.now() + this.#rt.leaseMs
+    for (let pause = 100; this.#state === 'started' && Date.now() < giveUpAt; pause = Math.min(pause * 2, 1000)) {
+      await new Promise((resolve) => setTimeout(resolve, pause).unref())
+      if (this.#inFlight.has(runId)) return
+      try {
+        await this.#rt.store.releaseLeases(this.id, [runId])
+        await this.#rt.queue.dispatch({ runId })
+        return
+      } catch {
+        // Still unreachable: try again shortly.
+      }
     }
   }
 
@@ -106,8 +176,9 @@ export class Worker implements DurableWorker {
           execution.abort(new DurableError('LEASE_LOST', `worker ${this.id} lost the lease of run "${execution.runId}"`))
         }
       }
+      this.#recovered('lease renewal')
     } catch (error) {
-      this.#rt.logger.warn({ err: error }, 'could not renew leases; will retry')
+      this.#failed('lease renewal', error)
     }
   }
 
@@ -120,15 +191,39 @@ export class Worker implements DurableWorker {
       for (const runId of due) {
         if (!this.#inFlight.has(runId)) await this.#rt.queue.dispatch({ runId })
       }
+      this.#recovered('reconciler scan')
     } catch (error) {
-      this.#rt.logger.warn({ err: error }, 'reconciler scan failed; will retry')
+      this.#failed('reconciler scan', error)
     }
+  }
+
+  /** Logs the first failure of a background task in a row; its repeats (an outage) stay quiet. */
+  #failed(task: string, error: unknown): void {
+    const failures = (this.#failing.get(task) ?? 0) + 1
+    this.#failing.set(task, failures)
+    if (failures === 1) this.#rt.logger.warn({ err: error }, `${task} failed; retrying quietly until it works again`)
+  }
+
+  #recovered(task: string): void {
+    const failures = this.#failing.get(task)
+    if (failures === undefined) return
+    this.#failing.delete(task)
+    this.#rt.logger.info({ failures }, `${task} works again after ${failures} failed tries`)
   }
 }
 
 function positiveInteger(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new DurableError('INVALID_INPUT', `worker option ${name} must be a whole number ≥ 1, got ${String(value)}`)
+    throw new DurableError('INVALID_INPUT', `worker option ${name} must be a whole number ≥ 1, got ${shown(value)}`)
   }
   return value
+}
+
+/** String(value), for an error message, even for values that cannot be converted (a null-prototype object). */
+function shown(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
 }

@@ -2,10 +2,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const script = fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url))
+const defaultScript = fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url))
+const faultScript = fileURLToPath(new URL('./fixtures/fault-worker.mjs', import.meta.url))
 
-/** Starts a worker process and resolves once it is consuming. */
-export async function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
+/** Starts a worker process (`fixtures/worker-process.mjs` unless `script` says) and resolves once it is consuming. */
+export async function spawnWorker(env: Record<string, string>, script = defaultScript): Promise<ChildProcess> {
   const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)))
@@ -22,4 +23,17 @@ export async function killHard(child: ChildProcess): Promise<void> {
   const gone = new Promise((resolve) => child.once('exit', resolve))
   child.kill('SIGKILL')
   await gone
+}
+
+/**
+ * Starts a worker of `fixtures/fault-worker.mjs` (the fault tests' workflows), its connections
+ * named `name` in pg_stat_activity. `paused` makes it the worker that pauses at the workflows'
+ * known points. `logs` collects its warnings and errors, one JSON line each.
+ */
+export async function spawnFaultWorker(databaseUrl: string, name: string, options: { paused: boolean; leaseMs?: number }): Promise<{ child: ChildProcess; logs: string[] }> {
+  const env = { DATABASE_URL: `${databaseUrl}?application_name=${name}`, LEASE_MS: String(options.leaseMs ?? 1000), PAUSE: options.paused ? '1' : '0' }
+  const child = await spawnWorker(env, faultScript)
+  const logs: string[] = []
+  child.stdout!.on('data', (chunk) => logs.push(...String(chunk).split('\n').filter((line) => line.startsWith('{'))))
+  return { child, logs }
 }

@@ -20,7 +20,10 @@ export interface PostgresQueueOptions {
    * only mechanism when the store cannot listen. Jobs due within this interval also NOTIFY.
    */
   pollIntervalMs?: number
-  /** The LISTEN/NOTIFY channel. Default `<schema>_jobs` (`durable_jobs`). */
+  /**
+   * The LISTEN/NOTIFY channel. Default `<schema>_jobs` (`durable_jobs`), the schema name cut to
+   * fit 63 characters (two schemas that then share a channel only wake each other's consumers).
+   */
   channel?: string
   /** Receives recoverable trouble: database errors in the consume loop, failed LISTEN, handler errors. */
   logger?: QueueLogger
@@ -54,7 +57,7 @@ export class PostgresQueue implements QueueAdapter {
     }
     this.#store = store
     this.schema = assertIdentifier('schema', store.schema)
-    this.channel = assertIdentifier('channel', options.channel ?? `${this.schema}_jobs`)
+    this.channel = assertIdentifier('channel', options.channel ?? `${this.schema.slice(0, 63 - '_jobs'.length)}_jobs`)
     const pollIntervalMs = options.pollIntervalMs ?? 1_000
     if (typeof pollIntervalMs !== 'number' || !(pollIntervalMs > 0) || pollIntervalMs > MAX_POLL_INTERVAL_MS) {
       throw new DurableError('INVALID_INPUT', `postgresQueue: pollIntervalMs must be a number of ms above 0, got ${String(pollIntervalMs)}`)

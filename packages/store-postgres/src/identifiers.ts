@@ -36,6 +36,18 @@ export function assertChannelName(channel: unknown): asserts channel is string {
 }
 
 /**
+ * Checks a name the store keeps as text (a signal's name): PostgreSQL refuses `\u0000`, and
+ * would silently store a lone UTF-16 surrogate as U+FFFD — a different name. Refuse both.
+ *
+ * @internal
+ */
+export function assertStorableText(value: string, what: string): void {
+  if (value.includes('\u0000') || !value.isWellFormed()) {
+    throw new DurableError('INVALID_INPUT', `${what} contains \\u0000 or a lone surrogate, which PostgreSQL cannot store as given`)
+  }
+}
+
+/**
  * Quotes a Postgres identifier: `a"b` becomes `"a""b"`. Quoted names keep their case, so
  * `LISTEN "Jobs"` hears `pg_notify('Jobs', …)`.
  *

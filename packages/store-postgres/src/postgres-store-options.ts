@@ -21,7 +21,11 @@ export interface PostgresStoreConnectionStringOptions extends PostgresStoreCommo
   readonly pglite?: never
 }
 
-/** Use your `pg` Pool. The store never ends it; `listen` takes one connection from it. */
+/**
+ * Use your `pg` Pool. The store never ends it; `listen` takes one connection from it. The store
+ * adds an 'error' listener to each client the pool connects, so that a connection breaking while
+ * checked out (a database restart) fails its next query instead of crashing the process.
+ */
 export interface PostgresStorePoolOptions extends PostgresStoreCommonOptions {
   readonly pool: Pool
   readonly connectionString?: never

@@ -17,6 +17,8 @@ import type { ChannelListener } from './channel-listener.js'
 import type { PostgresTransaction } from './durable-types.js'
 import { assertSchemaName } from './identifiers.js'
 import { storeMigrations } from './migrations/migrations.js'
+import { ErrorTranslatingDialect } from './error-translating-dialect.js'
+import { FencedTransactions } from './fenced-transactions.js'
 import { PgListener } from './pg-listener.js'
 import { PGliteDialect } from './pglite-dialect.js'
 import { PGliteListener } from './pglite-listener.js'
@@ -47,6 +49,7 @@ export class PostgresStore implements RunStore {
   readonly #tables: Tables
   readonly #newListener: (() => ChannelListener) | undefined
   readonly #destroy: (() => Promise<void>) | undefined
+  readonly #fenced = new FencedTransactions()
   #listener: ChannelListener | undefined
   #closed = false
 
@@ -72,21 +75,24 @@ export class PostgresStore implements RunStore {
       if (!Number.isInteger(poolSize) || poolSize < 1) {
         throw new DurableError('INVALID_INPUT', `poolSize must be a positive integer (got ${String(poolSize)})`)
       }
+      assertConnectionString(options.connectionString)
       const pool = new pg.Pool({ connectionString: options.connectionString, max: poolSize })
       // An idle pooled connection that breaks (database restart) emits 'error' on the pool;
       // unhandled, it would crash the process. The pool drops it and reconnects on next use.
       pool.on('error', () => {})
-      this.db = new Kysely({ dialect: new PostgresDialect({ pool }) })
+      surviveBrokenConnections(pool)
+      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool })) })
       this.#newListener = () => new PgListener(pool)
       this.#destroy = () => this.db.destroy()
     } else if (options.pool !== undefined) {
       const pool = options.pool
-      this.db = new Kysely({ dialect: new PostgresDialect({ pool }) })
+      surviveBrokenConnections(pool)
+      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool })) })
       this.#newListener = () => new PgListener(pool)
       this.#destroy = undefined // Kysely's destroy() would end the caller's pool.
     } else if (options.pglite !== undefined) {
       const pglite = options.pglite
-      this.db = new Kysely({ dialect: new PGliteDialect({ pglite }) })
+      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PGliteDialect({ pglite })) })
       this.#newListener = () => new PGliteListener(pglite, this.db)
       this.#destroy = undefined
     } else {
@@ -121,7 +127,7 @@ export class PostgresStore implements RunStore {
    */
   async createRun(run: NewRun, inTransaction?: (tx: PostgresTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }> {
     if (!inTransaction) return insertRun(this.db, this.#tables, run)
-    return this.db.transaction().execute(async (tx) => {
+    return this.transaction(async (tx) => {
       const result = await insertRun(tx, this.#tables, run)
       if (result.created) await inTransaction(tx)
       return result
@@ -132,8 +138,10 @@ export class PostgresStore implements RunStore {
    * Takes the lease of a run if it exists, is active, is of one of `workflowNames`, is due, and
    * no live worker leases it — in one statement, under the row's `FOR UPDATE` lock.
    */
-  claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; workflowNames: readonly string[] }): Promise<ClaimResult> {
-    return claimRun(this.db, this.#tables, runId, claim)
+  async claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; workflowNames: readonly string[] }): Promise<ClaimResult> {
+    const result = await claimRun(this.db, this.#tables, runId, claim)
+    if (result.claimed) this.#fenced.claimed(claim.owner, runId)
+    return result
   }
 
   /** Results of a run's `step_completed`, `signal_received`, `child_completed` and `route_selected` entries, in journal order. */
@@ -153,10 +161,15 @@ export class PostgresStore implements RunStore {
   /**
    * Applies a fenced update while `update.owner` holds the lease, appending `update.journal`
    * with the run's next `seq` — one statement. Returns false when the lease was lost. Runs in
-   * `tx` when given (a `transactional` step's writes then commit with its journal entry).
+   * `tx` when given (a `transactional` step's writes then commit with its journal entry); when
+   * the fence refuses it there, that transaction is rolled back at its end instead of committed
+   * (see {@link transaction}), so its other writes never land without their journal entry.
    */
-  updateRun(update: RunUpdate, tx?: PostgresTransaction): Promise<boolean> {
-    return updateRun(tx ?? this.db, this.#tables, update)
+  async updateRun(update: RunUpdate, tx?: PostgresTransaction): Promise<boolean> {
+    if (!this.#fenced.mayWrite(update.owner, update.runId)) return false
+    const held = await updateRun(tx ?? this.db, this.#tables, update)
+    if (tx !== undefined) this.#fenced.wrote(tx, update.owner, update.runId, held)
+    return held
   }
 
   /**
@@ -192,9 +205,17 @@ export class PostgresStore implements RunStore {
     return rows.length > 0
   }
 
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws — and
+   * also rolled back, though `fn`'s result is returned, when a fenced `updateRun` in it was
+   * refused. That is what makes a `transactional` step exactly-once: a worker that lost its
+   * lease (paused past it, cut off from the database) cannot commit the step's writes, nor a
+   * signal it consumed, without the journal entry the worker that took over will write. When
+   * the connection breaks before the commit, the worker's later fenced writes to the run are
+   * refused until it claims the run again (see `FencedTransactions`).
+   */
   transaction<T>(fn: (tx: PostgresTransaction) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn)
+    return this.#fenced.run(this.db, fn)
   }
 
   /** Extends the leases `owner` still holds among `runIds`; returns those ids. */
@@ -300,6 +321,31 @@ export class PostgresStore implements RunStore {
     await this.#listener?.close()
     await this.#destroy?.()
   }
+}
+
+/**
+ * `pg` parses a connection string when it opens a connection; parse it now, so that a malformed
+ * one fails here, once, with `INVALID_INPUT` — and without repeating it: it holds a password.
+ */
+function assertConnectionString(connectionString: string): void {
+  try {
+    new pg.Client({ connectionString }) // parses only; connects on connect()
+  } catch {
+    throw new DurableError('INVALID_INPUT', 'connectionString is not a valid PostgreSQL connection string (postgres://user:password@host:port/database)')
+  }
+}
+
+/**
+ * A pooled connection that breaks while checked out (a database restart, `pg_terminate_backend`)
+ * emits 'error' on its client when no query is running on it — between the statements of a
+ * transaction, say. `pg` listens only on idle clients, so unhandled that event would crash the
+ * process. Listening on every client keeps it alive: the broken client then fails its next query
+ * (`STORE_UNAVAILABLE`) and the pool discards it when it is released.
+ */
+function surviveBrokenConnections(pool: pg.Pool): void {
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
 }
 
 function assertLimit(limit: number): void {

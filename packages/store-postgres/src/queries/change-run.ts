@@ -1,5 +1,6 @@
 import type { RunChange, RunRecord } from '@durable/core'
 import { sql, type Kysely, type Transaction } from 'kysely'
+import { assertStorableText } from '../identifiers.js'
 import { jsonb } from '../jsonb.js'
 import { runColumns, toRunRecord, type RunRow, type Tables } from '../rows.js'
 
@@ -46,6 +47,7 @@ export async function changeRun(
       `.execute(tx)
     }
     if (change.signal !== undefined) {
+      assertStorableText(change.signal.name, `signal name ${JSON.stringify(change.signal.name.slice(0, 40))}`)
       await sql`
         INSERT INTO ${tables.signals} (run_id, name, payload, created_at)
         VALUES (${runId}, ${change.signal.name}, ${jsonb(change.signal.payloadJson)}, ${now})

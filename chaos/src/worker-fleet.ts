@@ -1,0 +1,102 @@
+/** The soak's worker processes: spawned, SIGKILLed and respawned, and watched for crashes. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+// From src/ (vitest) or dist/ (node) alike: the worker always runs compiled.
+const WORKER_SCRIPT = join(fileURLToPath(new URL('..', import.meta.url)), 'dist', 'worker-process.js')
+
+export interface FleetOptions {
+  readonly size: number
+  readonly env: Record<string, string>
+}
+
+/** What the fleet saw, for the report. */
+export interface FleetRecord {
+  /** Exits nobody asked for (a crash), with the last lines of the process's stderr. */
+  readonly unexpectedExits: string[]
+  /** Every JSON log line the workers wrote (warnings and errors). */
+  readonly logLines: string[]
+  /** Lines on stderr that were not JSON log lines (a stack trace, a Node warning). */
+  readonly strayOutput: string[]
+}
+
+interface Member {
+  readonly child: ChildProcess
+  readonly pid: number
+  /** Set before we kill or stop it: its exit is then expected. */
+  leaving: boolean
+}
+
+export class WorkerFleet {
+  readonly #options: FleetOptions
+  readonly #members: Member[] = []
+  readonly record: FleetRecord = { unexpectedExits: [], logLines: [], strayOutput: [] }
+
+  constructor(options: FleetOptions) {
+    this.#options = options
+  }
+
+  /** Starts `size` workers; resolves once each consumes. */
+  async start(): Promise<void> {
+    await Promise.all(Array.from({ length: this.#options.size }, () => this.#spawn()))
+  }
+
+  /** Pids of the live workers. */
+  get pids(): number[] {
+    return this.#members.map((m) => m.pid)
+  }
+
+  /** SIGKILLs the worker `pid`, waits until it is gone, and starts a new one in its place. */
+  async killAndReplace(pid: number): Promise<void> {
+    const member = this.#members.find((m) => m.pid === pid)
+    if (member === undefined) throw new Error(`no worker ${pid}`)
+    member.leaving = true
+    const gone = new Promise((resolve) => member.child.once('exit', resolve))
+    member.child.kill('SIGKILL')
+    await gone
+    this.#members.splice(this.#members.indexOf(member), 1)
+    await this.#spawn()
+  }
+
+  /** Stops every worker with SIGTERM (graceful: leases handed back), SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    await Promise.all(
+      this.#members.splice(0).map(async (member) => {
+        member.leaving = true
+        if (member.child.exitCode !== null || member.child.signalCode !== null) return
+        const gone = new Promise((resolve) => member.child.once('exit', resolve))
+        member.child.kill('SIGTERM')
+        const timer = setTimeout(() => member.child.kill('SIGKILL'), graceMs)
+        await gone
+        clearTimeout(timer)
+      }),
+    )
+  }
+
+  async #spawn(): Promise<void> {
+    const child = spawn(process.execPath, [WORKER_SCRIPT], { env: { ...process.env, ...this.#options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const member: Member = { child, pid: child.pid!, leaving: false }
+    const tail: string[] = []
+    let partial = ''
+    child.stderr!.on('data', (chunk) => {
+      const lines = (partial + String(chunk)).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) {
+        if (line === '') continue
+        tail.push(line)
+        if (tail.length > 20) tail.shift()
+        if (line.startsWith('{')) this.record.logLines.push(line)
+        else this.record.strayOutput.push(line)
+      }
+    })
+    child.once('exit', (code, signal) => {
+      if (!member.leaving) this.record.unexpectedExits.push(`worker ${member.pid} exited (code ${code}, signal ${signal}):\n${tail.join('\n')}`)
+    })
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk) => String(chunk).includes('ready') && resolve())
+      child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${tail.join('\n')}`)))
+    })
+    this.#members.push(member)
+  }
+}
