@@ -11,6 +11,8 @@ import {
   toJsonText,
   transition,
   type Duration,
+  type Json,
+  type NewRun,
   type JournalEntry,
   type RunRecord,
   type RunStatus,
@@ -24,7 +26,7 @@ import { systemClock, type Clock } from './clock.js'
 import { consoleLogger, type Logger } from './logger.js'
 import { resultsByName, toSnapshot, toSummary, type RunSnapshot, type RunSummary } from './run-snapshot.js'
 import type { RuntimeContext } from './runtime-context.js'
-import { Worker, type DurableWorker, type WorkerOptions } from './worker.js'
+import { Worker, type DurableWorker, type LocalStart, type WorkerOptions } from './worker.js'
 import { WorkflowRegistry } from './workflow-registry.js'
 
 /** Options of `createDurable`. */
@@ -129,7 +131,7 @@ export function createDurable(options: DurableOptions): Durable {
 
 class DurableRuntime implements Durable {
   readonly #rt: RuntimeContext
-  readonly #workers = new Set<DurableWorker>()
+  readonly #workers = new Set<Worker>()
 
   constructor(runtime: RuntimeContext) {
     this.#rt = runtime
@@ -146,13 +148,66 @@ class DurableRuntime implements Durable {
     const idempotencyKey = checkIdempotencyKey(options?.idempotencyKey)
     const inputJson = toJsonText(input, `input of workflow "${definition.name}"`, maxPayloadBytes)
     const id = ulid()
-    const { runId, created } = await store.createRun(
-      { id, workflowName: definition.name, inputJson, state: initialState(definition, input), idempotencyKey, parentRunId: null, now: clock.now() },
-      queue.transactional ? (tx) => queue.dispatch({ runId: id }, { transaction: tx }) : undefined,
-    )
+    const now = clock.now()
+    const run = { id, workflowName: definition.name, inputJson, state: initialState(definition, input), idempotencyKey, parentRunId: null, now }
+    const local = this.#localStart()
+    if (local !== undefined) return this.#startLocally(run, local)
+    const { runId, created } = await store.createRun(run, queue.transactional ? (tx) => queue.dispatch({ runId: id }, { transaction: tx }) : undefined)
     // Not transactional: a crash right here leaves the run without a job; the reconciler finds it.
     if (created && !queue.transactional) await queue.dispatch({ runId })
     return runId
+  }
+
+  /**
+   * A worker of this process has a free slot: the run is created leased to it and driven here at
+   * once — no queue hop, no claim. Its first job still commits with it, due when the lease would
+   * expire: the safety net should this process die (found leased or ended otherwise, and dropped).
+   */
+  async #startLocally(run: NewRun, local: LocalStart): Promise<string> {
+    const { store, queue, leaseMs } = this.#rt
+    const lease = { owner: local.owner, until: new Date(run.now.getTime() + leaseMs) }
+    const job = { runId: run.id, runAt: lease.until }
+    let created: { runId: string; created: boolean }
+    try {
+      created = await store.createRun({ ...run, lease }, queue.transactional ? (tx) => queue.dispatch(job, { transaction: tx }) : undefined)
+      if (created.created && !queue.transactional) await queue.dispatch(job)
+    } catch (error) {
+      local.release()
+      // Committed but not dispatched: free the run for the reconciler rather than hold it unseen.
+      await store.releaseLeases(local.owner, [run.id]).catch(() => {})
+      throw error
+    }
+    if (!created.created) {
+      local.release()
+      return created.runId
+    }
+    const { now } = run
+    local.drive({
+      id: run.id,
+      workflowName: run.workflowName,
+      status: 'running',
+      input: JSON.parse(run.inputJson) as Json,
+      state: run.state,
+      error: null,
+      parentRunId: null,
+      idempotencyKey: run.idempotencyKey,
+      dueAt: now,
+      leaseOwner: lease.owner,
+      leaseExpiresAt: lease.until,
+      createdAt: now,
+      updatedAt: now,
+      cancelRequest: null,
+    })
+    return run.id
+  }
+
+  /** A free slot of a worker started in this process, if any. */
+  #localStart(): LocalStart | undefined {
+    for (const worker of this.#workers) {
+      const slot = worker.reserveLocalStart()
+      if (slot !== undefined) return slot
+    }
+    return undefined
   }
 
   async find(runId: string): Promise<RunSnapshot> {
