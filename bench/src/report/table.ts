@@ -1,0 +1,72 @@
+/** The results as Markdown tables: what `npm run bench` prints on stdout and the README shows. */
+import type { BenchResults, SystemResult } from './results.js'
+
+const fmt = (value: number | undefined, digits = 0): string =>
+  value === undefined ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+export function resultsTable(results: BenchResults): string {
+  const lines: string[] = []
+  const cs = results.settings.concurrencies
+  const floor = (c: number) => results.floor.find((f) => f.clients === c)
+  const floorTool = results.floor[0]?.tool === 'pgbench' ? 'pgbench' : 'Node'
+  lines.push(
+    `| system | ${cs.map((c) => `steps/s c=${c} (× floor)`).join(' | ')} | run p50 / p99 (ms) | starts/s, ${results.settings.startCallers} callers (× floor) |`,
+    `| --- | ${cs.map(() => '---:').join(' | ')} | ---: | ---: |`,
+  )
+  const f8 = floor(8)
+  lines.push(
+    `| floor: 1 insert + 1 update tx (${floorTool}) | ${cs.map((c) => `${fmt(floor(c)?.txPerSecond)} tx/s`).join(' | ')} | ${fmt(floor(1)?.meanMs, 2)} mean (1 tx) | ${fmt(f8?.txPerSecond)} tx/s |`,
+  )
+  for (const system of results.systems) lines.push(systemRow(system, results))
+
+  const durables = results.systems.filter((s) => !s.peer && s.throughput)
+  const peers = results.systems.filter((s) => s.peer && s.throughput)
+  if (durables.length > 0 && peers.length > 0) {
+    lines.push('', `| durable ÷ peer | ${cs.map((c) => `steps/s c=${c}`).join(' | ')} | p50 latency | starts/s |`, `| --- | ${cs.map(() => '---:').join(' | ')} | ---: | ---: |`)
+    for (const d of durables) {
+      const ratios = results.ratios[d.id]
+      for (const p of peers) {
+        const t = ratios?.throughputToPeers[p.id] ?? {}
+        lines.push(`| ${d.name} ÷ ${p.name} | ${cs.map((c) => `${fmt(t[`c${c}`], 2)}×`).join(' | ')} | ${fmt(ratios?.p50ToPeers[p.id], 2)}× | ${fmt(ratios?.startRateToPeers[p.id], 2)}× |`)
+      }
+    }
+  }
+
+  lines.push('', '| durable scenario | queue-postgres (server) | embedded PGlite |', '| --- | --- | --- |')
+  const both = (f: (backend: 'server' | 'embedded') => string) => `${f('server')} | ${f('embedded')}`
+  const cell = <T>(value: T | { error: string } | undefined, show: (v: T) => string) =>
+    value === undefined ? 'not run' : 'error' in (value as object) ? `error: ${(value as { error: string }).error.split('\n')[0]}` : show(value as T)
+  lines.push(
+    `| flat per-step cost: step-to-step, ${results.settings.flatShortSteps} vs ${results.settings.flatLongSteps} steps | ${both((b) =>
+      cell(results.flatCost[b], (f) => `${f.shortStepToStepMs} → ${f.longStepToStepMs} ms (${f.stepToStepRatio}×); long run's first → last tenth ${f.longFirstTenthMs} → ${f.longLastTenthMs} ms; wall ${f.shortWallPerStepMs} → ${f.longWallPerStepMs} ms (${f.wallRatio}×)`),
+    )} |`,
+    `| parked runs: worker RSS, ${results.settings.parkedRuns} sleeping runs | ${both((b) =>
+      cell(results.parked[b], (p) => `${p.rssBeforeMb} → ${p.rssParkedMb} MB (${p.rssDeltaMb >= 0 ? '+' : ''}${p.rssDeltaMb} MB RSS, heap ${p.heapBeforeMb} → ${p.heapParkedMb} MB)`),
+    )} |`,
+    `| parked runs: wake lateness p50 / p99 / max | ${both((b) =>
+      cell(results.parked[b], (p) => `${p.lateP50Ms} / ${p.lateP99Ms} / ${p.lateMaxMs} ms (poll ${p.pollIntervalMs} ms)${p.allCompleted ? '' : ', NOT all completed'}`),
+    )} |`,
+    `| worker RSS with ${results.settings.activeRuns} active runs: baseline → started → peak | ${both((b) =>
+      cell(results.active[b], (a) => `${a.rssBaselineMb} → ${a.rssStartedMb} → ${a.rssPeakMb} MB (drained in ${a.drainSeconds} s)`),
+    )} |`,
+  )
+
+  lines.push('', '| target | backend | measured | met |', '| --- | --- | --- | --- |')
+  for (const t of results.targets) lines.push(`| ${t.target} | ${t.backend} | ${t.measured} | ${t.met === null ? 'reported' : t.met ? 'yes' : '**no**'} |`)
+  return lines.join('\n')
+}
+
+function systemRow(system: SystemResult, results: BenchResults): string {
+  const cs = results.settings.concurrencies
+  if (!system.throughput || !system.latency) return `| ${system.name ?? system.id} | not measured: ${(system.error ?? '?').split('\n')[0]} |`
+  const ratios = results.ratios[system.id]
+  const floor8 = results.floor.find((f) => f.clients === 8)
+  const throughput = cs.map((c) => {
+    const t = system.throughput!.find((x) => x.concurrency === c)
+    const f = results.floor.find((x) => x.clients === c)
+    return t && f ? `${fmt(t.stepsPerSecond)} (${fmt(ratios?.throughputToFloor[`c${c}`] ?? t.stepsPerSecond / f.txPerSecond, 2)}×)` : '—'
+  })
+  const start = system.startRate && floor8 ? `${fmt(system.startRate.runsPerSecond)} (${fmt(system.startRate.runsPerSecond / floor8.txPerSecond, 2)}×)` : '—'
+  const stuck = system.exitedByItself ? '' : ' ⚠ process did not exit by itself'
+  return `| ${system.name}${stuck} | ${throughput.join(' | ')} | ${fmt(system.latency.p50Ms, 1)} / ${fmt(system.latency.p99Ms, 1)} | ${start} |`
+}

@@ -1,0 +1,62 @@
+/** How much work each scenario does: the full benchmark, or `--quick` (under two minutes). */
+export interface Settings {
+  readonly quick: boolean
+  /** Repetitions of each timed measurement; the results are their medians. */
+  readonly repetitions: number
+  /** Runs per throughput repetition, at each concurrency. */
+  readonly throughputRuns: number
+  /** Runs done before measuring a system, not counted. */
+  readonly warmupRuns: number
+  readonly concurrencies: readonly number[]
+  /** Sequential start→completed samples per latency repetition. */
+  readonly latencySamples: number
+  /** Starts timed by the start-rate scenario, and the callers making them. */
+  readonly startRuns: number
+  readonly startCallers: number
+  /** Seconds per floor measurement. */
+  readonly floorSeconds: number
+  /** The short and the long workflow of the flat-cost scenario, and runs of the short one. */
+  readonly flatShortSteps: number
+  readonly flatLongSteps: number
+  readonly flatShortRuns: number
+  /** Sleeping runs of the parked-runs scenario. */
+  readonly parkedRuns: number
+  /** Runs started, then drained, by the active-runs memory scenario. */
+  readonly activeRuns: number
+}
+
+export function settingsFor(quick: boolean): Settings {
+  return quick
+    ? {
+        quick,
+        repetitions: 1,
+        throughputRuns: 100,
+        warmupRuns: 20,
+        concurrencies: [1, 8],
+        latencySamples: 30,
+        startRuns: 500,
+        startCallers: 8,
+        floorSeconds: 2,
+        flatShortSteps: 10,
+        flatLongSteps: 1000,
+        flatShortRuns: 5,
+        parkedRuns: 500,
+        activeRuns: 500,
+      }
+    : {
+        quick,
+        repetitions: 3,
+        throughputRuns: 1000,
+        warmupRuns: 100,
+        concurrencies: [1, 8],
+        latencySamples: 150,
+        startRuns: 10_000,
+        startCallers: 8,
+        floorSeconds: 8,
+        flatShortSteps: 10,
+        flatLongSteps: 1000,
+        flatShortRuns: 20,
+        parkedRuns: 10_000,
+        activeRuns: 10_000,
+      }
+}
