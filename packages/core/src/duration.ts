@@ -1,3 +1,4 @@
+import { describeValue } from './describe-value.js'
 import { DurableError, type ErrorCode } from './errors.js'
 
 /** Milliseconds (a number) or a string: `'250ms'`, `'5s'`, `'10m'`, `'2h'`, `'7d'`. */
@@ -19,7 +20,7 @@ const PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/
 export function parseDuration(value: unknown, what = 'duration', code: ErrorCode = 'INVALID_DEFINITION'): number {
   if (typeof value === 'number') {
     if (Number.isFinite(value) && value >= 0) return value
-    throw new DurableError(code, `${what} must be a finite number of milliseconds ≥ 0, got ${String(value)}`)
+    throw new DurableError(code, `${what} must be a finite number of milliseconds ≥ 0, got ${describeValue(value)}`)
   }
   if (typeof value === 'string') {
     const match = PATTERN.exec(value.trim())
@@ -30,12 +31,6 @@ export function parseDuration(value: unknown, what = 'duration', code: ErrorCode
   }
   throw new DurableError(
     code,
-    `${what} is not a valid duration: ${safeDescribe(value)} (use milliseconds or a string like '250ms', '5s', '10m', '2h', '7d')`,
+    `${what} is not a valid duration: ${describeValue(value)} (use milliseconds or a string like '250ms', '5s', '10m', '2h', '7d')`,
   )
-}
-
-function safeDescribe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
-  if (typeof value === 'bigint') return `${value}n`
-  return typeof value === 'object' ? (value === null ? 'null' : 'an object') : String(value)
 }

@@ -50,6 +50,7 @@ export {
 } from './errors.js'
 export type { ErrorCode, StepError } from './errors.js'
 export { parseDuration } from './duration.js'
+export { describeValue } from './describe-value.js'
 export type { Duration } from './duration.js'
 export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, toJsonText } from './json.js'
 export type { Json } from './json.js'

@@ -1,4 +1,5 @@
 import { parseDuration, type Duration } from './duration.js'
+import { describeValue } from './describe-value.js'
 import { DurableError } from './errors.js'
 
 /**
@@ -309,7 +310,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     }
     const { maxIterations } = options
     if (typeof maxIterations !== 'number' || !Number.isInteger(maxIterations) || maxIterations < 1) {
-      throw new DurableError('INVALID_DEFINITION', `maxIterations of ${where} must be a whole number ≥ 1, got ${String(maxIterations)}`)
+      throw new DurableError('INVALID_DEFINITION', `maxIterations of ${where} must be a whole number ≥ 1, got ${describeValue(maxIterations)}`)
     }
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, `timeout of ${where}`)
     if (timeoutMs !== undefined && timeoutMs <= 0) throw new DurableError('INVALID_DEFINITION', `timeout of ${where} must be more than 0`)
@@ -472,7 +473,7 @@ const MAX_NAME_LENGTH = 200
 
 function assertName(name: unknown, what: string): asserts name is string {
   if (typeof name !== 'string' || name.trim().length === 0) {
-    throw new DurableError('INVALID_DEFINITION', `${what} must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`)
+    throw new DurableError('INVALID_DEFINITION', `${what} must be a non-empty string, got ${describeValue(name)}`)
   }
   if (name.length > MAX_NAME_LENGTH) throw new DurableError('INVALID_DEFINITION', `${what} is longer than ${MAX_NAME_LENGTH} characters`)
   if (name.includes('\u0000') || !name.isWellFormed()) {
@@ -492,7 +493,7 @@ function stepParts(options: BranchOptions, where: string): Omit<StepDefinition, 
 function retryPolicy(options: { maxAttempts?: unknown; backoff?: unknown }, where: string): RetryPolicy {
   const maxAttempts = options.maxAttempts ?? 3
   if (typeof maxAttempts !== 'number' || !Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new DurableError('INVALID_DEFINITION', `maxAttempts of ${where} must be a whole number ≥ 1, got ${String(maxAttempts)}`)
+    throw new DurableError('INVALID_DEFINITION', `maxAttempts of ${where} must be a whole number ≥ 1, got ${describeValue(maxAttempts)}`)
   }
   if (options.backoff !== undefined && typeof options.backoff !== 'function') {
     throw new DurableError('INVALID_DEFINITION', `backoff of ${where} must be a function (failedAttempt) => Duration`)

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
+  defineWorkflow,
+  describeValue,
   DurableError,
   isDurableError,
   NonRetryableError,
@@ -182,5 +184,28 @@ describe('toStepError', () => {
 
   it('keeps a message that is already storable unchanged', () => {
     expect(toStepError(new Error('héllo 😀')).message).toBe('héllo 😀')
+  })
+})
+
+describe('describeValue', () => {
+  it('describes any value without throwing', () => {
+    const nullProto = Object.create(null) as object
+    const circular: Record<string, unknown> = {}
+    circular.self = circular
+    expect([10n, Symbol('s'), nullProto, circular, [1], null, undefined, () => 1, 'x'.repeat(70), 3.5, NaN].map(describeValue)).toEqual([
+      '10n',
+      'a symbol',
+      'an object',
+      'an object',
+      'an array',
+      'null',
+      'undefined',
+      'a function',
+      `"${'x'.repeat(60)}…"`,
+      '3.5',
+      'NaN',
+    ])
+    expect(() => defineWorkflow(10n as never)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION', message: 'a workflow name must be a non-empty string, got 10n' }))
+    expect(() => defineWorkflow('w').step('s', async () => 1, { maxAttempts: nullProto as never })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }))
   })
 })

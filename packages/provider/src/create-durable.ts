@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
+  describeValue,
   DurableError,
   initialState,
   isDurableError,
@@ -255,9 +256,9 @@ class DurableRuntime implements Durable {
 
   async list(options: ListOptions = {}): Promise<{ runs: RunSummary[]; nextCursor?: string }> {
     const limit = options.limit ?? 50
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new DurableError('INVALID_INPUT', `list limit must be a whole number from 1 to 1000, got ${String(limit)}`)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new DurableError('INVALID_INPUT', `list limit must be a whole number from 1 to 1000, got ${describeValue(limit)}`)
     if (options.status !== undefined && !STATUSES.includes(options.status)) {
-      throw new DurableError('INVALID_INPUT', `list status must be one of ${STATUSES.join(', ')}, got ${String(options.status)}`)
+      throw new DurableError('INVALID_INPUT', `list status must be one of ${STATUSES.join(', ')}, got ${describeValue(options.status)}`)
     }
     if (options.workflowName !== undefined && typeof options.workflowName !== 'string') throw new DurableError('INVALID_INPUT', 'list workflowName must be a string')
     if (options.cursor !== undefined && typeof options.cursor !== 'string') throw new DurableError('INVALID_INPUT', 'list cursor must be the nextCursor of a previous page')
@@ -281,7 +282,9 @@ class DurableRuntime implements Durable {
 
   async signal(runId: string, name: string, payload?: unknown): Promise<void> {
     checkRunId(runId)
-    if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new DurableError('INVALID_INPUT', 'a signal name is a non-empty string of at most 200 characters')
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200 || name.includes('\u0000') || !name.isWellFormed()) {
+      throw new DurableError('INVALID_INPUT', 'a signal name is a non-empty string of at most 200 characters, without \\u0000 or lone surrogates')
+    }
     const payloadJson = toJsonText(payload, `payload of signal "${name}" for run "${runId}"`, this.#rt.maxPayloadBytes)
     const now = this.#rt.clock.now()
     await this.#change(runId, now, (run) => {
@@ -295,7 +298,9 @@ class DurableRuntime implements Durable {
   async cancel(runId: string, options: { reason?: string } = {}): Promise<void> {
     checkRunId(runId)
     const reason = options?.reason
-    if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1000)) throw new DurableError('INVALID_INPUT', 'a cancel reason is a string of at most 1000 characters')
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1000 || reason.includes('\u0000') || !reason.isWellFormed())) {
+      throw new DurableError('INVALID_INPUT', 'a cancel reason is a string of at most 1000 characters, without \\u0000 or lone surrogates')
+    }
     const now = this.#rt.clock.now()
     const before = await this.#change(runId, now, (run) => {
       if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, 'cancel')
@@ -365,7 +370,7 @@ function checkIdempotencyKey(key: unknown): string | null {
 
 function positive(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new DurableError('INVALID_INPUT', `createDurable option ${name} must be a positive number, got ${String(value)}`)
+    throw new DurableError('INVALID_INPUT', `createDurable option ${name} must be a positive number, got ${describeValue(value)}`)
   }
   return value
 }

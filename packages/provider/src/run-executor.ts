@@ -1,5 +1,6 @@
 import {
   DurableError,
+  isDurableError,
   toJsonText,
   transition,
   type Command,
@@ -90,7 +91,11 @@ export class RunExecutor implements RunDriver {
         action = await this.#perform(driven, action)
       }
     } catch (error) {
-      this.#rt.logger.error({ runId: run.id, err: error }, `run "${run.id}" stopped on an unexpected error; another worker will take it over when its lease expires`)
+      if (isDurableError(error, 'STORE_UNAVAILABLE')) {
+        this.#rt.logger.warn({ runId: run.id, err: error }, `run "${run.id}" paused: the database is unreachable; the worker hands it back once the database answers`)
+      } else {
+        this.#rt.logger.error({ runId: run.id, err: error }, `run "${run.id}" stopped on an unexpected error; another worker will take it over when its lease expires`)
+      }
       execution.abort(error instanceof Error ? error : new Error(String(error)))
     } finally {
       execution.leased = false
@@ -141,6 +146,8 @@ export class RunExecutor implements RunDriver {
         next = await this.commit(driven, transition(driven.workflow, driven.state, event), resultJson, tx)
       })
     } catch (error) {
+      // A lost COMMIT after the entry was written leaves this worker's view ahead of the store:
+      // the store then refuses its further writes to the run until it claims it again.
       if (error !== ROLLBACK && failure === undefined) failure = { kind: 'threw', error: stepErrorOf(error) }
     }
     if (failure === undefined) return next

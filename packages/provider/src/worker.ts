@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { DurableError, isDurableError, type RunRecord } from '@durable/core'
+import { describeValue, DurableError, isDurableError, type RunRecord } from '@durable/core'
 import type { DurableJob } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
 import { RunExecution } from './run-execution.js'
@@ -214,16 +214,7 @@ export class Worker implements DurableWorker {
 
 function positiveInteger(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new DurableError('INVALID_INPUT', `worker option ${name} must be a whole number ≥ 1, got ${shown(value)}`)
+    throw new DurableError('INVALID_INPUT', `worker option ${name} must be a whole number ≥ 1, got ${describeValue(value)}`)
   }
   return value
-}
-
-/** String(value), for an error message, even for values that cannot be converted (a null-prototype object). */
-function shown(value: unknown): string {
-  try {
-    return String(value)
-  } catch {
-    return Object.prototype.toString.call(value)
-  }
 }

@@ -88,6 +88,17 @@ describe('bad input', () => {
     expect(await codeOf(h.durable.find(42 as unknown as string))).toBe('INVALID_INPUT')
   })
 
+  it('refuses signal names and cancel reasons Postgres cannot store, before any I/O', async () => {
+    const runId = await h.durable.start(greet, {})
+    for (const name of ['a\u0000b', 'lone \ud800 surrogate', '', 'x'.repeat(201)]) {
+      expect(await codeOf(h.durable.signal(runId, name, null))).toBe('INVALID_INPUT')
+      // Refused before the run is looked at: an unknown run gets the same answer.
+      expect(await codeOf(h.durable.signal('01HZZZZZZZZZZZZZZZZZZZZZZZ', name, null))).toBe('INVALID_INPUT')
+    }
+    for (const reason of ['a\u0000b', 'lone \udc00', 'x'.repeat(1001)]) expect(await codeOf(h.durable.cancel(runId, { reason }))).toBe('INVALID_INPUT')
+    expect((await h.durable.find(runId)).status).not.toBe('cancelled')
+  })
+
   it('refuses bad waitFor timeouts and list options with INVALID_INPUT', async () => {
     const runId = await h.durable.start(greet, {})
     expect(await codeOf(h.durable.waitFor(runId, { timeout: 'soon' as never }))).toBe('INVALID_INPUT')

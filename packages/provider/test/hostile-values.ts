@@ -65,22 +65,6 @@ export const hostilePayload: fc.Arbitrary<unknown> = fc.oneof(
   hostileValue,
 )
 
-/**
- * False for values that `String()` or `JSON.stringify()` cannot describe: null-prototype objects,
- * anything holding a BigInt. `list()` (create-durable.ts) and `defineWorkflow()` (core's
- * assertName) still build their error messages that way and throw a TypeError for such values;
- * the fuzz leaves them out of those two calls until they describe values safely.
- */
-export function describable(value: unknown): boolean {
-  try {
-    String(value)
-    JSON.stringify(value)
-    return true
-  } catch {
-    return false
-  }
-}
-
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: string }
 
 /**
