@@ -29,7 +29,7 @@ describe('crash recovery with real worker processes', () => {
   })
 
   const effects = async (runId: string) =>
-    (await sql<{ step: string; attempt: number }>`select step, attempt from effects where run_id = ${runId} order by id`.execute(store.db)).rows
+    (await sql<{ step: string; attempt: number; pid: number }>`select step, attempt, pid from effects where run_id = ${runId} order by id`.execute(store.db)).rows
 
   it('resumes a run after SIGKILL mid-step: the finished step ran once, the interrupted one twice', async () => {
     const runId = await durable.start('crashable', { slowMs: 2500 })
@@ -54,6 +54,29 @@ describe('crash recovery with real worker processes', () => {
     const lost = journal.find((e) => e.kind === 'step_failed')
     expect(lost).toMatchObject({ stepKey: 'slow', attempt: 1, error: { code: 'LEASE_EXPIRED' } })
     expect(journal.map((e) => e.seq)).toEqual(journal.map((_, i) => i + 1))
+  })
+
+  it('loses nothing when the process that started a run (and drove it locally) is SIGKILLed mid-step', async () => {
+    await Promise.all(children.splice(0).map(killHard))
+    const env = { DATABASE_URL: database.url, LEASE_MS: '3000' }
+    const input = { slowMs: 2500 }
+    const first = await spawnWorker({ ...env, START_WORKFLOW: 'crashable', START_INPUT: JSON.stringify(input), START_KEY: 'local-start' })
+    children.push(first)
+    // The same key finds the run that process started (and starts nothing).
+    const runId = await durable.start('crashable', input, { idempotencyKey: 'local-start' })
+    // Started locally: its job is only the safety net, due when the lease would expire.
+    const { rows } = await sql<{ late: number }>`
+      select extract(epoch from (j.run_at - r.created_at)) * 1000 as late from durable.jobs j join durable.runs r on r.id = j.run_id where r.id = ${runId}`.execute(store.db)
+    expect(Number(rows[0]?.late)).toBeCloseTo(3000, -1)
+    await expect.poll(async () => (await effects(runId)).some((e) => e.step === 'slow'), { timeout: 20_000, interval: 25 }).toBe(true)
+    expect((await effects(runId)).map((e) => e.pid)).toEqual([first.pid, first.pid])
+    await killHard(first)
+    children.push(await spawnWorker(env))
+
+    const done = await durable.waitFor(runId, { timeout: '30s' })
+    expect(done.status).toBe('completed')
+    expect((await effects(runId)).map((e) => `${e.step}:${e.attempt}`)).toEqual(['first:1', 'slow:1', 'slow:2', 'last:1'])
+    expect((await durable.journal(runId)).filter((e) => e.kind === 'step_failed').map((e) => `${e.stepKey}#${e.attempt}:${e.error?.code}`)).toEqual(['slow#1:LEASE_EXPIRED'])
   })
 
   it('keeps a sleep across a SIGKILL: the timer is journaled once and fires once, on time', async () => {
