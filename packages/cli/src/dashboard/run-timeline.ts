@@ -1,5 +1,6 @@
 import type { JournalEntry } from '@durable/core'
 import type { RunSnapshot } from '@durable/provider'
+import { journalEntryJson } from '../json-output.js'
 
 /** One journal entry as the dashboard draws it: the entry, and the bar that leads up to it. */
 export interface TimelineRow {
@@ -46,18 +47,11 @@ export function runTimeline(run: RunSnapshot, journal: readonly JournalEntry[]):
   let end = Math.max(start, run.updatedAt.getTime())
   const rows = journal.map((entry): TimelineRow => {
     const at = entry.createdAt.getTime()
+    const json = journalEntryJson(entry)
     const row: TimelineRow = {
-      seq: entry.seq,
-      stepKey: entry.stepKey,
-      stepName: entry.stepName,
-      kind: entry.kind,
-      attempt: entry.attempt,
-      result: entry.result === undefined ? null : entry.result,
-      error:
-        entry.error === undefined
-          ? null
-          : { name: entry.error.name, message: entry.error.message, code: entry.error.code ?? null, retryable: entry.error.retryable, stack: entry.error.stack ?? null },
-      createdAt: entry.createdAt.toISOString(),
+      ...json,
+      // The dashboard folds the stack under the error; `runs show --json` leaves it out.
+      error: json.error === null ? null : { ...json.error, stack: entry.error?.stack ?? null },
       startOffsetMs: previous - start,
       durationMs: at - previous,
       compensation: entry.kind === 'compensated' || entry.kind === 'compensation_failed',
