@@ -1,6 +1,6 @@
 import type { StepError } from './errors.js'
 import type { BranchState, Command, RunEvent, RunState, Transition } from './run-state.js'
-import { advance, append, compensateBefore, continueAt, journal, nextTry, unchanged } from './transition.js'
+import { advance, append, compensateBefore, continueAt, journal, leaseExpiredError, nextTry, unchanged } from './transition.js'
 import type { BranchDefinition, ParallelDefinition, Workflow } from './workflow.js'
 
 /*
@@ -63,16 +63,28 @@ export function branchTried(workflow: Workflow, state: RunState, node: ParallelD
   return settle(workflow, failing, event.at, [append(entry)])
 }
 
-/** The worker died: every try in flight failed (`LEASE_EXPIRED`), each by its own retry policy. */
-export function branchesInterrupted(workflow: Workflow, state: RunState, node: ParallelDefinition, error: StepError, at: string): Transition {
+/**
+ * The worker died at a parallel node: every branch try in flight failed (`LEASE_EXPIRED`, each by
+ * its own retry policy), or the branch compensator that ran did. Undefined when nothing ran (a
+ * parked node): the run is simply woken.
+ */
+export function parallelInterrupted(workflow: Workflow, state: RunState, node: ParallelDefinition, at: string): Transition | undefined {
+  if (state.dueAt !== null) return undefined
+  if (state.status === 'compensating') {
+    const def = node.branches.find((b) => b.branch === state.branch)
+    if (def === undefined) return undefined
+    const error = leaseExpiredError(`attempt ${state.attempt} of the compensator of "${def.key}"`)
+    return branchCompensated(workflow, state, node, { type: 'compensationFailed', stepKey: def.key, attempt: state.attempt, error, at })
+  }
+  if (state.status !== 'running') return undefined
   const flying = node.branches.filter((def) => inFlight(state.parallel?.branches[def.branch]))
   // As a replay would: the run is woken first (due branches start), then each failure lands.
   let next = runBranches(workflow, state, node, at, [])
   const commands = [...next.commands]
   for (const def of flying) {
     const attempt = state.parallel!.branches[def.branch]!.attempt
-    const message = `the worker running attempt ${attempt} of branch "${def.key}" stopped without finishing it (crash or lost connection)`
-    next = branchTried(workflow, next.state, node, { type: 'stepFailed', stepKey: def.key, attempt, error: { ...error, message }, at })
+    const error = leaseExpiredError(`attempt ${attempt} of branch "${def.key}"`)
+    next = branchTried(workflow, next.state, node, { type: 'stepFailed', stepKey: def.key, attempt, error, at })
     commands.push(...next.commands)
   }
   return { state: next.state, commands: stillWanted(next.state, node, commands) }

@@ -3,7 +3,7 @@ import type { StepError } from './errors.js'
 import type { Json } from './json.js'
 import type { Command, JournalRecord, RunError, RunEvent, RunState, Transition } from './run-state.js'
 import { isTerminal } from './run-state.js'
-import { branchCompensated, branchCompensation, branchesInterrupted, branchesToCompensate, branchTried, compensateFrom, retryBranches, runBranches, stopBranches } from './parallel.js'
+import { branchCompensated, branchCompensation, branchesToCompensate, branchTried, compensateFrom, parallelInterrupted, retryBranches, runBranches, stopBranches } from './parallel.js'
 import { iterationKey, type LoopDefinition, type RouteDefinition, type RetryPolicy, type SignalWaitDefinition, type StepDefinition, type Workflow, type WorkflowNode } from './workflow.js'
 
 /**
@@ -154,25 +154,18 @@ function woken(workflow: Workflow, state: RunState, at: string): Transition {
 
 function leaseExpired(workflow: Workflow, state: RunState, at: string): Transition {
   const node = workflow.steps[state.position]
-  if (node?.kind === 'parallel' && state.dueAt === null && (state.status === 'running' || state.status === 'compensating')) {
-    const error: StepError = { name: 'DurableError', code: 'LEASE_EXPIRED', message: 'the worker stopped without finishing (crash or lost connection)', retryable: true }
-    if (state.status === 'running') return branchesInterrupted(workflow, state, node, error, at)
-    const running = branchCompensation(node, state)
-    if (running?.type !== 'runCompensation') return woken(workflow, state, at)
-    const message = `the worker running attempt ${state.attempt} of the compensator of "${running.stepKey}" stopped without finishing it (crash or lost connection)`
-    return branchCompensated(workflow, state, node, { type: 'compensationFailed', stepKey: running.stepKey, attempt: state.attempt, error: { ...error, message }, at })
-  }
+  if (node?.kind === 'parallel') return parallelInterrupted(workflow, state, node, at) ?? woken(workflow, state, at)
   // Only a handler can have been cut short; anywhere else the run simply goes on.
   const interrupted = (node?.kind === 'step' && (state.status === 'running' || state.status === 'compensating')) || (node?.kind === 'loop' && state.status === 'running')
   if (node === undefined || !interrupted || state.dueAt !== null) return woken(workflow, state, at)
-  const error: StepError = {
-    name: 'DurableError',
-    code: 'LEASE_EXPIRED',
-    message: `the worker running attempt ${state.attempt} of step "${node.name}" stopped without finishing it (crash or lost connection)`,
-    retryable: true,
-  }
+  const error = leaseExpiredError(`attempt ${state.attempt} of step "${node.name}"`)
   if (state.status === 'running') return stepFailed(workflow, state, node as StepDefinition | LoopDefinition, error, at)
   return compensationFailed(workflow, state, node as StepDefinition, error, at)
+}
+
+/** The failure a try counts as when its worker died mid-try (its lease expired). */
+export function leaseExpiredError(what: string): StepError {
+  return { name: 'DurableError', code: 'LEASE_EXPIRED', message: `the worker running ${what} stopped without finishing it (crash or lost connection)`, retryable: true }
 }
 
 function cancelRequested(workflow: Workflow, state: RunState, reason: string | undefined, at: string): Transition {

@@ -108,7 +108,13 @@ export class Worker implements DurableWorker {
     if (this.#state !== 'started' || this.#inFlight.size + this.#reserved >= this.#concurrency) return undefined
     this.#reserved++
     let settled = false
-    const settle = (): boolean => !settled && ((settled = true), this.#reserved--, true)
+    /** Gives the slot back once; false when it was given back already. */
+    const settle = (): boolean => {
+      if (settled) return false
+      settled = true
+      this.#reserved--
+      return true
+    }
     return {
       owner: this.id,
       drive: (run) => {
