@@ -1,5 +1,6 @@
 import type { StepError } from './errors.js'
 import type { Json } from './json.js'
+import type { ResultEntry } from './results.js'
 import type { JournalKind, RunError, RunState, RunStatus } from './run-state.js'
 import type { StoreTransaction } from './workflow.js'
 
@@ -124,8 +125,8 @@ export interface RunStore {
   createRun(run: NewRun, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }>
   /** Takes the lease of a run that is active, due, of a known workflow and not leased by a live worker. */
   claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; workflowNames: readonly string[] }): Promise<ClaimResult>
-  /** Results of finished steps and received signals, in journal order. */
-  loadResults(runId: string): Promise<Array<{ stepKey: string; stepName: string; result: Json }>>
+  /** The run's journal entries of `RESULT_KINDS` (they carry step results), in journal order. */
+  loadResults(runId: string): Promise<ResultEntry[]>
   /** Applies a fenced update (and appends its journal entry); false when `owner` lost the lease. */
   updateRun(update: RunUpdate, tx?: StoreTransaction): Promise<boolean>
   /**

@@ -153,6 +153,12 @@ function woken(workflow: Workflow, state: RunState, at: string): Transition {
 }
 
 function leaseExpired(workflow: Workflow, state: RunState, at: string): Transition {
+  // The worker died before its first commit: the run had started (its first try ran) as a
+  // `woken` would have started it, and that try counts as failed like any other.
+  if (state.status === 'pending') {
+    const started = woken(workflow, state, at)
+    return isTerminal(started.state.status) ? started : leaseExpired(workflow, started.state, at)
+  }
   const node = workflow.steps[state.position]
   if (node?.kind === 'parallel') return parallelInterrupted(workflow, state, node, at) ?? woken(workflow, state, at)
   // Only a handler can have been cut short; anywhere else the run simply goes on.

@@ -257,9 +257,19 @@ describe('leaseExpired', () => {
     expect(commands).toEqual([{ type: 'scheduleWake', at: at(50) }])
   })
 
-  it('acts as woken before the run started', () => {
+  it('counts the first try as failed when the worker died before the first commit of the run', () => {
     const { state, commands } = transition(linear, initialState(linear), { type: 'leaseExpired', at: at(1) })
+    expect(state).toMatchObject({ status: 'running', position: 0, attempt: 2, attempts: 1, dueAt: at(3) })
+    expect(commands).toEqual([
+      { type: 'appendJournal', entry: { stepKey: 'reserve', stepName: 'reserve', kind: 'step_failed', attempt: 1, error: expect.objectContaining({ code: 'LEASE_EXPIRED' }) } },
+      { type: 'scheduleWake', at: at(3) },
+    ])
+  })
+
+  it('starts a run whose first node runs no handler as woken would, after a lost lease', () => {
+    const napFirst = defineWorkflow('nap-first').sleep('nap', '1s').step('after', async () => 1)
+    const { state, commands } = transition(napFirst, initialState(napFirst), { type: 'leaseExpired', at: at(1) })
     expect(state.status).toBe('running')
-    expect(commands).toEqual([{ type: 'runStep', stepKey: 'reserve', stepName: 'reserve', attempt: 1 }])
+    expect(commands).toEqual([{ type: 'startTimer', stepKey: 'nap', stepName: 'nap' }])
   })
 })

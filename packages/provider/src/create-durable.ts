@@ -9,6 +9,7 @@ import {
   parseDuration,
   RunNotActiveError,
   RunNotFoundError,
+  runResults,
   toJsonText,
   transition,
   type Duration,
@@ -25,7 +26,7 @@ import type { QueueAdapter } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
 import { systemClock, type Clock } from './clock.js'
 import { consoleLogger, type Logger } from './logger.js'
-import { resultsByName, toSnapshot, toSummary, type RunSnapshot, type RunSummary } from './run-snapshot.js'
+import { toSnapshot, toSummary, type RunSnapshot, type RunSummary } from './run-snapshot.js'
 import type { RuntimeContext } from './runtime-context.js'
 import { Worker, type DurableWorker, type LocalStart, type WorkerOptions } from './worker.js'
 import { WorkflowRegistry } from './workflow-registry.js'
@@ -214,7 +215,7 @@ class DurableRuntime implements Durable {
   async find(runId: string): Promise<RunSnapshot> {
     const run = await this.#rt.store.getRun(checkRunId(runId))
     if (run === undefined) throw new RunNotFoundError(runId)
-    const results = resultsByName(await this.#rt.store.loadResults(runId))
+    const results = runResults(await this.#rt.store.loadResults(runId))
     return toSnapshot(run, results)
   }
 
@@ -226,7 +227,7 @@ class DurableRuntime implements Durable {
     for (;;) {
       const run = await this.#rt.store.getRun(runId)
       if (run === undefined) throw new RunNotFoundError(runId)
-      if (isTerminal(run.status)) return toSnapshot(run, resultsByName(await this.#rt.store.loadResults(runId)))
+      if (isTerminal(run.status)) return toSnapshot(run, runResults(await this.#rt.store.loadResults(runId)))
       const left = deadline - Date.now()
       if (left <= 0) throw new DurableError('WAIT_TIMEOUT', `run "${runId}" is still ${run.status} after waiting ${timeoutMs} ms`)
       const ended = await this.#endedOrTimeout(runId, Math.min(pause, left))

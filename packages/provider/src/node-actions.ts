@@ -3,6 +3,7 @@ import {
   initialState,
   isTerminal,
   parseDuration,
+  runResults,
   toJsonText,
   transition,
   type ChildDefinition,
@@ -15,7 +16,6 @@ import {
 } from '@durable/core'
 import { ulid } from 'ulid'
 import type { Action, Driven, RunDriver } from './driven-run.js'
-import { resultsByName } from './run-snapshot.js'
 import { stepErrorOf } from './step-runner.js'
 
 /*
@@ -163,7 +163,7 @@ async function childEnded(driver: RunDriver, driven: Driven, node: ChildDefiniti
   const at = now.toISOString()
   let event: RunEvent
   if (child.status === 'completed') {
-    event = { type: 'childCompleted', stepKey: node.key, result: resultsByName(await driver.runtime.store.loadResults(child.id)), at }
+    event = { type: 'childCompleted', stepKey: node.key, result: runResults(await driver.runtime.store.loadResults(child.id)), at }
   } else {
     const cause = child.error?.message ?? child.status
     const error: StepError = {

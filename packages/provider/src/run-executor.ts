@@ -1,5 +1,7 @@
 import {
+  addRunResult,
   DurableError,
+  runResults,
   isDurableError,
   toJsonText,
   transition,
@@ -24,7 +26,7 @@ import {
   type Transition,
 } from '@durable/core'
 import type { RunExecution } from './run-execution.js'
-import { addResult, resultsByName, toSnapshot, type RunSnapshot } from './run-snapshot.js'
+import { toSnapshot, type RunSnapshot } from './run-snapshot.js'
 import { driveBranches } from './branch-runner.js'
 import { startRunSpan, traceTry } from './tracing.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -73,7 +75,8 @@ export class RunExecutor implements RunDriver {
     execution.leased = true
     const { run } = claim
     const workflow = registry.get(run.workflowName)!
-    const results = run.state.position > 0 || run.state.status === 'compensating' ? resultsByName(await store.loadResults(run.id)) : {}
+    // A run that never committed a transition has no journal; every other one is read back whole.
+    const results = run.state.status === 'pending' ? {} : runResults(await store.loadResults(run.id))
     const span = startRunSpan(run)
     const driven: Driven = { execution, run, workflow, results, resultsView: readOnly(results), state: run.state, trace: span.context }
     const at = now.toISOString()
@@ -222,7 +225,7 @@ export class RunExecutor implements RunDriver {
       return undefined
     }
     driven.state = next.state
-    for (const entry of entries) if (RESULT_KINDS.has(entry.kind)) addResult(driven.results, { ...entry, result: entry.result ?? null })
+    for (const entry of entries) addRunResult(driven.results, entry)
     if (!holds) driven.execution.leased = false
     if (ends) {
       // In a caller's transaction the end is not committed yet: waiters read it back instead.
@@ -272,8 +275,6 @@ const ROLLBACK = Symbol('rollback')
 function onlyStarted(before: RunState, after: RunState): boolean {
   return before.status === 'pending' && after.status === 'running' && after.position === before.position && after.attempt === before.attempt && after.dueAt === before.dueAt
 }
-/** Journal kinds whose result is the step's result (`ctx.results[name]`). */
-const RESULT_KINDS: ReadonlySet<string> = new Set(['step_completed', 'signal_received', 'child_completed', 'route_selected'])
 
 /** The snapshot of a run this worker just ended, as `find` would read it. */
 function finalSnapshot(driven: Driven, now: Date): RunSnapshot {

@@ -38,21 +38,3 @@ export function toSummary(run: RunRecord): RunSummary {
 export function toSnapshot(run: RunRecord, results: Record<string, Json>): RunSnapshot {
   return { ...toSummary(run), results, result: run.status === 'completed' ? results : null }
 }
-
-/** Results by step name, as `ctx.results` and snapshots show them (later entries win: a loop's last result). */
-export function resultsByName(entries: ReadonlyArray<{ stepKey: string; stepName: string; result: Json }>): Record<string, Json> {
-  const results: Record<string, Json> = {}
-  for (const entry of entries) addResult(results, entry)
-  return results
-}
-
-/** Adds one journaled result: a parallel branch's (`notify.email`) goes into its node's map. */
-export function addResult(results: Record<string, Json>, entry: { stepKey: string; stepName: string; result: Json }): void {
-  if (entry.stepKey.startsWith(`${entry.stepName}.`)) {
-    const branches = results[entry.stepName]
-    const map = typeof branches === 'object' && branches !== null && !Array.isArray(branches) ? branches : {}
-    results[entry.stepName] = { ...map, [entry.stepKey.slice(entry.stepName.length + 1)]: entry.result }
-  } else {
-    results[entry.stepName] = entry.result
-  }
-}

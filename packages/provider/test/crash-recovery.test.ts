@@ -79,6 +79,28 @@ describe('crash recovery with real worker processes', () => {
     expect((await durable.journal(runId)).filter((e) => e.kind === 'step_failed').map((e) => `${e.stepKey}#${e.attempt}:${e.error?.code}`)).toEqual(['slow#1:LEASE_EXPIRED'])
   })
 
+  it('counts an interrupted first step as a failed try (LEASE_EXPIRED), like any other step', async () => {
+    await Promise.all(children.splice(0).map(killHard))
+    const runId = await durable.start('slow-first', { slowMs: 2500 })
+    const env = { DATABASE_URL: database.url, LEASE_MS: '1000' }
+    const first = await spawnWorker(env)
+    children.push(first)
+    await expect.poll(async () => (await effects(runId)).length, { timeout: 20_000, interval: 25 }).toBe(1)
+    await killHard(first)
+    children.push(await spawnWorker(env))
+
+    const done = await durable.waitFor(runId, { timeout: '30s' })
+    expect(done.status).toBe('completed')
+    expect((await effects(runId)).map((e) => `${e.step}:${e.attempt}`)).toEqual(['slow:1', 'slow:2', 'last:1'])
+    const journal = await durable.journal(runId)
+    expect(journal.map((e) => `${e.kind}:${e.stepKey}#${e.attempt}${e.error ? `:${e.error.code}` : ''}`)).toEqual([
+      'step_failed:slow#1:LEASE_EXPIRED',
+      'step_completed:slow#2',
+      'step_completed:last#1',
+    ])
+    expect(done.attempts).toBe(3)
+  })
+
   it('keeps a sleep across a SIGKILL: the timer is journaled once and fires once, on time', async () => {
     await Promise.all(children.splice(0).map(killHard))
     const env = { DATABASE_URL: database.url, LEASE_MS: '1000' }

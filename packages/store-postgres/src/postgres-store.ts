@@ -1,5 +1,8 @@
 import {
   DurableError,
+  RESULT_KINDS,
+  type JournalKind,
+  type ResultEntry,
   type ClaimResult,
   type JournalEntry,
   type Json,
@@ -144,16 +147,17 @@ export class PostgresStore implements RunStore {
     return result
   }
 
-  /** Results of a run's `step_completed`, `signal_received`, `child_completed` and `route_selected` entries, in journal order. */
-  async loadResults(runId: string): Promise<Array<{ stepKey: string; stepName: string; result: Json }>> {
-    const { rows } = await sql<{ step_key: string; step_name: string; result: string | null }>`
-      SELECT step_key, step_name, result::text AS result FROM ${this.#tables.journal}
-      WHERE run_id = ${runId} AND kind IN ('step_completed', 'signal_received', 'child_completed', 'route_selected')
+  /** A run's journal entries that carry step results (core's `RESULT_KINDS`), in journal order. */
+  async loadResults(runId: string): Promise<ResultEntry[]> {
+    const { rows } = await sql<{ step_key: string; step_name: string; kind: JournalKind; result: string | null }>`
+      SELECT step_key, step_name, kind, result::text AS result FROM ${this.#tables.journal}
+      WHERE run_id = ${runId} AND kind = ANY(cast(${[...RESULT_KINDS]} AS text[]))
       ORDER BY seq
     `.execute(this.db)
     return rows.map((row) => ({
       stepKey: row.step_key,
       stepName: row.step_name,
+      kind: row.kind,
       result: row.result === null ? null : (JSON.parse(row.result) as Json),
     }))
   }

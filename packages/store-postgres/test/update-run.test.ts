@@ -134,7 +134,7 @@ describe.each(backends)('updateRun ($name)', (backend) => {
     const again = store.updateRun(change(id, { now: at(99), state: stateOf({ status: 'completed' }), journal: completed('charge', 'second', 2) }))
     await expect(again).rejects.toMatchObject({ code: '23505' })
     expect(await store.getRun(id)).toEqual(after)
-    expect(await store.loadResults(id)).toEqual([{ stepKey: 'charge', stepName: 'charge', result: 'first' }])
+    expect(await store.loadResults(id)).toEqual([{ stepKey: 'charge', stepName: 'charge', kind: 'step_completed', result: 'first' }])
   })
 
   it('runs in the given transaction: a throwing transaction writes nothing', async () => {
@@ -189,6 +189,6 @@ describe.each(backends)('journal and loadResults ($name)', (backend) => {
     ]
     for (const [stepKey, result] of results) await store.updateRun(change(id, { journal: completed(stepKey, result) }))
     await store.updateRun(change(id, { journal: { stepKey: 'x', stepName: 'x', kind: 'step_failed', attempt: 1, error: { name: 'E', message: 'm', retryable: true } } }))
-    expect(await store.loadResults(id)).toStrictEqual(results.map(([stepKey, result]) => ({ stepKey, stepName: stepKey, result })))
+    expect(await store.loadResults(id)).toStrictEqual(results.map(([stepKey, result]) => ({ stepKey, stepName: stepKey, kind: 'step_completed', result })))
   })
 })
