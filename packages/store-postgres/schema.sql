@@ -22,7 +22,9 @@ CREATE TABLE durable.runs (
   next_seq integer NOT NULL DEFAULT 0,   -- seq of the run's last journal entry
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
-  cancel_request jsonb                   -- { reason } once cancel() was called
+  cancel_request jsonb,                  -- { reason } once cancel() was called
+  workflow_version text,                 -- the definition's version, NULL when it has none
+  shape_hash text                        -- the definition's shape (shapes.hash); only a worker with this shape drives the run
 ) WITH (fillfactor = 80);                -- room for in-place (HOT) updates at every step
 
 CREATE UNIQUE INDEX runs_idempotency_key_idx ON durable.runs (workflow_name, idempotency_key)
@@ -62,3 +64,11 @@ CREATE TABLE durable.signals (
 );
 
 CREATE INDEX signals_pending_idx ON durable.signals (run_id, name, id) WHERE consumed_at IS NULL;
+
+-- The shapes of the definitions runs started with (the names, kinds and nesting of their
+-- steps), each once: the log says what differs when a run waits for its definition.
+CREATE TABLE durable.shapes (
+  hash text PRIMARY KEY,
+  shape text NOT NULL,
+  created_at timestamptz NOT NULL
+);

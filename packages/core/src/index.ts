@@ -60,11 +60,14 @@ export { triesInFlight } from './parallel.js'
 export { addRunResult, RESULT_KINDS, runResults } from './results.js'
 export type { ResultEntry } from './results.js'
 export { describeShapeChange, workflowShape } from './workflow-shape.js'
+export { planFork } from './fork.js'
+export type { ForkPlan } from './fork.js'
 export type { JournaledRecord } from './replay.js'
 export { isTerminal, TERMINAL_STATUSES } from './run-state.js'
 export type { BranchState, Command, JournalKind, JournalRecord, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
 export type {
   ClaimResult,
+  DefinitionKey,
   JournalEntry,
   ListRunsQuery,
   NewJournalEntry,

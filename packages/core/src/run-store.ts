@@ -4,10 +4,28 @@ import type { ResultEntry } from './results.js'
 import type { JournalKind, RunError, RunState, RunStatus } from './run-state.js'
 import type { StoreTransaction } from './workflow.js'
 
+/**
+ * Which definition drives a run: the workflow's name, its `version` (null when it has none) and
+ * the hash of its shape (see `workflowShape`). A worker drives only runs whose definition it
+ * has registered.
+ */
+export interface DefinitionKey {
+  readonly name: string
+  readonly version: string | null
+  readonly shapeHash: string
+}
+
 /** A run to insert. JSON arrives as text the provider has already validated. */
 export interface NewRun {
   readonly id: string
   readonly workflowName: string
+  readonly workflowVersion: string | null
+  /** Null only for a child run of a workflow the starting process does not have: any definition of its name and version may drive it. */
+  readonly shapeHash: string | null
+  /** The shape's text, to keep once beside its hash (the first start of a definition brings it). */
+  readonly shape?: string
+  /** Entries the run starts with (a fork's copies of the original's), appended with seq 1, 2, … */
+  readonly journal?: readonly NewJournalEntry[]
   readonly inputJson: string
   readonly state: RunState
   readonly idempotencyKey: string | null
@@ -21,6 +39,10 @@ export interface NewRun {
 export interface RunRecord {
   readonly id: string
   readonly workflowName: string
+  /** The version of the definition the run started with; null when it had none. */
+  readonly workflowVersion: string | null
+  /** The hash of that definition's shape; null for runs started before shapes were recorded. */
+  readonly shapeHash: string | null
   readonly status: RunStatus
   readonly input: Json
   readonly state: RunState
@@ -123,8 +145,8 @@ export interface RunStore {
    * `inTransaction` runs in the insert's transaction only when a run was created.
    */
   createRun(run: NewRun, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }>
-  /** Takes the lease of a run that is active, due, of a known workflow and not leased by a live worker. */
-  claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; workflowNames: readonly string[] }): Promise<ClaimResult>
+  /** Takes the lease of a run that is active, due, of one of `definitions` and not leased by a live worker. */
+  claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; definitions: readonly DefinitionKey[] }): Promise<ClaimResult>
   /** The run's journal entries of `RESULT_KINDS` (they carry step results), in journal order. */
   loadResults(runId: string): Promise<ResultEntry[]>
   /** Applies a fenced update (and appends its journal entry); false when `owner` lost the lease. */
@@ -150,8 +172,10 @@ export interface RunStore {
   renewLeases(owner: string, runIds: readonly string[], until: Date): Promise<string[]>
   /** Gives leases back without changing the runs, so another worker can continue at once. */
   releaseLeases(owner: string, runIds: readonly string[]): Promise<void>
-  /** Ids of active runs that are due and not leased by a live worker (for the reconciler). */
-  findDueRuns(query: { now: Date; workflowNames: readonly string[]; limit: number }): Promise<string[]>
+  /** Ids of active runs of `definitions` that are due and not leased by a live worker (for the reconciler). */
+  findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]>
+  /** The text of a shape recorded by `createRun`, by its hash. */
+  loadShape(hash: string): Promise<string | undefined>
   getRun(runId: string, tx?: StoreTransaction): Promise<RunRecord | undefined>
   listRuns(query: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }>
   /** Runs by status, and the backlog: active runs due by `now` that no live worker holds. */

@@ -124,6 +124,8 @@ export interface ChildDefinition {
   readonly name: string
   readonly key: string
   readonly workflowName: string
+  /** The version of the workflow object the builder was given; by name, the current version. */
+  readonly workflowVersion: string | undefined
   readonly input: (ctx: Omit<StepContext<any, any>, 'signal' | 'tx'>) => unknown
   readonly compensation: undefined
 }
@@ -348,7 +350,8 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     const workflowName = typeof workflow === 'string' ? workflow : workflow?.name
     if (typeof workflowName !== 'string' || workflowName.length === 0) throw new DurableError('INVALID_DEFINITION', `${where} needs a workflow or a workflow name`)
     if (typeof input !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs an input function (ctx) => childInput`)
-    const node: ChildDefinition = { kind: 'child', name, key: name, workflowName, input: input as ChildDefinition['input'], compensation: undefined }
+    const workflowVersion = typeof workflow === 'string' ? undefined : workflow.version
+    const node: ChildDefinition = { kind: 'child', name, key: name, workflowName, workflowVersion, input: input as ChildDefinition['input'], compensation: undefined }
     return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
   }
 

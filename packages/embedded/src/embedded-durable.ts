@@ -123,6 +123,11 @@ class EmbeddedDurable implements Durable {
     return this.#inner.retry(runId)
   }
 
+  async fork(runId: string, options?: { fromStep?: string; version?: string }): Promise<string> {
+    await this.#ready
+    return this.#inner.fork(runId, options)
+  }
+
   worker(options?: WorkerOptions): DurableWorker {
     const worker = this.#inner.worker(options)
     const ready = this.#ready

@@ -7,6 +7,7 @@ import {
   isDurableError,
   isTerminal,
   parseDuration,
+  planFork,
   RunNotActiveError,
   RunNotFoundError,
   runResults,
@@ -29,7 +30,7 @@ import { consoleLogger, type Logger } from './logger.js'
 import { toSnapshot, toSummary, type RunSnapshot, type RunSummary } from './run-snapshot.js'
 import type { RuntimeContext } from './runtime-context.js'
 import { Worker, type DurableWorker, type LocalStart, type WorkerOptions } from './worker.js'
-import { WorkflowRegistry } from './workflow-registry.js'
+import { describeVersion, WorkflowRegistry } from './workflow-registry.js'
 
 /** Options of `createDurable`. */
 export interface DurableOptions {
@@ -81,6 +82,18 @@ export interface Durable {
   cancel(runId: string, options?: { reason?: string }): Promise<void>
   /** Starts a `failed` run again at the step that failed, with a fresh retry budget. */
   retry(runId: string): Promise<void>
+  /**
+   * Starts a new run with the same input, of the same registered version or `version`: the
+   * top-level steps before `fromStep` keep what the original journaled and do not run again;
+   * `fromStep` (default: the original's first step that did not complete) and what follows run
+   * anew. The original is not changed. An unknown step or version → `INVALID_INPUT`.
+   *
+   * ### Example
+   * ```ts
+   * const newId = await durable.fork(oldId, { fromStep: 'charge', version: '2' })
+   * ```
+   */
+  fork(runId: string, options?: { fromStep?: string; version?: string }): Promise<string>
   worker(options?: WorkerOptions): DurableWorker
   close(): Promise<void>
 }
@@ -148,13 +161,20 @@ class DurableRuntime implements Durable {
     const { store, queue, registry, clock, maxPayloadBytes } = this.#rt
     const definition = registry.resolve(workflow)
     const idempotencyKey = checkIdempotencyKey(options?.idempotencyKey)
-    const inputJson = toJsonText(input, `input of workflow "${definition.name}"`, maxPayloadBytes)
+    const inputJson = toJsonText(input, `input of workflow "${definition.key.name}"`, maxPayloadBytes)
     const id = ulid()
     const now = clock.now()
-    const run = { id, workflowName: definition.name, inputJson, state: initialState(definition, input), idempotencyKey, parentRunId: null, now }
+    const run: NewRun = { id, ...registry.runFields(definition), inputJson, state: initialState(definition.workflow, input), idempotencyKey, parentRunId: null, now }
     const local = this.#localStart()
     if (local !== undefined) return this.#startLocally(run, local)
-    const { runId, created } = await store.createRun(run, queue.transactional ? (tx) => queue.dispatch({ runId: id }, { transaction: tx }) : undefined)
+    return this.#create(run)
+  }
+
+  /** Inserts a run with its first job (in one transaction when the queue allows). */
+  async #create(run: NewRun): Promise<string> {
+    const { store, queue, registry } = this.#rt
+    const { runId, created } = await store.createRun(run, queue.transactional ? (tx) => queue.dispatch({ runId: run.id }, { transaction: tx }) : undefined)
+    if (run.shapeHash !== null) registry.shapeStored(run.shapeHash)
     // Not transactional: a crash right here leaves the run without a job; the reconciler finds it.
     if (created && !queue.transactional) await queue.dispatch({ runId })
     return runId
@@ -172,6 +192,7 @@ class DurableRuntime implements Durable {
     let created: { runId: string; created: boolean }
     try {
       created = await store.createRun({ ...run, lease }, queue.transactional ? (tx) => queue.dispatch(job, { transaction: tx }) : undefined)
+      if (run.shapeHash !== null) this.#rt.registry.shapeStored(run.shapeHash)
       if (created.created && !queue.transactional) await queue.dispatch(job)
     } catch (error) {
       local.release()
@@ -187,6 +208,8 @@ class DurableRuntime implements Durable {
     local.drive({
       id: run.id,
       workflowName: run.workflowName,
+      workflowVersion: run.workflowVersion,
+      shapeHash: run.shapeHash,
       status: 'running',
       input: JSON.parse(run.inputJson) as Json,
       state: run.state,
@@ -322,12 +345,49 @@ class DurableRuntime implements Durable {
     const now = this.#rt.clock.now()
     await this.#change(runId, now, (run) => {
       if (run.status !== 'failed') throw new RunNotActiveError(runId, run.status, 'retry')
-      const workflow = this.#rt.registry.resolve(run.workflowName)
+      const workflow = this.#rt.registry.forRun(run)?.workflow
+      if (workflow === undefined) throw notDrivable(run)
       const next = transition(workflow, run.state, { type: 'retryRequested', at: now.toISOString() })
       const entry = next.commands.find((c) => c.type === 'appendJournal')
       if (next.state === run.state || entry === undefined) throw new RunNotActiveError(runId, run.status, 'retry (it has no failed step to resume)')
       const { stepKey, stepName, kind, attempt } = entry.entry
       return { state: next.state, journal: { stepKey, stepName, kind, attempt }, dueAt: now, revokeLease: true }
+    })
+  }
+
+  async fork(runId: string, options: { fromStep?: string; version?: string } = {}): Promise<string> {
+    checkRunId(runId)
+    const { store, registry, clock } = this.#rt
+    if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', 'fork options are { fromStep?, version? }')
+    const { fromStep, version } = options
+    if (fromStep !== undefined && typeof fromStep !== 'string') throw new DurableError('INVALID_INPUT', `fork fromStep must be a step name, got ${describeValue(fromStep)}`)
+    if (version !== undefined && typeof version !== 'string') throw new DurableError('INVALID_INPUT', `fork version must be a string, got ${describeValue(version)}`)
+    const run = await store.getRun(runId)
+    if (run === undefined) throw new RunNotFoundError(runId)
+    const target = version === undefined ? registry.forRun(run) : registry.version(run.workflowName, version)
+    if (target === undefined) {
+      if (version === undefined) throw notDrivable(run)
+      const known = registry.versionsOf(run.workflowName).map((d) => describeVersion(d.key.version))
+      throw new DurableError('INVALID_INPUT', `fork version "${version}" of workflow "${run.workflowName}" is not registered (registered: ${known.join(', ') || 'none'})`)
+    }
+    const journal = await store.journal(runId)
+    const plan = planFork(target.workflow, journal.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })), fromStep)
+    return this.#create({
+      id: ulid(),
+      ...registry.runFields(target),
+      inputJson: JSON.stringify(run.input),
+      state: plan.state,
+      idempotencyKey: null,
+      parentRunId: null,
+      now: clock.now(),
+      journal: plan.entries.map(({ stepKey, stepName, kind, attempt, result, error }) => ({
+        stepKey,
+        stepName,
+        kind,
+        attempt,
+        ...(result !== undefined ? { resultJson: JSON.stringify(result) } : {}),
+        ...(error !== undefined ? { error } : {}),
+      })),
     })
   }
 
@@ -374,4 +434,12 @@ function positive(value: unknown, name: string): number {
     throw new DurableError('INVALID_INPUT', `createDurable option ${name} must be a positive number, got ${describeValue(value)}`)
   }
   return value
+}
+
+/** Refusal of an action on a run whose definition this process does not have. */
+function notDrivable(run: RunRecord): DurableError {
+  return new DurableError(
+    'WORKFLOW_NOT_REGISTERED',
+    `run "${run.id}" started with workflow "${run.workflowName}" version ${describeVersion(run.workflowVersion)} and its steps then; this process does not have that definition: pass it in createDurable({ workflows: [...] })`,
+  )
 }

@@ -115,8 +115,13 @@ export async function startChild(driver: RunDriver, driven: Driven, node: ChildD
   }
   const childRunId = ulid()
   let next: Action | undefined
+  const { registry } = driver.runtime
+  // The version the builder was given, else the current one; a workflow this process does not
+  // know is recorded by name and version alone, for a worker that knows it.
+  const definition = node.workflowVersion !== undefined ? registry.version(node.workflowName, node.workflowVersion) : registry.versionsOf(node.workflowName).at(-1)
+  const fields = definition !== undefined ? registry.runFields(definition) : { workflowName: node.workflowName, workflowVersion: node.workflowVersion ?? null, shapeHash: null }
   const { runId, created } = await store.createRun(
-    { id: childRunId, workflowName: node.workflowName, inputJson, state: initialState(driven.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${driven.state.attempt}`, parentRunId, now },
+    { id: childRunId, ...fields, inputJson, state: initialState(driven.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${driven.state.attempt}`, parentRunId, now },
     async (tx) => {
       const started = transition(driven.workflow, driven.state, { type: 'childStarted', stepKey: node.key, childRunId, at })
       next = await driver.commit(driven, started, undefined, tx, now)
@@ -124,6 +129,7 @@ export async function startChild(driver: RunDriver, driven: Driven, node: ChildD
       if (queue.transactional) await queue.dispatch({ runId: childRunId }, { transaction: tx })
     },
   )
+  if (fields.shapeHash !== null) registry.shapeStored(fields.shapeHash)
   if (!created) {
     // Only a second start of the same attempt gets here (the first one's journal entry was lost
     // with its transaction, so the child was not created either: never in practice).

@@ -1,5 +1,6 @@
 import {
   addRunResult,
+  describeShapeChange,
   DurableError,
   runResults,
   isDurableError,
@@ -31,6 +32,7 @@ import { driveBranches } from './branch-runner.js'
 import { startRunSpan, traceTry } from './tracing.js'
 import type { RuntimeContext } from './runtime-context.js'
 import { runTry, stepErrorOf, type TryOutcome } from './step-runner.js'
+import { describeVersion } from './workflow-registry.js'
 import { ACTIONS, type Action, type Driven, type RunDriver } from './driven-run.js'
 import { awaitChild, awaitSignal, selectRoute, startChild, startTimer } from './node-actions.js'
 
@@ -46,6 +48,8 @@ type Tried = StepDefinition | LoopDefinition | BranchDefinition
 export class RunExecutor implements RunDriver {
   readonly #rt: RuntimeContext
   readonly #owner: string
+  /** Runs whose missing definition was logged already. */
+  readonly #warned = new Set<string>()
 
   get runtime(): RuntimeContext {
     return this.#rt
@@ -66,15 +70,17 @@ export class RunExecutor implements RunDriver {
     const now = clock.now()
     const claim: ClaimResult = started
       ? { claimed: true, run: started, previousLeaseExpired: false }
-      : await store.claimRun(execution.runId, { owner: this.#owner, now, leaseUntil: new Date(now.getTime() + leaseMs), workflowNames: registry.names })
+      : await store.claimRun(execution.runId, { owner: this.#owner, now, leaseUntil: new Date(now.getTime() + leaseMs), definitions: registry.definitions })
     if (!claim.claimed) {
       // Woken early (a collapsed or duplicate job): make sure a job exists for the due time.
       if (claim.reason === 'notDue' && claim.dueAt !== null) await queue.dispatch({ runId: execution.runId, runAt: claim.dueAt })
+      if (claim.reason === 'unregistered') await this.#definitionMissing(execution.runId)
       return
     }
     execution.leased = true
     const { run } = claim
-    const workflow = registry.get(run.workflowName)!
+    const workflow = registry.forRun(run)?.workflow
+    if (workflow === undefined) throw new DurableError('WORKFLOW_NOT_REGISTERED', `run "${run.id}" was claimed without its definition`)
     // A run that never committed a transition has no journal; every other one is read back whole.
     const results = run.state.status === 'pending' ? {} : runResults(await store.loadResults(run.id))
     const span = startRunSpan(run)
@@ -104,6 +110,33 @@ export class RunExecutor implements RunDriver {
       execution.leased = false
       span.end(driven.state.status)
     }
+  }
+
+  /**
+   * A run this worker cannot drive: its definition's version is not registered here (normal in
+   * a rolling deploy: a worker that has it takes the run), or the code under its name and
+   * version has other steps now. The second is a mistake to fix, said once per run.
+   */
+  async #definitionMissing(runId: string): Promise<void> {
+    const { store, registry, logger } = this.#rt
+    if (this.#warned.has(runId)) return
+    const run = await store.getRun(runId)
+    if (run === undefined) return
+    this.#warned.add(runId)
+    if (this.#warned.size > 10_000) this.#warned.clear()
+    const same = registry.version(run.workflowName, run.workflowVersion)
+    const name = `workflow "${run.workflowName}" version ${describeVersion(run.workflowVersion)}`
+    if (same === undefined) {
+      const known = registry.versionsOf(run.workflowName).map((d) => describeVersion(d.key.version))
+      logger.info({ runId }, `run "${runId}" of ${name} waits for a worker that has that version (this one has ${known.length > 0 ? known.join(', ') : 'none of that name'})`)
+      return
+    }
+    const recorded = run.shapeHash === null ? undefined : await store.loadShape(run.shapeHash)
+    const change = recorded === undefined ? 'its steps differ' : describeShapeChange(recorded, same.shape)
+    logger.warn(
+      { runId, workflowName: run.workflowName, version: run.workflowVersion },
+      `run "${runId}" of ${name} waits: the code registered under that name and version has other steps than the run started with (${change}). Nothing of it runs until a worker registers the definition it started with; give changed steps a new version: defineWorkflow(name, { version })`,
+    )
   }
 
   async #perform(driven: Driven, action: Action): Promise<Action | undefined> {

@@ -4,6 +4,8 @@ import type { Json, RunError, RunRecord, RunStatus } from '@durable/core'
 export interface RunSnapshot {
   readonly id: string
   readonly workflowName: string
+  /** The `version` of the definition the run started with; null when it has none. */
+  readonly version: string | null
   readonly status: RunStatus
   readonly input: Json
   /** Each finished step's name mapped to its result. */
@@ -25,6 +27,7 @@ export function toSummary(run: RunRecord): RunSummary {
   return {
     id: run.id,
     workflowName: run.workflowName,
+    version: run.workflowVersion,
     status: run.status,
     input: run.input,
     error: run.error,

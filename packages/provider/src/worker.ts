@@ -118,13 +118,17 @@ export class Worker implements DurableWorker {
     return {
       owner: this.id,
       drive: (run) => {
-        if (!settle()) return
-        const driving = this.#handle({ runId: run.id }, run)
-        this.#localDrives.add(driving)
-        void driving.finally(() => this.#localDrives.delete(driving))
+        if (settle()) this.#driveHere(run.id, run)
       },
       release: () => void settle(),
     }
+  }
+
+  /** Drives a run outside the queue's deliveries (a local start, a run the reconciler found). */
+  #driveHere(runId: string, started?: RunRecord): void {
+    const driving = this.#handle({ runId }, started)
+    this.#localDrives.add(driving)
+    void driving.finally(() => this.#localDrives.delete(driving))
   }
 
   async #handle(job: DurableJob, started?: RunRecord): Promise<void> {
@@ -193,9 +197,13 @@ export class Worker implements DurableWorker {
     try {
       // A grace of one interval: a run started a moment ago is not yet late, its job is on its way.
       const now = new Date(this.#rt.clock.now().getTime() - this.#reconcileIntervalMs)
-      const due = await this.#rt.store.findDueRuns({ now, workflowNames: this.#rt.registry.names, limit: 100 })
+      const due = await this.#rt.store.findDueRuns({ now, definitions: this.#rt.registry.definitions, limit: 100 })
       for (const runId of due) {
-        if (!this.#inFlight.has(runId)) await this.#rt.queue.dispatch({ runId })
+        if (this.#inFlight.has(runId)) continue
+        // Found due and of a definition this worker has: drive it here while a slot is free. In
+        // a mixed fleet its job may keep going to workers without that definition.
+        if (this.#inFlight.size + this.#reserved < this.#concurrency) this.#driveHere(runId)
+        else await this.#rt.queue.dispatch({ runId })
       }
       this.#recovered('reconciler scan')
     } catch (error) {

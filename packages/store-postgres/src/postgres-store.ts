@@ -4,6 +4,7 @@ import {
   type JournalKind,
   type ResultEntry,
   type ClaimResult,
+  type DefinitionKey,
   type JournalEntry,
   type Json,
   type ListRunsQuery,
@@ -28,6 +29,7 @@ import { PGliteListener } from './pglite-listener.js'
 import type { PostgresStoreOptions } from './postgres-store-options.js'
 import { changeRun } from './queries/change-run.js'
 import { claimRun } from './queries/claim-run.js'
+import { definitionMatch } from './queries/definition-match.js'
 import { insertRun } from './queries/create-run.js'
 import { updateRun } from './queries/update-run.js'
 import { runStats } from './queries/stats.js'
@@ -138,10 +140,10 @@ export class PostgresStore implements RunStore {
   }
 
   /**
-   * Takes the lease of a run if it exists, is active, is of one of `workflowNames`, is due, and
+   * Takes the lease of a run if it exists, is active, was started with one of `definitions`, is due, and
    * no live worker leases it — in one statement, under the row's `FOR UPDATE` lock.
    */
-  async claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; workflowNames: readonly string[] }): Promise<ClaimResult> {
+  async claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; definitions: readonly DefinitionKey[] }): Promise<ClaimResult> {
     const result = await claimRun(this.db, this.#tables, runId, claim)
     if (result.claimed) this.#fenced.claimed(claim.owner, runId)
     return result
@@ -242,20 +244,26 @@ export class PostgresStore implements RunStore {
     `.execute(this.db)
   }
 
-  /** Ids of active, due runs of `workflowNames` that no live worker leases, most overdue first. */
-  async findDueRuns(query: { now: Date; workflowNames: readonly string[]; limit: number }): Promise<string[]> {
+  /** Ids of active, due runs of `definitions` that no live worker leases, most overdue first. */
+  async findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]> {
     assertLimit(query.limit)
     // The WHERE repeats the predicate of the partial index runs_due_at_idx so the planner uses it.
     const { rows } = await sql<{ id: string }>`
-      SELECT id FROM ${this.#tables.runs}
+      SELECT id FROM ${this.#tables.runs} AS r
       WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL
         AND due_at <= ${query.now}
         AND (lease_owner IS NULL OR lease_expires_at <= ${query.now})
-        AND workflow_name = ANY(cast(${[...query.workflowNames]} AS text[]))
+        AND ${definitionMatch('r', query.definitions)}
       ORDER BY due_at, id
       LIMIT ${query.limit}
     `.execute(this.db)
     return rows.map((row) => row.id)
+  }
+
+  /** The text of a shape that `createRun` recorded, by its hash. */
+  async loadShape(hash: string): Promise<string | undefined> {
+    const { rows } = await sql<{ shape: string }>`SELECT shape FROM ${this.#tables.shapes} WHERE hash = ${hash}`.execute(this.db)
+    return rows[0]?.shape
   }
 
   /** Runs by status and the backlog of due, unheld runs. */

@@ -10,11 +10,12 @@ export interface Tables {
   readonly runs: RawBuilder<unknown>
   readonly journal: RawBuilder<unknown>
   readonly signals: RawBuilder<unknown>
+  readonly shapes: RawBuilder<unknown>
 }
 
 /** @internal */
 export function tablesIn(schema: string): Tables {
-  return { runs: sql.id(schema, 'runs'), journal: sql.id(schema, 'journal'), signals: sql.id(schema, 'signals') }
+  return { runs: sql.id(schema, 'runs'), journal: sql.id(schema, 'journal'), signals: sql.id(schema, 'signals'), shapes: sql.id(schema, 'shapes') }
 }
 
 /**
@@ -27,6 +28,8 @@ export function tablesIn(schema: string): Tables {
 export interface RunRow {
   readonly id: string
   readonly workflow_name: string
+  readonly workflow_version: string | null
+  readonly shape_hash: string | null
   readonly status: string
   readonly input: string
   readonly state: string
@@ -44,6 +47,8 @@ export interface RunRow {
 const RUN_COLUMNS = [
   'id',
   'workflow_name',
+  'workflow_version',
+  'shape_hash',
   'status',
   'input::text AS input',
   'state::text AS state',
@@ -73,6 +78,8 @@ export function toRunRecord(row: RunRow): RunRecord {
   return {
     id: row.id,
     workflowName: row.workflow_name,
+    workflowVersion: row.workflow_version,
+    shapeHash: row.shape_hash,
     status: row.status as RunStatus,
     input: JSON.parse(row.input) as Json,
     state: JSON.parse(row.state) as RunState,

@@ -4,7 +4,7 @@
  * schema, so tests never see each other's rows.
  */
 import { PGlite } from '@electric-sql/pglite'
-import type { RunState } from '@durable/core'
+import type { DefinitionKey, RunState } from '@durable/core'
 import { postgresStore, type PostgresStore } from '@durable/store-postgres'
 import { monotonicFactory } from 'ulid'
 import { afterAll, beforeAll } from 'vitest'
@@ -77,6 +77,14 @@ export function at(ms: number): Date {
   return new Date(Date.UTC(2030, 0, 1) + ms)
 }
 
+/** The shape hash every test run records. */
+export const TEST_SHAPE = 'test-shape'
+
+/** Claim and scan filters for runs of these workflows, as `insertRun` creates them. */
+export function definitions(...names: string[]): DefinitionKey[] {
+  return names.map((name) => ({ name, version: null, shapeHash: TEST_SHAPE }))
+}
+
 /** Inserts a run of `workflowName` due at `at(0)`; returns its id. */
 export async function insertRun(
   store: PostgresStore,
@@ -85,6 +93,8 @@ export async function insertRun(
   const { runId } = await store.createRun({
     id: options.id ?? newId(),
     workflowName: options.workflowName ?? 'wf',
+    workflowVersion: null,
+    shapeHash: TEST_SHAPE,
     inputJson: JSON.stringify(options.input ?? { n: 1 }),
     state: stateOf(),
     idempotencyKey: options.idempotencyKey ?? null,
@@ -96,6 +106,6 @@ export async function insertRun(
 
 /** Claims `runId` for `owner` at `now` with a lease of `leaseMs`; throws if refused. */
 export async function lease(store: PostgresStore, runId: string, owner: string, now = at(0), leaseMs = 30_000): Promise<void> {
-  const result = await store.claimRun(runId, { owner, now, leaseUntil: new Date(now.getTime() + leaseMs), workflowNames: ['wf'] })
+  const result = await store.claimRun(runId, { owner, now, leaseUntil: new Date(now.getTime() + leaseMs), definitions: definitions('wf') })
   if (!result.claimed) throw new Error(`could not claim ${runId}: ${result.reason}`)
 }

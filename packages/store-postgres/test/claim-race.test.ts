@@ -5,7 +5,7 @@
 import { postgresStore, type PostgresStore } from '@durable/store-postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
-import { at, insertRun, stateOf } from './backends.ts'
+import { at, definitions, insertRun, stateOf } from './backends.ts'
 
 let database: TestDatabase
 let a: PostgresStore
@@ -24,7 +24,7 @@ afterAll(async () => {
 })
 
 const claim = (store: PostgresStore, runId: string, owner: string, now: Date) =>
-  store.claimRun(runId, { owner, now, leaseUntil: new Date(now.getTime() + 1_000), workflowNames: ['wf'] })
+  store.claimRun(runId, { owner, now, leaseUntil: new Date(now.getTime() + 1_000), definitions: definitions('wf') })
 
 describe('claimRun races (pg)', () => {
   it('lets exactly one of two concurrent claims win, 50 times over', async () => {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { at, insertRun, lease, stateOf, useBackends } from './backends.ts'
+import { at, definitions, insertRun, lease, newId, stateOf, useBackends } from './backends.ts'
 
 const backends = useBackends()
 
@@ -8,7 +8,7 @@ const claimAt = (now: Date, owner = 'w1', workflowNames = ['wf']) => ({
   owner,
   now,
   leaseUntil: new Date(now.getTime() + 30_000),
-  workflowNames,
+  definitions: definitions(...workflowNames),
 })
 
 describe.each(backends)('claimRun ($name)', (backend) => {
@@ -43,6 +43,35 @@ describe.each(backends)('claimRun ($name)', (backend) => {
     expect(await store.claimRun(id, claimAt(at(10), 'w1', ['wf', 'other']))).toEqual({ claimed: false, reason: 'unregistered', dueAt: at(0) })
     expect(await store.claimRun(id, claimAt(at(10), 'w1', []))).toMatchObject({ reason: 'unregistered' })
     expect((await store.getRun(id))?.leaseOwner).toBeNull()
+  })
+
+  it('claims only a run started with one of its definitions: name, version and shape', async () => {
+    const store = await backend.newStore()
+    const create = (workflowVersion: string | null, shapeHash: string | null) =>
+      store.createRun({ id: newId(), workflowName: 'wf', workflowVersion, shapeHash, inputJson: '{}', state: stateOf(), idempotencyKey: null, parentRunId: null, now: at(0) }).then((r) => r.runId)
+    const v1 = await create('1', 'shape-a')
+    const v2 = await create('2', 'shape-b')
+    const legacy = await create(null, null)
+    const defs = (...keys: Array<[string | null, string]>) => ({ ...claimAt(at(10)), definitions: keys.map(([version, shapeHash]) => ({ name: 'wf', version, shapeHash })) })
+    // Same name and version, other shape: the code changed without a new version.
+    expect(await store.claimRun(v1, defs(['1', 'shape-b']))).toMatchObject({ claimed: false, reason: 'unregistered' })
+    expect(await store.claimRun(v1, defs(['2', 'shape-a']))).toMatchObject({ claimed: false, reason: 'unregistered' })
+    expect(await store.claimRun(v1, defs([null, 'shape-a']))).toMatchObject({ claimed: false, reason: 'unregistered' })
+    expect(await store.claimRun(v2, defs(['1', 'shape-a'], ['2', 'shape-b']))).toMatchObject({ claimed: true, run: { workflowVersion: '2', shapeHash: 'shape-b' } })
+    expect(await store.claimRun(v1, defs(['1', 'shape-a']))).toMatchObject({ claimed: true, run: { workflowVersion: '1', shapeHash: 'shape-a' } })
+    // A run from before shapes were recorded: its name and version decide.
+    expect(await store.claimRun(legacy, defs(['1', 'shape-a']))).toMatchObject({ claimed: false, reason: 'unregistered' })
+    expect(await store.claimRun(legacy, defs([null, 'whatever']))).toMatchObject({ claimed: true, run: { workflowVersion: null, shapeHash: null } })
+  })
+
+  it('keeps a shape once, and reads it back by its hash', async () => {
+    const store = await backend.newStore()
+    const create = (shape: string) =>
+      store.createRun({ id: newId(), workflowName: 'wf', workflowVersion: null, shapeHash: 'h1', shape, inputJson: '{}', state: stateOf(), idempotencyKey: null, parentRunId: null, now: at(0) })
+    await create('step:a > step:b')
+    await create('step:a > step:b')
+    expect(await store.loadShape('h1')).toBe('step:a > step:b')
+    expect(await store.loadShape('h2')).toBeUndefined()
   })
 
   it('says "leased" while another worker holds a live lease', async () => {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { describe, expect, it, vi } from 'vitest'
-import { at, insertRun, newId, stateOf, useBackends } from './backends.ts'
+import { at, insertRun, newId, stateOf, TEST_SHAPE, useBackends } from './backends.ts'
 
 const backends = useBackends()
 
@@ -11,6 +11,8 @@ describe.each(backends)('createRun ($name)', (backend) => {
     const result = await store.createRun({
       id,
       workflowName: 'checkout',
+      workflowVersion: null,
+      shapeHash: TEST_SHAPE,
       inputJson: '{"sku":"A1","qty":2}',
       state: stateOf(),
       idempotencyKey: null,
@@ -21,6 +23,8 @@ describe.each(backends)('createRun ($name)', (backend) => {
     expect(await store.getRun(id)).toEqual({
       id,
       workflowName: 'checkout',
+      workflowVersion: null,
+      shapeHash: TEST_SHAPE,
       status: 'pending',
       input: { sku: 'A1', qty: 2 },
       state: stateOf(),
@@ -41,7 +45,7 @@ describe.each(backends)('createRun ($name)', (backend) => {
     const first = await insertRun(store, { idempotencyKey: 'order-42' })
     const callback = vi.fn(async () => {})
     const again = await store.createRun(
-      { id: newId(), workflowName: 'wf', inputJson: '{}', state: stateOf(), idempotencyKey: 'order-42', parentRunId: null, now: at(9) },
+      { id: newId(), workflowName: 'wf', workflowVersion: null, shapeHash: TEST_SHAPE, inputJson: '{}', state: stateOf(), idempotencyKey: 'order-42', parentRunId: null, now: at(9) },
       callback,
     )
     expect(again).toEqual({ runId: first, created: false })
@@ -62,7 +66,7 @@ describe.each(backends)('createRun ($name)', (backend) => {
     await sql`CREATE TABLE ${sql.id(store.schema, 'side')} (run_id text)`.execute(store.db)
     const id = newId()
     await store.createRun(
-      { id, workflowName: 'wf', inputJson: '{}', state: stateOf(), idempotencyKey: null, parentRunId: null, now: at(0) },
+      { id, workflowName: 'wf', workflowVersion: null, shapeHash: TEST_SHAPE, inputJson: '{}', state: stateOf(), idempotencyKey: null, parentRunId: null, now: at(0) },
       async (tx) => {
         await sql`INSERT INTO ${sql.id(store.schema, 'side')} VALUES (${id})`.execute(tx)
       },
@@ -76,7 +80,7 @@ describe.each(backends)('createRun ($name)', (backend) => {
     await sql`CREATE TABLE ${sql.id(store.schema, 'side')} (run_id text)`.execute(store.db)
     const id = newId()
     const failing = store.createRun(
-      { id, workflowName: 'wf', inputJson: '{}', state: stateOf(), idempotencyKey: 'k', parentRunId: null, now: at(0) },
+      { id, workflowName: 'wf', workflowVersion: null, shapeHash: TEST_SHAPE, inputJson: '{}', state: stateOf(), idempotencyKey: 'k', parentRunId: null, now: at(0) },
       async (tx) => {
         await sql`INSERT INTO ${sql.id(store.schema, 'side')} VALUES (${id})`.execute(tx)
         throw new Error('queue refused the job')
@@ -87,7 +91,7 @@ describe.each(backends)('createRun ($name)', (backend) => {
     const { rows } = await sql`SELECT * FROM ${sql.id(store.schema, 'side')}`.execute(store.db)
     expect(rows).toEqual([])
     // The key is free again.
-    expect((await store.createRun({ id: newId(), workflowName: 'wf', inputJson: '{}', state: stateOf(), idempotencyKey: 'k', parentRunId: null, now: at(0) })).created).toBe(true)
+    expect((await store.createRun({ id: newId(), workflowName: 'wf', workflowVersion: null, shapeHash: TEST_SHAPE, inputJson: '{}', state: stateOf(), idempotencyKey: 'k', parentRunId: null, now: at(0) })).created).toBe(true)
   })
 
   it('round-trips unicode and nested JSON exactly', async () => {

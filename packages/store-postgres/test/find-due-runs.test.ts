@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { at, insertRun, lease, stateOf, useBackends } from './backends.ts'
+import { at, definitions, insertRun, lease, stateOf, useBackends } from './backends.ts'
 
 const backends = useBackends()
 
@@ -21,18 +21,18 @@ describe.each(backends)('findDueRuns ($name)', (backend) => {
     await lease(store, waiting, 'w1')
     await store.updateRun({ runId: waiting, owner: 'w1', state: stateOf({ status: 'waiting' }), dueAt: null, leaseUntil: null, now: at(1) })
 
-    const due = await store.findDueRuns({ now: at(100), workflowNames: ['wf'], limit: 10 })
+    const due = await store.findDueRuns({ now: at(100), definitions: definitions('wf'), limit: 10 })
     expect(due).toEqual([expired, first, later])
     expect(due).not.toContain(future)
     expect(due).not.toContain(otherWorkflow)
-    expect(await store.findDueRuns({ now: at(100), workflowNames: ['wf', 'unknown'], limit: 10 })).toEqual([otherWorkflow, expired, first, later])
-    expect(await store.findDueRuns({ now: at(100), workflowNames: ['wf'], limit: 2 })).toEqual([expired, first])
-    expect(await store.findDueRuns({ now: at(100), workflowNames: [], limit: 10 })).toEqual([])
-    expect(await store.findDueRuns({ now: at(10_000), workflowNames: ['wf'], limit: 10 })).toEqual([leased, expired, first, later, future])
+    expect(await store.findDueRuns({ now: at(100), definitions: definitions('wf', 'unknown'), limit: 10 })).toEqual([otherWorkflow, expired, first, later])
+    expect(await store.findDueRuns({ now: at(100), definitions: definitions('wf'), limit: 2 })).toEqual([expired, first])
+    expect(await store.findDueRuns({ now: at(100), definitions: definitions(), limit: 10 })).toEqual([])
+    expect(await store.findDueRuns({ now: at(10_000), definitions: definitions('wf'), limit: 10 })).toEqual([leased, expired, first, later, future])
   })
 
   it('refuses a limit that is not a positive integer', async () => {
     const store = await backend.newStore()
-    await expect(store.findDueRuns({ now: at(0), workflowNames: ['wf'], limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(store.findDueRuns({ now: at(0), definitions: definitions('wf'), limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { at, insertRun, stateOf, useBackends } from './backends.ts'
+import { at, definitions, insertRun, stateOf, useBackends } from './backends.ts'
 
 const backends = useBackends()
 
@@ -30,7 +30,7 @@ describe.each(backends)('listRuns ($name)', (backend) => {
     const a2 = await insertRun(store, { workflowName: 'a' })
     const a3 = await insertRun(store, { workflowName: 'a' })
     for (const id of [a1, b1, a3]) {
-      await store.claimRun(id, { owner: 'w1', now: at(0), leaseUntil: at(1_000), workflowNames: ['a', 'b'] })
+      await store.claimRun(id, { owner: 'w1', now: at(0), leaseUntil: at(1_000), definitions: definitions('a', 'b') })
       await store.updateRun({ runId: id, owner: 'w1', state: stateOf({ status: 'completed' }), dueAt: null, leaseUntil: null, now: at(1) })
     }
     const ids = async (query: Parameters<typeof store.listRuns>[0]) => (await store.listRuns(query)).runs.map((run) => run.id)

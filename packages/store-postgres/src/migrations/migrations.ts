@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely'
 import { runsAndJournal } from './0001-runs-and-journal.js'
 import { signalsAndCancel } from './0002-signals-and-cancel.js'
 import { roomForInPlaceUpdates } from './0003-room-for-in-place-updates.js'
+import { definitionVersionsAndShapes } from './0004-definition-versions-and-shapes.js'
 
 /**
  * The store's migrations, by name, in order. Numbered, forward-only: never edit one that was
@@ -14,6 +15,7 @@ export function storeMigrations(schema: string): MigrationProvider {
     '0001-runs-and-journal': runsAndJournal(schema),
     '0002-signals-and-cancel': signalsAndCancel(schema),
     '0003-room-for-in-place-updates': roomForInPlaceUpdates(schema),
+    '0004-definition-versions-and-shapes': definitionVersionsAndShapes(schema),
   }
   return { getMigrations: async () => migrations }
 }

@@ -1,5 +1,6 @@
-import { isTerminal, type ClaimResult, type RunStatus } from '@durable/core'
+import { isTerminal, type ClaimResult, type DefinitionKey, type RunStatus } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
+import { definitionMatch } from './definition-match.js'
 import { runColumns, toDateOrNull, toRunRecord, type RunRow, type Tables } from '../rows.js'
 
 /** What `claimRun` asks for. @internal */
@@ -7,11 +8,11 @@ export interface Claim {
   readonly owner: string
   readonly now: Date
   readonly leaseUntil: Date
-  readonly workflowNames: readonly string[]
+  readonly definitions: readonly DefinitionKey[]
 }
 
 type ClaimRow = Partial<RunRow> & {
-  readonly target_workflow_name: string
+  readonly target_known: boolean
   readonly target_status: string
   readonly target_due_at: Date | string | null
   readonly target_lease_owner: string | null
@@ -37,7 +38,7 @@ type ClaimRow = Partial<RunRow> & {
 export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, claim: Claim): Promise<ClaimResult> {
   const { rows } = await sql<ClaimRow>`
     WITH target AS (
-      SELECT t.id, t.workflow_name, t.status, t.due_at, t.lease_owner, t.lease_expires_at
+      SELECT t.id, t.status, t.due_at, t.lease_owner, t.lease_expires_at, ${definitionMatch('t', claim.definitions)} AS known
       FROM ${tables.runs} AS t, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
       WHERE t.id = ${runId}
       FOR UPDATE OF t
@@ -50,13 +51,13 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
       FROM target AS t
       WHERE r.id = t.id
         AND t.status NOT IN ('completed', 'failed', 'cancelled')
-        AND t.workflow_name = ANY(cast(${[...claim.workflowNames]} AS text[]))
+        AND t.known
         AND (t.lease_owner IS NULL OR t.lease_expires_at <= ${claim.now})
         AND t.due_at <= ${claim.now}
       RETURNING ${runColumns('r')}
     )
     SELECT c.*,
-      t.workflow_name AS target_workflow_name, t.status AS target_status, t.due_at AS target_due_at,
+      t.known AS target_known, t.status AS target_status, t.due_at AS target_due_at,
       t.lease_owner AS target_lease_owner, t.lease_expires_at AS target_lease_expires_at
     FROM target AS t LEFT JOIN claimed AS c ON c.id = t.id
   `.execute(db)
@@ -71,7 +72,7 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
 /** Why the UPDATE above did not match: its conditions, checked in the same order. */
 function refusal(row: ClaimRow, claim: Claim): 'ended' | 'unregistered' | 'leased' | 'notDue' {
   if (isTerminal(row.target_status as RunStatus)) return 'ended'
-  if (!claim.workflowNames.includes(row.target_workflow_name)) return 'unregistered'
+  if (!row.target_known) return 'unregistered'
   const leaseExpiresAt = toDateOrNull(row.target_lease_expires_at)
   if (row.target_lease_owner !== null && !(leaseExpiresAt !== null && leaseExpiresAt <= claim.now)) return 'leased'
   return 'notDue'

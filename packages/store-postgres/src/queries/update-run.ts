@@ -2,6 +2,7 @@ import type { NewJournalEntry, RunUpdate } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
 import { jsonb } from '../jsonb.js'
 import type { Tables } from '../rows.js'
+import { journalValues } from './journal-values.js'
 
 /**
  * Applies a fenced update to a run, and appends its journal entries, in ONE statement.
@@ -52,23 +53,13 @@ export async function updateRun(db: Kysely<any>, tables: Tables, update: RunUpda
       SELECT id FROM u`.execute(db)
     return rows.length > 0
   }
-  // Every parameter of the INSERT … SELECT is cast: a bare parameter in a select list gets no
-  // type from the target column, and PGlite serializes parameters by their type.
-  const values = sql.join(
-    entries.map(
-      (entry, i) => sql`(
-        cast(${i + 1} AS integer), cast(${entry.stepKey} AS text), cast(${entry.stepName} AS text), cast(${entry.kind} AS text),
-        cast(${entry.attempt} AS integer), ${jsonb(entry.resultJson ?? null)},
-        ${jsonb(entry.error === undefined ? null : JSON.stringify(entry.error))})`,
-    ),
-  )
   const { rows } = await sql`
     WITH u AS (
       UPDATE ${tables.runs} SET ${changes}, next_seq = next_seq + cast(${entries.length} AS integer) WHERE ${fence} RETURNING id, next_seq
     ) ${wake}
     INSERT INTO ${tables.journal} (run_id, seq, step_key, step_name, kind, attempt, result, error, created_at)
     SELECT u.id, u.next_seq - cast(${entries.length} AS integer) + e.n, e.step_key, e.step_name, e.kind, e.attempt, e.result, e.error, cast(${update.now} AS timestamptz)
-    FROM u CROSS JOIN (VALUES ${values}) AS e (n, step_key, step_name, kind, attempt, result, error)
+    FROM u CROSS JOIN (VALUES ${journalValues(entries)}) AS e (n, step_key, step_name, kind, attempt, result, error)
     RETURNING seq
   `.execute(db)
   return rows.length > 0
