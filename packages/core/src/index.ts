@@ -78,3 +78,4 @@ export type {
   RunStore,
   RunUpdate,
 } from './run-store.js'
+export type { JournalStore, LeaseStore, RunRepository, SignalStore, StoreLifecycle } from './run-store-roles.js'

@@ -1,8 +1,7 @@
 import type { StepError } from './errors.js'
 import type { Json } from './json.js'
-import type { ResultEntry } from './results.js'
 import type { JournalKind, RunError, RunState, RunStatus } from './run-state.js'
-import type { StoreTransaction } from './workflow.js'
+import type { JournalStore, LeaseStore, RunRepository, SignalStore, StoreLifecycle } from './run-store-roles.js'
 
 /**
  * Which definition drives a run: the workflow's name, its `version` (null when it has none) and
@@ -134,52 +133,11 @@ export interface ListRunsQuery {
 }
 
 /**
- * Where runs and their journals live. `@durable/store-postgres` implements it; the provider
+ * Where runs and their journals live: the intersection of the store's five roles — runs
+ * ({@link RunRepository}), leases ({@link LeaseStore}), the journal ({@link JournalStore}),
+ * outside changes and signals ({@link SignalStore}) and the lifecycle ({@link StoreLifecycle}).
+ * `@durable/store-postgres` and `@durable/testing`'s `memoryStore()` implement it, and
+ * `testRunStore()` (`@durable/testing/conformance`) checks an implementation; the provider
  * depends only on this interface.
  */
-export interface RunStore {
-  /** Creates or upgrades the tables; idempotent. */
-  migrate(): Promise<void>
-  /**
-   * Inserts a run, or returns the id of the run that already has its idempotency key.
-   * `inTransaction` runs in the insert's transaction only when a run was created.
-   */
-  createRun(run: NewRun, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }>
-  /** Takes the lease of a run that is active, due, of one of `definitions` and not leased by a live worker. */
-  claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; definitions: readonly DefinitionKey[] }): Promise<ClaimResult>
-  /** The run's journal entries of `RESULT_KINDS` (they carry step results), in journal order. */
-  loadResults(runId: string): Promise<ResultEntry[]>
-  /** Applies a fenced update (and appends its journal entry); false when `owner` lost the lease. */
-  updateRun(update: RunUpdate, tx?: StoreTransaction): Promise<boolean>
-  /**
-   * Locks the run (`FOR UPDATE`), asks `decide` what to change — it may throw to refuse, and
-   * nothing is written — applies the change, then calls `inTransaction` (to dispatch a job)
-   * before committing. Returns the run as it was before the change, or undefined when missing.
-   */
-  changeRun(
-    runId: string,
-    now: Date,
-    decide: (run: RunRecord) => RunChange,
-    inTransaction?: (tx: StoreTransaction) => Promise<void>,
-  ): Promise<RunRecord | undefined>
-  /** The oldest signal named `name` the run has not consumed yet. */
-  takeSignal(runId: string, name: string, tx?: StoreTransaction): Promise<{ id: string; payload: Json } | undefined>
-  /** Marks a signal consumed; false when it already was (it must then not be delivered again). */
-  consumeSignal(signalId: string, now: Date, tx?: StoreTransaction): Promise<boolean>
-  /** Runs `fn` in one database transaction. */
-  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>
-  /** Extends the leases `owner` still holds; returns the ids it still holds. */
-  renewLeases(owner: string, runIds: readonly string[], until: Date): Promise<string[]>
-  /** Gives leases back without changing the runs, so another worker can continue at once. */
-  releaseLeases(owner: string, runIds: readonly string[]): Promise<void>
-  /** Ids of active runs of `definitions` that are due and not leased by a live worker (for the reconciler). */
-  findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]>
-  /** The text of a shape recorded by `createRun`, by its hash. */
-  loadShape(hash: string): Promise<string | undefined>
-  getRun(runId: string, tx?: StoreTransaction): Promise<RunRecord | undefined>
-  listRuns(query: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }>
-  /** Runs by status, and the backlog: active runs due by `now` that no live worker holds. */
-  stats(now: Date): Promise<RunStats>
-  journal(runId: string): Promise<JournalEntry[]>
-  close(): Promise<void>
-}
+export interface RunStore extends RunRepository, LeaseStore, JournalStore, SignalStore, StoreLifecycle {}

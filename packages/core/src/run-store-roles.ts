@@ -1,0 +1,162 @@
+import type { Json } from './json.js'
+import type { ResultEntry } from './results.js'
+import type {
+  ClaimResult,
+  DefinitionKey,
+  JournalEntry,
+  ListRunsQuery,
+  NewRun,
+  RunChange,
+  RunRecord,
+  RunStats,
+  RunUpdate,
+} from './run-store.js'
+import type { StoreTransaction } from './workflow.js'
+
+/*
+ * The roles a run store plays, each a small interface in the way Kysely splits a dialect into a
+ * driver, an adapter and a query compiler. `RunStore` is their intersection: a backend implements
+ * all five; a part of the runtime (or a test double) can depend on just the role it uses.
+ *
+ * Every member that takes a `tx` runs inside that transaction of `StoreLifecycle.transaction`
+ * when it is given, and on its own otherwise.
+ */
+
+/**
+ * Run rows: creating them (with idempotency keys), reading them one at a time or by pages, and
+ * counting them. The shape text a run's first start records lives here too.
+ *
+ * ### Example
+ * ```ts
+ * const { runId, created } = await store.createRun(newRun)
+ * const run = await store.getRun(runId)
+ * ```
+ */
+export interface RunRepository {
+  /**
+   * Inserts a run, due at `run.now` (and already leased when `run.lease` is given), or returns the
+   * id of the run of the same workflow that already holds its idempotency key (`created: false`).
+   * `inTransaction` runs in the insert's transaction, only when a run was created: if it throws,
+   * nothing is written. A run id that exists already is refused (throws).
+   */
+  createRun(run: NewRun, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }>
+  /** The run as stored (as `tx` sees it, when given), or undefined when there is none. */
+  getRun(runId: string, tx?: StoreTransaction): Promise<RunRecord | undefined>
+  /**
+   * Runs newest first (by id: ids are ULIDs), filtered by workflow and status. `cursor` is the
+   * `nextCursor` of the previous page; `nextCursor` is set only when more runs follow. A `limit`
+   * that is not a positive integer → `INVALID_INPUT`.
+   */
+  listRuns(query: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }>
+  /** Runs by status, and the backlog: active runs due by `now` that no live worker holds. */
+  stats(now: Date): Promise<RunStats>
+  /** The text of a shape recorded by `createRun`, by its hash; undefined when none was. */
+  loadShape(hash: string): Promise<string | undefined>
+}
+
+/**
+ * Leases: which worker holds a run. A lease is taken by a claim, kept by renewal, and given back
+ * by a release or by a fenced update with `leaseUntil: null` (see {@link JournalStore}).
+ *
+ * ### Example
+ * ```ts
+ * const claim = await store.claimRun(runId, { owner, now, leaseUntil, definitions })
+ * if (!claim.claimed) console.log(claim.reason) // 'missing' | 'ended' | 'unregistered' | 'leased' | 'notDue'
+ * ```
+ */
+export interface LeaseStore {
+  /**
+   * Takes the lease of a run that exists, is active, was started with one of `definitions`
+   * (name, version and shape hash; a run without a shape hash matches any shape of its name and
+   * version), is due by `now`, and is not leased by a live worker — atomically. A pending run
+   * becomes running. A refusal says why, checked in this order: `missing`, `ended`,
+   * `unregistered`, `leased`, `notDue`.
+   */
+  claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; definitions: readonly DefinitionKey[] }): Promise<ClaimResult>
+  /** Extends, to `until`, the leases `owner` still holds among `runIds`; returns those ids. */
+  renewLeases(owner: string, runIds: readonly string[], until: Date): Promise<string[]>
+  /** Gives back the leases `owner` holds among `runIds`, leaving the runs as they are, so another worker can continue at once. */
+  releaseLeases(owner: string, runIds: readonly string[]): Promise<void>
+  /**
+   * Ids of active runs of `definitions` that are due by `now` and not leased by a live worker,
+   * most overdue first (by due time, then id), at most `limit` (for the reconciler).
+   */
+  findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]>
+}
+
+/**
+ * The journal: a run's entries, numbered 1, 2, 3… per run without gaps, appended only by the
+ * fenced update of the worker that holds the run's lease. A step (or its compensation) completes
+ * in the journal at most once: a second `step_completed` or `compensated` of one step key throws.
+ *
+ * ### Example
+ * ```ts
+ * const held = await store.updateRun({ runId, owner, state, dueAt, leaseUntil, now, journal: entry })
+ * if (!held) return // another worker took the run over: discard this result
+ * ```
+ */
+export interface JournalStore {
+  /**
+   * Applies a fenced update — state, status, error, due time, lease — and appends its journal
+   * entries in order, while `update.owner` still holds the lease; returns false, changing nothing,
+   * when it does not. All or nothing: an entry that breaks the journal's uniqueness throws and
+   * nothing of the update is applied. In `tx`, a refused update also makes that transaction
+   * roll back at its end (see `StoreLifecycle.transaction`).
+   */
+  updateRun(update: RunUpdate, tx?: StoreTransaction): Promise<boolean>
+  /** The run's entries of `RESULT_KINDS` (they carry step results), in journal order. */
+  loadResults(runId: string): Promise<ResultEntry[]>
+  /** Every journal entry of the run, in `seq` order; empty for an unknown run. */
+  journal(runId: string): Promise<JournalEntry[]>
+}
+
+/**
+ * Changes made by someone who does not hold the run's lease — a signal, a cancel, a retry — and
+ * the signals a waiting run takes, each consumed exactly once.
+ *
+ * ### Example
+ * ```ts
+ * await store.changeRun(runId, now, (run) => ({ signal: { name: 'approved', payloadJson: '{}' }, dueAt: now }))
+ * ```
+ */
+export interface SignalStore {
+  /**
+   * Locks the run, asks `decide` what to change — it may throw to refuse, and nothing is
+   * written — applies the change (and its journal entry, with the run's next `seq`), then calls
+   * `inTransaction` (to dispatch a job) before committing; all of it atomically. Returns the run
+   * as it was before the change, or undefined when there is no such run (`decide` is not called).
+   */
+  changeRun(
+    runId: string,
+    now: Date,
+    decide: (run: RunRecord) => RunChange,
+    inTransaction?: (tx: StoreTransaction) => Promise<void>,
+  ): Promise<RunRecord | undefined>
+  /** The oldest signal named `name` that the run has not consumed yet. */
+  takeSignal(runId: string, name: string, tx?: StoreTransaction): Promise<{ id: string; payload: Json } | undefined>
+  /** Marks a signal consumed; false when it already was (it must then not be delivered again). */
+  consumeSignal(signalId: string, now: Date, tx?: StoreTransaction): Promise<boolean>
+}
+
+/**
+ * Setting the store up, running several calls as one transaction, and closing it.
+ *
+ * ### Example
+ * ```ts
+ * await store.migrate()
+ * await store.transaction(async (tx) => { await store.updateRun(update, tx) })
+ * await store.close()
+ * ```
+ */
+export interface StoreLifecycle {
+  /** Creates or upgrades the store's tables; idempotent. */
+  migrate(): Promise<void>
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws — and
+   * also rolled back, though `fn`'s result is returned, when a fenced `updateRun` in it was
+   * refused, so a worker that lost its lease commits none of the transaction's writes.
+   */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>
+  /** Releases connections; the store is not used after. Idempotent. */
+  close(): Promise<void>
+}
