@@ -363,6 +363,34 @@ export class MemoryStore implements RunStore {
     return this.#committed.journal(runId).map(toJournalEntry)
   }
 
+  /**
+   * Ids of the active runs due by `now` that no live worker holds, whatever their definition,
+   * oldest due first. Not part of `RunStore`: `testDurable()` wakes these when it moves time.
+   */
+  dueRuns(now: Date): string[] {
+    this.#assertOpen()
+    const at = now.getTime()
+    return this.#committed
+      .allRuns()
+      .filter((row) => isDueAndFree(row, at))
+      .sort((a, b) => a.dueAt! - b.dueAt! || compare(a.id, b.id))
+      .map((row) => row.id)
+  }
+
+  /**
+   * The earliest due time after `now` of an active run — the next instant at which simulated
+   * time has something to do — or null when no run is due later. Not part of `RunStore`.
+   */
+  nextDueAt(now: Date): Date | null {
+    this.#assertOpen()
+    const at = now.getTime()
+    let next: number | null = null
+    for (const row of this.#committed.allRuns()) {
+      if (!isTerminal(row.status) && row.dueAt !== null && row.dueAt > at && (next === null || row.dueAt < next)) next = row.dueAt
+    }
+    return next === null ? null : new Date(next)
+  }
+
   /** Closes the store: later calls throw. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true

@@ -1,0 +1,137 @@
+import { DurableError, isTerminal, parseDuration, type Duration, type Workflow } from '@durable/core'
+import { createDurable, type Durable, type Logger, type RunSnapshot } from '@durable/provider'
+import { MemoryStore } from './memory-store.js'
+import { SimulatedClock } from './simulated-clock.js'
+import { SimulatedQueue } from './simulated-queue.js'
+import { TimeSkipper } from './time-skipper.js'
+
+/** Options of {@link testDurable}. */
+export interface TestDurableOptions {
+  /** The workflows under test, as for `createDurable`. */
+  readonly workflows: readonly Workflow[]
+  /** Where simulated time starts. Default: the real time now. */
+  readonly now?: Date
+  /** Default: warnings and errors to stderr, as `createDurable`'s. */
+  readonly logger?: Logger
+  /** Runs the kit's worker drives at once. Default 16. */
+  readonly concurrency?: number
+  /** As for `createDurable`. Default 30 000 ms (of simulated time). */
+  readonly leaseMs?: number
+  /** As for `createDurable`. Default 4 MiB. */
+  readonly maxPayloadBytes?: number
+}
+
+/**
+ * The `Durable` API in memory, on a simulated clock, with its own worker running. See
+ * {@link testDurable}.
+ */
+export interface TestDurable extends Durable {
+  /** The simulated clock: `t.clock.now()` is the runtime's time. */
+  readonly clock: SimulatedClock
+  /** The in-memory store under the runtime, to look at runs as the runtime stored them. */
+  readonly store: MemoryStore
+  /**
+   * Resolves once the run has ended, skipping simulated time while no step runs: sleeps,
+   * backoffs and signal timeouts fire at once, in order. `timeout` is simulated time: past it,
+   * `WAIT_TIMEOUT`. A run that waits for something outside with nothing scheduled (a signal
+   * without timeout, say) cannot go on by itself: that is `WAIT_TIMEOUT` at once, saying so.
+   */
+  waitFor(runId: string, options?: { timeout?: Duration }): Promise<RunSnapshot>
+  /**
+   * Moves simulated time forward by `duration`, firing what falls due on the way in order, each
+   * once the work before it has finished; resolves once the runtime is idle at the new time.
+   */
+  advance(duration: Duration): Promise<void>
+  /** Resolves once no step runs and no wake-up is waiting at the current simulated time. */
+  settle(): Promise<void>
+}
+
+/**
+ * Creates a durable runtime for unit tests of workflows: the whole `Durable` API on
+ * `memoryStore()` and `memoryQueue()`, with a simulated clock and a worker started for you. No
+ * database, no real waiting: `waitFor` skips simulated time while no step runs, so a `'7d'`
+ * sleep, a `'30s'` backoff or a signal's timeout passes in milliseconds of real time. Step
+ * handlers run for real (a step's own `timeout` is real time, as is anything a handler awaits).
+ *
+ * ### Example
+ * ```ts
+ * import { testDurable } from '@durable/testing'
+ *
+ * const t = testDurable({ workflows: [approval] })
+ * const id = await t.start(approval, { orderId: 'o1' })
+ * await t.signal(id, 'approved', { by: 'ada' })
+ * const run = await t.waitFor(id)   // a '7d' sleep is skipped: done in milliseconds
+ * t.clock.now()                     // the simulated time, 7 days on
+ * await t.close()
+ * ```
+ */
+export function testDurable(options: TestDurableOptions): TestDurable {
+  if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', 'testDurable takes { workflows }')
+  const clock = new SimulatedClock(options.now)
+  const store = new MemoryStore()
+  const queue = new SimulatedQueue(clock)
+  const durable = createDurable({
+    store,
+    queue,
+    workflows: options.workflows,
+    clock,
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
+  })
+  const skipper = new TimeSkipper(clock, store, queue)
+  // Started at once, not awaited: start() marks the worker started before its first await, so a
+  // run started right after is driven by it, and the queue hands out jobs once it consumes.
+  const worker = durable.worker({ concurrency: options.concurrency ?? 16 })
+  const started = worker.start()
+  started.catch(() => {}) // reported by the calls that await it
+
+  const own = {
+    clock,
+    store,
+    settle: async () => {
+      await started
+      await skipper.settle()
+    },
+    advance: async (duration: Duration) => {
+      const ms = parseDuration(duration, 'advance duration', 'INVALID_INPUT')
+      await started
+      await skipper.runUntil(new Date(clock.now().getTime() + ms))
+    },
+    waitFor: async (runId: string, waitOptions: { timeout?: Duration } = {}) => {
+      await started
+      const limit = waitOptions?.timeout === undefined ? undefined : clock.now().getTime() + parseDuration(waitOptions.timeout, 'waitFor timeout', 'INVALID_INPUT')
+      for (;;) {
+        await skipper.settle()
+        const run = await durable.find(runId)
+        if (isTerminal(run.status)) return run
+        const next = skipper.nextDueAt()
+        if (next !== null && (limit === undefined || next.getTime() <= limit)) {
+          await skipper.moveTo(next)
+          continue
+        }
+        if (limit !== undefined) {
+          if (await skipper.runUntil(new Date(limit), async () => isTerminal((await durable.find(runId)).status))) return durable.find(runId)
+          throw new DurableError('WAIT_TIMEOUT', `run "${runId}" is still ${(await durable.find(runId)).status} after ${String(waitOptions.timeout)} of simulated time`)
+        }
+        throw new DurableError(
+          'WAIT_TIMEOUT',
+          `run "${runId}" is ${run.status} and nothing is scheduled: it waits for something from outside (a signal: t.signal(runId, name, payload)?), so skipping time cannot end it`,
+        )
+      }
+    },
+    close: async () => {
+      await started.catch(() => {})
+      await durable.close()
+    },
+  }
+  // Every other member is the runtime's own, bound to it (its methods use private fields, so
+  // they must be called on it), so `t` keeps the whole `Durable` API as that API grows.
+  return new Proxy(durable, {
+    get(target, property) {
+      if (Object.hasOwn(own, property)) return own[property as keyof typeof own]
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  }) as TestDurable
+}

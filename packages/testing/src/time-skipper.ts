@@ -1,0 +1,85 @@
+import type { MemoryStore } from './memory-store.js'
+import type { SimulatedClock } from './simulated-clock.js'
+import type { SimulatedQueue } from './simulated-queue.js'
+
+/** Quiet turns of the event loop in a row that make the runtime idle (see `settle`). */
+const QUIET_TURNS = 3
+
+/**
+ * Moves simulated time the way Temporal's time-skipping test server does: never while a step
+ * runs, and then straight to the next instant at which a run is due — a sleep's end, a backoff's
+ * end, a signal's timeout — so timers fire at once in real time, in order, each after what came
+ * before it has finished.
+ *
+ * "Nothing runs" is read from the store and the queue, which see everything the runtime does: no
+ * run is held by a live lease (a worker holds one from its claim until the run parks or ends),
+ * and no job is queued or being handled. The runtime's own real timers (lease renewal, the
+ * reconciler) are not needed for that: a run leaves its lease only by a commit, and the queue
+ * counts every wake-up.
+ *
+ * @internal
+ */
+export class TimeSkipper {
+  readonly #clock: SimulatedClock
+  readonly #store: MemoryStore
+  readonly #queue: SimulatedQueue
+
+  constructor(clock: SimulatedClock, store: MemoryStore, queue: SimulatedQueue) {
+    this.#clock = clock
+    this.#store = store
+    this.#queue = queue
+  }
+
+  /**
+   * Resolves once the runtime is idle at the current simulated instant: no step running, no job
+   * waiting, for a few turns of the event loop in a row (a commit's follow-up — a job dispatched
+   * after it — runs on the microtasks between two turns).
+   */
+  async settle(): Promise<void> {
+    for (let quiet = 0; quiet < QUIET_TURNS; ) {
+      if (await this.#busy()) {
+        quiet = 0
+        // A step is running (perhaps on real I/O or timers): look again soon, without spinning.
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      } else {
+        quiet++
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    }
+  }
+
+  /** The next instant a run is due, if any; null when every active run waits on the outside. */
+  nextDueAt(): Date | null {
+    return this.#store.nextDueAt(this.#clock.now())
+  }
+
+  /** Moves the clock to `at` (never back) and wakes every run due by then. */
+  async moveTo(at: Date): Promise<void> {
+    this.#clock.set(at)
+    await this.#queue.release()
+    for (const runId of this.#store.dueRuns(this.#clock.now())) await this.#queue.dispatch({ runId })
+  }
+
+  /**
+   * Runs simulated time forward to `target`, firing what is due on the way in order: settle,
+   * jump to the next due time, settle again…, then set the clock to `target`. Stops early (and
+   * returns true) as soon as `done()` says so after a settle.
+   */
+  async runUntil(target: Date, done: () => Promise<boolean> = async () => false): Promise<boolean> {
+    for (;;) {
+      await this.settle()
+      if (await done()) return true
+      const next = this.nextDueAt()
+      if (next === null || next.getTime() > target.getTime()) break
+      await this.moveTo(next)
+    }
+    await this.moveTo(target)
+    await this.settle()
+    return done()
+  }
+
+  async #busy(): Promise<boolean> {
+    if (this.#queue.busy) return true
+    return (await this.#store.stats(this.#clock.now())).leased > 0
+  }
+}
