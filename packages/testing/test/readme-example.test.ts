@@ -1,7 +1,7 @@
 // The example of packages/testing/README.md, as it stands there: keep the two the same.
 import { defineWorkflow } from '@durable/core'
 import { testDurable } from '@durable/testing'
-import { afterEach, expect, it } from 'vitest'
+import { afterAll, expect, it } from 'vitest'
 
 const released: string[] = []
 
@@ -18,7 +18,7 @@ const order = defineWorkflow<{ orderId: string }>('order')
   }, { maxAttempts: 3, backoff: () => '30s' })
 
 const t = testDurable({ workflows: [order], now: new Date('2030-01-01T00:00:00Z') })
-afterEach(() => t.close())
+afterAll(() => t.close())
 
 it('sleeps 7 days, takes the approval, fails to charge and releases the stock', async () => {
   const id = await t.start(order, { orderId: 'o1' })
