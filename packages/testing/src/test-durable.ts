@@ -96,24 +96,30 @@ export function testDurable(options: TestDurableOptions): TestDurable {
     advance: async (duration: Duration) => {
       const ms = parseDuration(duration, 'advance duration', 'INVALID_INPUT')
       await started
-      await skipper.runUntil(new Date(clock.now().getTime() + ms))
+      await skipper.exclusive(() => skipper.runUntil(new Date(clock.now().getTime() + ms)))
     },
-    waitFor: async (runId: string, waitOptions: { timeout?: Duration } = {}) => {
+    waitFor: async (runId: string, waitOptions: { timeout?: Duration } = {}): Promise<RunSnapshot> => {
       await started
-      const limit = waitOptions?.timeout === undefined ? undefined : clock.now().getTime() + parseDuration(waitOptions.timeout, 'waitFor timeout', 'INVALID_INPUT')
+      const timeoutMs = waitOptions?.timeout === undefined ? undefined : parseDuration(waitOptions.timeout, 'waitFor timeout', 'INVALID_INPUT')
+      const limit = timeoutMs === undefined ? undefined : clock.now().getTime() + timeoutMs
+      const ended = async () => isTerminal((await durable.find(runId)).status)
       for (;;) {
-        await skipper.settle()
+        // One step of skipping at a time, so that concurrent waitFors take turns (see `exclusive`).
+        const outcome = await skipper.exclusive(async (): Promise<'ended' | 'moved' | 'timedOut' | 'stuck'> => {
+          await skipper.settle()
+          if (await ended()) return 'ended'
+          const next = skipper.nextDueAt()
+          if (next !== null && (limit === undefined || next.getTime() <= limit)) {
+            await skipper.moveTo(next)
+            return 'moved'
+          }
+          if (limit === undefined) return 'stuck'
+          return (await skipper.runUntil(new Date(limit), ended)) ? 'ended' : 'timedOut'
+        })
+        if (outcome === 'moved') continue
         const run = await durable.find(runId)
-        if (isTerminal(run.status)) return run
-        const next = skipper.nextDueAt()
-        if (next !== null && (limit === undefined || next.getTime() <= limit)) {
-          await skipper.moveTo(next)
-          continue
-        }
-        if (limit !== undefined) {
-          if (await skipper.runUntil(new Date(limit), async () => isTerminal((await durable.find(runId)).status))) return durable.find(runId)
-          throw new DurableError('WAIT_TIMEOUT', `run "${runId}" is still ${(await durable.find(runId)).status} after ${String(waitOptions.timeout)} of simulated time`)
-        }
+        if (outcome === 'ended') return run
+        if (outcome === 'timedOut') throw new DurableError('WAIT_TIMEOUT', `run "${runId}" is still ${run.status} after ${String(waitOptions.timeout)} of simulated time`)
         throw new DurableError(
           'WAIT_TIMEOUT',
           `run "${runId}" is ${run.status} and nothing is scheduled: it waits for something from outside (a signal: t.signal(runId, name, payload)?), so skipping time cannot end it`,

@@ -23,11 +23,25 @@ export class TimeSkipper {
   readonly #clock: SimulatedClock
   readonly #store: MemoryStore
   readonly #queue: SimulatedQueue
+  /** The end of the last `exclusive` task: the next one starts after it. */
+  #turn: Promise<unknown> = Promise.resolve()
 
   constructor(clock: SimulatedClock, store: MemoryStore, queue: SimulatedQueue) {
     this.#clock = clock
     this.#store = store
     this.#queue = queue
+  }
+
+  /**
+   * Runs `fn` once every `fn` given before has finished. Two callers skipping time at once (two
+   * `waitFor`s of a `Promise.all`) must not interleave: one could read the next due time while
+   * the runs the other just woke for an earlier one are still starting, and move the clock past
+   * them.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#turn.then(fn)
+    this.#turn = result.catch(() => {})
+    return result
   }
 
   /**

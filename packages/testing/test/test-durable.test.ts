@@ -36,6 +36,26 @@ describe('testDurable', () => {
     ])
   })
 
+  it('lets concurrent waitFors take turns: the clock never moves while a step runs', async () => {
+    const seen: Array<[string, string, string]> = []
+    const job = defineWorkflow<{ name: string; hours: number }>('job')
+      .sleep('until', (ctx) => ctx.input.hours * HOUR)
+      .step('work', async (ctx) => {
+        const begun = t.clock.now().toISOString()
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        seen.push([ctx.input.name, begun, t.clock.now().toISOString()])
+      })
+    const t = kit(job)
+    const ids = await Promise.all(['a', 'b', 'c'].map((name, i) => t.start(job, { name, hours: i + 1 })))
+    const runs = await Promise.all(ids.map((id) => t.waitFor(id)))
+    expect(runs.map((run) => run.status)).toEqual(['completed', 'completed', 'completed'])
+    expect(seen, '[run, clock when its step began, clock when it ended]').toEqual([
+      ['a', later(HOUR), later(HOUR)],
+      ['b', later(2 * HOUR), later(2 * HOUR)],
+      ['c', later(3 * HOUR), later(3 * HOUR)],
+    ])
+  })
+
   it('fails a signal wait at its timeout, in simulated time', async () => {
     const approval = defineWorkflow('approval').waitForSignal('approved', { timeout: '2d' })
     const t = kit(approval)
