@@ -13,17 +13,14 @@ import {
   type RunChange,
   type RunRecord,
   type RunStats,
-  type RunStatus,
   type RunStore,
   type RunUpdate,
   type StoreTransaction,
 } from '@durable/core'
-import { appendJournal, jsonText } from './journal-rows.js'
+import { appendJournal, jsonText, UniqueViolationError } from './journal-rows.js'
 import { idempotencyKeyOf, Layer, toJournalEntry, toRunRecord, type RunRow } from './memory-tables.js'
 import { RowLocks } from './row-locks.js'
-import { UniqueViolationError } from './journal-rows.js'
-
-const STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting', 'compensating', 'completed', 'failed', 'cancelled']
+import { assertLimit, dueRows, matchesDefinition, nextDueTime, pageOf, statsOf } from './run-queries.js'
 
 /** One transaction of the memory store: the layer its writes go to, and how it must end. */
 class MemoryTransaction {
@@ -118,7 +115,7 @@ export class MemoryStore implements RunStore {
       if (row === undefined) return { claimed: false, reason: 'missing', dueAt: null }
       const dueAt = row.dueAt === null ? null : new Date(row.dueAt)
       if (isTerminal(row.status)) return { claimed: false, reason: 'ended', dueAt }
-      if (!claim.definitions.some((definition) => matches(row, definition))) return { claimed: false, reason: 'unregistered', dueAt }
+      if (!claim.definitions.some((definition) => matchesDefinition(row, definition))) return { claimed: false, reason: 'unregistered', dueAt }
       if (row.leaseOwner !== null && !(row.leaseExpiresAt !== null && row.leaseExpiresAt <= now)) return { claimed: false, reason: 'leased', dueAt }
       if (row.dueAt === null || row.dueAt > now) return { claimed: false, reason: 'notDue', dueAt }
       // A claimed run is running; its state catches up at the first commit (as in store-postgres).
@@ -300,10 +297,8 @@ export class MemoryStore implements RunStore {
     this.#assertOpen()
     assertLimit(query.limit)
     const now = query.now.getTime()
-    return this.#committed
-      .allRuns()
-      .filter((row) => isDueAndFree(row, now) && query.definitions.some((definition) => matches(row, definition)))
-      .sort((a, b) => a.dueAt! - b.dueAt! || compare(a.id, b.id))
+    return dueRows(this.#committed.allRuns(), now)
+      .filter((row) => query.definitions.some((definition) => matchesDefinition(row, definition)))
       .slice(0, query.limit)
       .map((row) => row.id)
   }
@@ -324,37 +319,16 @@ export class MemoryStore implements RunStore {
   async listRuns(query: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
     this.#assertOpen()
     assertLimit(query.limit)
-    const rows = this.#committed
-      .allRuns()
-      .filter(
-        (row) =>
-          (query.workflowName === undefined || row.workflowName === query.workflowName) &&
-          (query.status === undefined || row.status === query.status) &&
-          (query.cursor === undefined || compare(row.id, query.cursor) < 0),
-      )
-      .sort((a, b) => compare(b.id, a.id))
-    const runs = rows.slice(0, query.limit).map(toRunRecord)
+    const page = pageOf(this.#committed.allRuns(), query)
+    const runs = page.rows.map(toRunRecord)
     const last = runs.at(-1)
-    return rows.length > query.limit && last ? { runs, nextCursor: last.id } : { runs }
+    return page.more && last ? { runs, nextCursor: last.id } : { runs }
   }
 
   /** Runs by status and the backlog of due, unheld runs. */
   async stats(now: Date): Promise<RunStats> {
     this.#assertOpen()
-    const at = now.getTime()
-    const byStatus = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<RunStatus, number>
-    let due = 0
-    let oldest: number | null = null
-    let leased = 0
-    for (const row of this.#committed.allRuns()) {
-      byStatus[row.status] = (byStatus[row.status] ?? 0) + 1
-      if (isDueAndFree(row, at)) {
-        due++
-        oldest = oldest === null ? row.dueAt : Math.min(oldest, row.dueAt!)
-      }
-      if (row.leaseOwner !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > at) leased++
-    }
-    return { byStatus, due, oldestDueAt: oldest === null ? null : new Date(oldest), leased }
+    return statsOf(this.#committed.allRuns(), now.getTime())
   }
 
   /** Every journal entry of the run, in `seq` order. */
@@ -369,12 +343,7 @@ export class MemoryStore implements RunStore {
    */
   dueRuns(now: Date): string[] {
     this.#assertOpen()
-    const at = now.getTime()
-    return this.#committed
-      .allRuns()
-      .filter((row) => isDueAndFree(row, at))
-      .sort((a, b) => a.dueAt! - b.dueAt! || compare(a.id, b.id))
-      .map((row) => row.id)
+    return dueRows(this.#committed.allRuns(), now.getTime()).map((row) => row.id)
   }
 
   /**
@@ -383,11 +352,7 @@ export class MemoryStore implements RunStore {
    */
   nextDueAt(now: Date): Date | null {
     this.#assertOpen()
-    const at = now.getTime()
-    let next: number | null = null
-    for (const row of this.#committed.allRuns()) {
-      if (!isTerminal(row.status) && row.dueAt !== null && row.dueAt > at && (next === null || row.dueAt < next)) next = row.dueAt
-    }
+    const next = nextDueTime(this.#committed.allRuns(), now.getTime())
     return next === null ? null : new Date(next)
   }
 
@@ -449,24 +414,6 @@ export class MemoryStore implements RunStore {
   #assertOpen(): void {
     if (this.#closed) throw new Error('memoryStore: the store is closed')
   }
-}
-
-/** True when the run was started with `definition` (a run without a shape hash: any shape of its name and version). */
-function matches(row: RunRow, definition: DefinitionKey): boolean {
-  return definition.name === row.workflowName && definition.version === row.workflowVersion && (row.shapeHash === null || definition.shapeHash === row.shapeHash)
-}
-
-/** Active, due by `now`, and held by no live worker: the reconciler's and the backlog's predicate. */
-function isDueAndFree(row: RunRow, now: number): boolean {
-  return !isTerminal(row.status) && row.dueAt !== null && row.dueAt <= now && (row.leaseOwner === null || (row.leaseExpiresAt !== null && row.leaseExpiresAt <= now))
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-function assertLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1) throw new DurableError('INVALID_INPUT', `limit must be a positive integer (got ${String(limit)})`)
 }
 
 /** PostgreSQL refuses `\u0000` in text and would store a lone surrogate as U+FFFD: refuse both, as store-postgres does. */
