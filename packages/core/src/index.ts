@@ -56,7 +56,7 @@ export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, toJsonText } from './json.js
 export type { Json } from './json.js'
 export { currentStep, initialState, RUN_KEY, transition } from './transition.js'
 export { eventOf, replay } from './replay.js'
-export { triesInFlight } from './parallel.js'
+export { triesInFlight } from './nodes/parallel.js'
 export { addRunResult, RESULT_KINDS, runResults } from './results.js'
 export type { ResultEntry } from './results.js'
 export { describeShapeChange, workflowShape } from './workflow-shape.js'
@@ -64,7 +64,7 @@ export { planFork } from './fork.js'
 export type { ForkPlan } from './fork.js'
 export type { JournaledRecord } from './replay.js'
 export { isTerminal, TERMINAL_STATUSES } from './run-state.js'
-export type { BranchState, Command, JournalKind, JournalRecord, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
+export type { BranchState, Command, Compensated, JournalKind, JournalRecord, NodeCursor, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
 export type {
   ClaimResult,
   DefinitionKey,

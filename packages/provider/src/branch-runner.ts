@@ -16,12 +16,12 @@ type RunStep = Extract<Command, { type: 'runStep' }>
  */
 export async function driveBranches(driver: RunDriver, driven: Driven, node: ParallelDefinition): Promise<Action | undefined> {
   const running = new Map<string, Promise<Settled>>()
-  const position = driven.state.position
   let next: Action | undefined
   for (;;) {
-    const branches = driven.state.parallel?.position === position ? driven.state.parallel.branches : undefined
+    const { state } = driven
+    const branches = state.step === node.name && state.cursor?.kind === 'parallel' ? state.cursor.branches : undefined
     // Joined, rolling back, parked or lost: the main loop takes over.
-    if (branches === undefined || driven.state.position !== position || driven.state.status !== 'running' || !driven.execution.leased) {
+    if (branches === undefined || state.status !== 'running' || !driven.execution.leased) {
       return running.size === 0 ? next : settleAll(running, next)
     }
     const stopping = driven.execution.stopRequested

@@ -332,7 +332,7 @@ class DurableRuntime implements Durable {
       return { cancelRequest: { reason: reason ?? null }, revokeLease: true, dueAt: now }
     })
     // A run waiting for its child cancels the child too (and so on down): nobody waits for it any more.
-    const child = before.state.childRunId
+    const child = before.state.cursor?.kind === 'child' ? before.state.cursor.runId : undefined
     if (child !== undefined) {
       await this.cancel(child, { reason: `parent run "${runId}" was cancelled${reason ? `: ${reason}` : ''}`.slice(0, 1000) }).catch((error: unknown) => {
         if (!(isDurableError(error) && (error.code === 'RUN_NOT_ACTIVE' || error.code === 'RUN_NOT_FOUND'))) throw error

@@ -1,5 +1,6 @@
 import {
   addRunResult,
+  currentStep,
   describeShapeChange,
   DurableError,
   runResults,
@@ -140,8 +141,8 @@ export class RunExecutor implements RunDriver {
   }
 
   async #perform(driven: Driven, action: Action): Promise<Action | undefined> {
-    // Core commands only what is at the run's position (the step, or the one being compensated).
-    const node = driven.workflow.steps[driven.state.position]!
+    // Core commands only what is at the run's step (the one to run, or the one being compensated).
+    const node = currentStep(driven.workflow, driven.state)!
     if (action.type === 'startTimer') return startTimer(this, driven, node as SleepDefinition)
     if (action.type === 'awaitSignal') return awaitSignal(this, driven, node as SignalWaitDefinition, action.timeoutAt)
     if (action.type === 'selectRoute') return selectRoute(this, driven, node as RouteDefinition)
@@ -306,7 +307,7 @@ export class RunExecutor implements RunDriver {
 const ROLLBACK = Symbol('rollback')
 
 function onlyStarted(before: RunState, after: RunState): boolean {
-  return before.status === 'pending' && after.status === 'running' && after.position === before.position && after.attempt === before.attempt && after.dueAt === before.dueAt
+  return before.status === 'pending' && after.status === 'running' && after.step === before.step && after.attempt === before.attempt && after.dueAt === before.dueAt
 }
 
 /** The snapshot of a run this worker just ended, as `find` would read it. */
