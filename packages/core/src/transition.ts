@@ -3,21 +3,23 @@ import { append, journal, unchanged } from './journal-record.js'
 import { branchCompensation, retryBranches, stopBranches } from './nodes/parallel.js'
 import type { Flow } from './nodes/node-kind.js'
 import { runCompensation } from './nodes/step.js'
-import { nodeNamed } from './plan.js'
+import { nameAt, nodeNamed } from './plan.js'
 import type { JournalRecord, RunError, RunEvent, RunState, Transition } from './run-state.js'
 import { isTerminal } from './run-state.js'
 import type { Workflow, WorkflowNode } from './workflow.js'
 
 /**
- * The state of a run that has not started yet: at its first step.
+ * The state of a run that has not started yet: at its first step. Without the workflow (a child
+ * run of a workflow this process does not have), `step` is null until a worker that has the
+ * definition starts it at its first step.
  *
  * ### Example
  * ```ts
  * const state = initialState(checkout, { sku: 'A1', qty: 2 })
  * ```
  */
-export function initialState(workflow: Workflow, _input?: unknown): RunState {
-  return { status: 'pending', step: workflow.steps[0]?.name ?? null, attempt: 1, dueAt: null, attempts: 0, error: null }
+export function initialState(workflow: Workflow | undefined, _input?: unknown): RunState {
+  return { status: 'pending', step: workflow?.steps[0]?.name ?? null, attempt: 1, dueAt: null, attempts: 0, error: null }
 }
 
 /** Step key and name of journal entries about the run as a whole (`cancel_requested`). */
@@ -36,8 +38,11 @@ export const RUN_KEY = '$run'
  * // commands: [{ type: 'runStep', stepKey: 'reserve', stepName: 'reserve', attempt: 1 }]
  * ```
  */
-export function transition(workflow: Workflow, state: RunState, event: RunEvent): Transition {
+export function transition(workflow: Workflow, given: RunState, event: RunEvent): Transition {
   const flow = flowOf(workflow)
+  // A run created where its definition was unknown (a child of a workflow only other workers
+  // have) starts at the first step of the definition that drives it.
+  const state = given.status === 'pending' && given.step === null ? { ...given, step: nameAt(workflow, 0) } : given
   if (event.type === 'retryRequested') return retryRequested(flow, state, event.at)
   if (isTerminal(state.status)) return unchanged(state)
   switch (event.type) {

@@ -257,6 +257,15 @@ describe('leaseExpired', () => {
     expect(commands).toEqual([{ type: 'scheduleWake', at: at(50) }])
   })
 
+  it('starts a run created without its definition (step null) at the first step of the one that drives it', () => {
+    const unknown = initialState(undefined)
+    expect(unknown).toMatchObject({ status: 'pending', step: null })
+    const { state, commands } = transition(linear, unknown, { type: 'woken', at: at(0) })
+    expect(state).toEqual(running())
+    expect(commands).toEqual([{ type: 'runStep', stepKey: 'reserve', stepName: 'reserve', attempt: 1 }])
+    expect(transition(linear, unknown, { type: 'cancelRequested', at: at(0) }).state).toMatchObject({ status: 'cancelled', step: 'reserve' })
+  })
+
   it('counts the first try as failed when the worker died before the first commit of the run', () => {
     const { state, commands } = transition(linear, initialState(linear), { type: 'leaseExpired', at: at(1) })
     expect(state).toMatchObject({ status: 'running', step: 'reserve', attempt: 2, attempts: 1, dueAt: at(3) })

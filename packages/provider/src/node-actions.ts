@@ -121,7 +121,7 @@ export async function startChild(driver: RunDriver, driven: Driven, node: ChildD
   const definition = node.workflowVersion !== undefined ? registry.version(node.workflowName, node.workflowVersion) : registry.versionsOf(node.workflowName).at(-1)
   const fields = definition !== undefined ? registry.runFields(definition) : { workflowName: node.workflowName, workflowVersion: node.workflowVersion ?? null, shapeHash: null }
   const { runId, created } = await store.createRun(
-    { id: childRunId, ...fields, inputJson, state: initialState(driven.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${driven.state.attempt}`, parentRunId, now },
+    { id: childRunId, ...fields, inputJson, state: initialState(definition?.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${driven.state.attempt}`, parentRunId, now },
     async (tx) => {
       const started = transition(driven.workflow, driven.state, { type: 'childStarted', stepKey: node.key, childRunId, at })
       next = await driver.commit(driven, started, undefined, tx, now)
