@@ -115,8 +115,17 @@ export interface ListRunsQuery {
  * depends only on this interface.
  */
 export interface RunStore {
-  /** Creates or upgrades the tables; idempotent. */
-  migrate(): Promise<void>
+  /**
+   * Creates or upgrades the tables; idempotent. `options.alongside` (the queue's migrations) runs
+   * after them, under the same lock where the store has one: processes migrating one database at
+   * once then migrate one after the other.
+   */
+  migrate(options?: { alongside?: () => Promise<void> }): Promise<void>
+  /**
+   * Throws `NOT_MIGRATED` when the tables are missing or older than this code. Called once, when
+   * a worker starts; other calls learn it from the error of their query.
+   */
+  assertMigrated?(): Promise<void>
   /**
    * Inserts a run, or returns the id of the run that already has its idempotency key.
    * `inTransaction` runs in the insert's transaction only when a run was created.

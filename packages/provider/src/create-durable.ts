@@ -57,7 +57,11 @@ export interface ListOptions {
 
 /** The object `createDurable` returns. */
 export interface Durable {
-  /** Creates or upgrades the store's and the queue's tables. Idempotent. */
+  /**
+   * Creates or upgrades the store's and the queue's tables. Idempotent, and safe to run from many
+   * processes at once (they migrate one after the other). Until it has run, every other call
+   * throws `NOT_MIGRATED`.
+   */
   migrate(): Promise<void>
   /** Starts a run; returns its id (a ULID). The run row and its first job commit together. */
   start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options?: { idempotencyKey?: string }): Promise<string>
@@ -139,8 +143,10 @@ class DurableRuntime implements Durable {
   }
 
   async migrate(): Promise<void> {
-    await this.#rt.store.migrate()
-    await this.#rt.queue.migrate?.()
+    const { store, queue } = this.#rt
+    // The queue migrates under the store's lock: engines that are not safe against themselves
+    // (pg-boss) are then never migrated by two processes at once.
+    await store.migrate({ alongside: async () => queue.migrate?.() })
   }
 
   async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: { idempotencyKey?: string } = {}): Promise<string> {
