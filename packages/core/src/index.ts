@@ -66,6 +66,7 @@ export type {
   ListRunsQuery,
   NewJournalEntry,
   NewRun,
+  PruneRunsQuery,
   RunChange,
   RunRecord,
   RunStats,

@@ -110,6 +110,16 @@ export interface ListRunsQuery {
   readonly cursor?: string
 }
 
+/** Which runs `pruneRuns` deletes: ended (`completed`, `failed`, `cancelled`) before `endedBefore`. */
+export interface PruneRunsQuery {
+  readonly endedBefore: Date
+  readonly workflowName?: string
+  /** Most runs deleted by this call: one bounded batch. */
+  readonly limit: number
+  /** Delete nothing: count every run that matches (no `limit`). */
+  readonly dryRun?: boolean
+}
+
 /**
  * Where runs and their journals live. `@durable/store-postgres` implements it; the provider
  * depends only on this interface.
@@ -165,5 +175,10 @@ export interface RunStore {
   /** Runs by status, and the backlog: active runs due by `now` that no live worker holds. */
   stats(now: Date): Promise<RunStats>
   journal(runId: string): Promise<JournalEntry[]>
+  /**
+   * Deletes up to `limit` ended runs that match, with their journals and signals, in one
+   * statement; never an active run. Returns how many it deleted (with `dryRun`: how many match).
+   */
+  pruneRuns?(query: PruneRunsQuery): Promise<number>
   close(): Promise<void>
 }

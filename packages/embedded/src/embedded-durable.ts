@@ -7,6 +7,7 @@ import {
   type DurableWorker,
   type DurableStats,
   type ListOptions,
+  type PruneOptions,
   type RunSnapshot,
   type RunSummary,
   type WorkerOptions,
@@ -121,6 +122,11 @@ class EmbeddedDurable implements Durable {
   async retry(runId: string): Promise<void> {
     await this.#ready
     return this.#inner.retry(runId)
+  }
+
+  async prune(options: PruneOptions): Promise<{ count: number }> {
+    await this.#ready
+    return this.#inner.prune(options)
   }
 
   worker(options?: WorkerOptions): DurableWorker {

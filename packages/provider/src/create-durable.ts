@@ -84,9 +84,28 @@ export interface Durable {
   cancel(runId: string, options?: { reason?: string }): Promise<void>
   /** Starts a `failed` run again at the step that failed, with a fresh retry budget. */
   retry(runId: string): Promise<void>
+  /**
+   * Deletes the runs that ended (`completed`, `failed`, `cancelled`) more than `olderThan` ago,
+   * of `workflowName` if given, with their journals and signals — in bounded batches, never an
+   * active run. Returns how many it deleted; with `dryRun`, deletes nothing and says how many it
+   * would. Bad options → `INVALID_INPUT`.
+   */
+  prune(options: PruneOptions): Promise<{ count: number }>
   worker(options?: WorkerOptions): DurableWorker
   close(): Promise<void>
 }
+
+/** Options of `prune()`. */
+export interface PruneOptions {
+  /** How long ago a run must have ended to be deleted: `'30d'`, `'12h'`, or ms. */
+  olderThan: Duration
+  workflowName?: string
+  /** Delete nothing; count the runs that would be deleted. */
+  dryRun?: boolean
+}
+
+/** Runs deleted by one statement of `prune()`: each batch is its own short transaction. */
+const PRUNE_BATCH = 500
 
 /** What `durable.stats()` returns. */
 export interface DurableStats {
@@ -343,6 +362,30 @@ class DurableRuntime implements Durable {
     if (before === undefined) throw new RunNotFoundError(runId)
     if (!queue.transactional) await queue.dispatch({ runId })
     return before
+  }
+
+  async prune(options: PruneOptions): Promise<{ count: number }> {
+    if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', "prune takes { olderThan, workflowName? }, e.g. prune({ olderThan: '30d' })")
+    const olderThanMs = parseDuration(options.olderThan, 'prune olderThan', 'INVALID_INPUT')
+    const { workflowName, dryRun } = options
+    if (workflowName !== undefined && (typeof workflowName !== 'string' || workflowName.length === 0)) {
+      throw new DurableError('INVALID_INPUT', `prune workflowName must be a non-empty string, got ${describeValue(workflowName)}`)
+    }
+    if (dryRun !== undefined && typeof dryRun !== 'boolean') throw new DurableError('INVALID_INPUT', `prune dryRun must be a boolean, got ${describeValue(dryRun)}`)
+    const { store, clock } = this.#rt
+    if (store.pruneRuns === undefined) throw new DurableError('INVALID_INPUT', 'this store cannot prune runs (it has no pruneRuns)')
+    const endedBefore = new Date(clock.now().getTime() - olderThanMs)
+    if (!Number.isFinite(endedBefore.getTime())) throw new DurableError('INVALID_INPUT', `prune olderThan is too long: ${describeValue(options.olderThan)}`)
+    const query = { endedBefore, ...(workflowName !== undefined ? { workflowName } : {}) }
+    if (dryRun === true) return { count: await store.pruneRuns({ ...query, limit: PRUNE_BATCH, dryRun: true }) }
+    // Batches keep each statement's locks and WAL small, and let workers go on meanwhile. A batch
+    // smaller than asked for ends it: nothing more matched (or the rest was locked, being retried).
+    let count = 0
+    for (;;) {
+      const deleted = await store.pruneRuns({ ...query, limit: PRUNE_BATCH })
+      count += deleted
+      if (deleted < PRUNE_BATCH) return { count }
+    }
   }
 
   worker(options?: WorkerOptions): DurableWorker {

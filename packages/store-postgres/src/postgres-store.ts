@@ -5,6 +5,7 @@ import {
   type Json,
   type ListRunsQuery,
   type NewRun,
+  type PruneRunsQuery,
   type RunChange,
   type RunRecord,
   type RunStats,
@@ -27,6 +28,7 @@ import type { PostgresStoreOptions } from './postgres-store-options.js'
 import { changeRun } from './queries/change-run.js'
 import { claimRun } from './queries/claim-run.js'
 import { insertRun } from './queries/create-run.js'
+import { pruneRuns } from './queries/prune-runs.js'
 import { updateRun } from './queries/update-run.js'
 import { runStats } from './queries/stats.js'
 import { notMigrated, toNotMigratedError } from './store-errors.js'
@@ -330,6 +332,16 @@ export class PostgresStore implements RunStore {
       SELECT ${JOURNAL_COLUMNS} FROM ${this.#tables.journal} WHERE run_id = ${runId} ORDER BY seq
     `.execute(this.db)
     return rows.map(toJournalEntry)
+  }
+
+  /**
+   * Deletes up to `query.limit` runs that ended before `query.endedBefore` (of
+   * `query.workflowName` if given), with their journals and signals, in one statement; returns
+   * how many. Never an active run. With `dryRun`, deletes nothing and counts every match.
+   */
+  pruneRuns(query: PruneRunsQuery): Promise<number> {
+    if (query.dryRun !== true) assertLimit(query.limit)
+    return pruneRuns(this.db, this.#tables, query)
   }
 
   /**
