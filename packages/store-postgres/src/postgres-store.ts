@@ -339,7 +339,7 @@ export class PostgresStore implements RunStore {
    * `query.workflowName` if given), with their journals and signals, in one statement; returns
    * how many. Never an active run. With `dryRun`, deletes nothing and counts every match.
    */
-  pruneRuns(query: PruneRunsQuery): Promise<number> {
+  async pruneRuns(query: PruneRunsQuery): Promise<number> {
     if (query.dryRun !== true) assertLimit(query.limit)
     return pruneRuns(this.db, this.#tables, query)
   }
