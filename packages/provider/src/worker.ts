@@ -70,8 +70,12 @@ export class Worker implements DurableWorker {
     this.#state = 'started'
     try {
       // Once per worker, not per call: a worker on tables that are missing or too old would only
-      // fail every scan in the background. Refuse now, naming the fix (NOT_MIGRATED).
-      await this.#rt.store.assertMigrated?.()
+      // fail every scan in the background. Refuse now, naming the fix (NOT_MIGRATED). A database
+      // that cannot be reached is an outage the worker rides out, as ever: it starts, and its
+      // scans retry quietly (a NOT_MIGRATED found then is what their log line says).
+      await this.#rt.store.assertMigrated?.().catch((error: unknown) => {
+        if (!isDurableError(error, 'STORE_UNAVAILABLE')) throw error
+      })
       this.#consumer = await this.#rt.queue.consume((job) => this.#handle(job), { concurrency: this.#concurrency })
     } catch (error) {
       this.#state = 'new' // may be started again, once the cause is fixed
