@@ -72,6 +72,7 @@ export type {
   ListRunsQuery,
   NewJournalEntry,
   NewRun,
+  PruneRunsQuery,
   RunChange,
   RunRecord,
   RunStats,

@@ -133,13 +133,32 @@ export interface ListRunsQuery {
   readonly cursor?: string
 }
 
+/** Which runs `pruneRuns` deletes: ended (`completed`, `failed`, `cancelled`) before `endedBefore`. */
+export interface PruneRunsQuery {
+  readonly endedBefore: Date
+  readonly workflowName?: string
+  /** Most runs deleted by this call: one bounded batch. */
+  readonly limit: number
+  /** Delete nothing: count every run that matches (no `limit`). */
+  readonly dryRun?: boolean
+}
+
 /**
  * Where runs and their journals live. `@durable/store-postgres` implements it; the provider
  * depends only on this interface.
  */
 export interface RunStore {
-  /** Creates or upgrades the tables; idempotent. */
-  migrate(): Promise<void>
+  /**
+   * Creates or upgrades the tables; idempotent. `options.alongside` (the queue's migrations) runs
+   * after them, under the same lock where the store has one: processes migrating one database at
+   * once then migrate one after the other.
+   */
+  migrate(options?: { alongside?: () => Promise<void> }): Promise<void>
+  /**
+   * Throws `NOT_MIGRATED` when the tables are missing or older than this code. Called once, when
+   * a worker starts; other calls learn it from the error of their query.
+   */
+  assertMigrated?(): Promise<void>
   /**
    * Inserts a run, or returns the id of the run that already has its idempotency key.
    * `inTransaction` runs in the insert's transaction only when a run was created.
@@ -181,5 +200,10 @@ export interface RunStore {
   /** Runs by status, and the backlog: active runs due by `now` that no live worker holds. */
   stats(now: Date): Promise<RunStats>
   journal(runId: string): Promise<JournalEntry[]>
+  /**
+   * Deletes up to `limit` ended runs that match, with their journals and signals, in one
+   * statement; never an active run. Returns how many it deleted (with `dryRun`: how many match).
+   */
+  pruneRuns?(query: PruneRunsQuery): Promise<number>
   close(): Promise<void>
 }

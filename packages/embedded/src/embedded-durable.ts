@@ -7,6 +7,7 @@ import {
   type DurableWorker,
   type DurableStats,
   type ListOptions,
+  type PruneOptions,
   type RunSnapshot,
   type RunSummary,
   type WorkerOptions,
@@ -126,6 +127,11 @@ class EmbeddedDurable implements Durable {
   async fork(runId: string, options?: { fromStep?: string; version?: string }): Promise<string> {
     await this.#ready
     return this.#inner.fork(runId, options)
+  }
+
+  async prune(options: PruneOptions): Promise<{ count: number }> {
+    await this.#ready
+    return this.#inner.prune(options)
   }
 
   worker(options?: WorkerOptions): DurableWorker {

@@ -59,7 +59,11 @@ export interface ListOptions {
 
 /** The object `createDurable` returns. */
 export interface Durable {
-  /** Creates or upgrades the store's and the queue's tables. Idempotent. */
+  /**
+   * Creates or upgrades the store's and the queue's tables. Idempotent, and safe to run from many
+   * processes at once (they migrate one after the other). Until it has run, every other call
+   * throws `NOT_MIGRATED`.
+   */
   migrate(): Promise<void>
   /** Starts a run; returns its id (a ULID). The run row and its first job commit together. */
   start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options?: { idempotencyKey?: string }): Promise<string>
@@ -94,9 +98,28 @@ export interface Durable {
    * ```
    */
   fork(runId: string, options?: { fromStep?: string; version?: string }): Promise<string>
+  /**
+   * Deletes the runs that ended (`completed`, `failed`, `cancelled`) more than `olderThan` ago,
+   * of `workflowName` if given, with their journals and signals — in bounded batches, never an
+   * active run. Returns how many it deleted; with `dryRun`, deletes nothing and says how many it
+   * would. Bad options → `INVALID_INPUT`.
+   */
+  prune(options: PruneOptions): Promise<{ count: number }>
   worker(options?: WorkerOptions): DurableWorker
   close(): Promise<void>
 }
+
+/** Options of `prune()`. */
+export interface PruneOptions {
+  /** How long ago a run must have ended to be deleted: `'30d'`, `'12h'`, or ms. */
+  olderThan: Duration
+  workflowName?: string
+  /** Delete nothing; count the runs that would be deleted. */
+  dryRun?: boolean
+}
+
+/** Runs deleted by one statement of `prune()`: each batch is its own short transaction. */
+const PRUNE_BATCH = 500
 
 /** What `durable.stats()` returns. */
 export interface DurableStats {
@@ -153,8 +176,10 @@ class DurableRuntime implements Durable {
   }
 
   async migrate(): Promise<void> {
-    await this.#rt.store.migrate()
-    await this.#rt.queue.migrate?.()
+    const { store, queue } = this.#rt
+    // The queue migrates under the store's lock: engines that are not safe against themselves
+    // (pg-boss) are then never migrated by two processes at once.
+    await store.migrate({ alongside: async () => queue.migrate?.() })
   }
 
   async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: { idempotencyKey?: string } = {}): Promise<string> {
@@ -398,6 +423,30 @@ class DurableRuntime implements Durable {
     if (before === undefined) throw new RunNotFoundError(runId)
     if (!queue.transactional) await queue.dispatch({ runId })
     return before
+  }
+
+  async prune(options: PruneOptions): Promise<{ count: number }> {
+    if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', "prune takes { olderThan, workflowName? }, e.g. prune({ olderThan: '30d' })")
+    const olderThanMs = parseDuration(options.olderThan, 'prune olderThan', 'INVALID_INPUT')
+    const { workflowName, dryRun } = options
+    if (workflowName !== undefined && (typeof workflowName !== 'string' || workflowName.length === 0)) {
+      throw new DurableError('INVALID_INPUT', `prune workflowName must be a non-empty string, got ${describeValue(workflowName)}`)
+    }
+    if (dryRun !== undefined && typeof dryRun !== 'boolean') throw new DurableError('INVALID_INPUT', `prune dryRun must be a boolean, got ${describeValue(dryRun)}`)
+    const { store, clock } = this.#rt
+    if (store.pruneRuns === undefined) throw new DurableError('INVALID_INPUT', 'this store cannot prune runs (it has no pruneRuns)')
+    const endedBefore = new Date(clock.now().getTime() - olderThanMs)
+    if (!Number.isFinite(endedBefore.getTime())) throw new DurableError('INVALID_INPUT', `prune olderThan is too long: ${describeValue(options.olderThan)}`)
+    const query = { endedBefore, ...(workflowName !== undefined ? { workflowName } : {}) }
+    if (dryRun === true) return { count: await store.pruneRuns({ ...query, limit: PRUNE_BATCH, dryRun: true }) }
+    // Batches keep each statement's locks and WAL small, and let workers go on meanwhile. A batch
+    // smaller than asked for ends it: nothing more matched (or the rest was locked, being retried).
+    let count = 0
+    for (;;) {
+      const deleted = await store.pruneRuns({ ...query, limit: PRUNE_BATCH })
+      count += deleted
+      if (deleted < PRUNE_BATCH) return { count }
+    }
   }
 
   worker(options?: WorkerOptions): DurableWorker {

@@ -30,6 +30,7 @@ export interface LocalStart {
 export interface DurableWorker {
   /** Worker id, used as the lease owner. */
   readonly id: string
+  /** Starts consuming; rejects with `NOT_MIGRATED` when the store's tables are missing or older than this code. */
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -67,7 +68,19 @@ export class Worker implements DurableWorker {
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new DurableError('INVALID_INPUT', `worker ${this.id} was already started; create a new one with durable.worker()`)
     this.#state = 'started'
-    this.#consumer = await this.#rt.queue.consume((job) => this.#handle(job), { concurrency: this.#concurrency })
+    try {
+      // Once per worker, not per call: a worker on tables that are missing or too old would only
+      // fail every scan in the background. Refuse now, naming the fix (NOT_MIGRATED). A database
+      // that cannot be reached is an outage the worker rides out, as ever: it starts, and its
+      // scans retry quietly (a NOT_MIGRATED found then is what their log line says).
+      await this.#rt.store.assertMigrated?.().catch((error: unknown) => {
+        if (!isDurableError(error, 'STORE_UNAVAILABLE')) throw error
+      })
+      this.#consumer = await this.#rt.queue.consume((job) => this.#handle(job), { concurrency: this.#concurrency })
+    } catch (error) {
+      this.#state = 'new' // may be started again, once the cause is fixed
+      throw error
+    }
     this.#timers.push(setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(this.#rt.leaseMs / 3))))
     this.#timers.push(setInterval(() => void this.#reconcile(), this.#reconcileIntervalMs))
     for (const timer of this.#timers) timer.unref()

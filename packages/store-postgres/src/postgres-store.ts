@@ -9,6 +9,7 @@ import {
   type Json,
   type ListRunsQuery,
   type NewRun,
+  type PruneRunsQuery,
   type RunChange,
   type RunRecord,
   type RunStats,
@@ -23,6 +24,7 @@ import { assertSchemaName } from './identifiers.js'
 import { storeMigrations } from './migrations/migrations.js'
 import { ErrorTranslatingDialect } from './error-translating-dialect.js'
 import { FencedTransactions } from './fenced-transactions.js'
+import { clientLike, withMigrationLock } from './migration-lock.js'
 import { PgListener } from './pg-listener.js'
 import { PGliteDialect } from './pglite-dialect.js'
 import { PGliteListener } from './pglite-listener.js'
@@ -31,8 +33,10 @@ import { changeRun } from './queries/change-run.js'
 import { claimRun } from './queries/claim-run.js'
 import { definitionMatch } from './queries/definition-match.js'
 import { insertRun } from './queries/create-run.js'
+import { pruneRuns } from './queries/prune-runs.js'
 import { updateRun } from './queries/update-run.js'
 import { runStats } from './queries/stats.js'
+import { notMigrated, toNotMigratedError } from './store-errors.js'
 import { JOURNAL_COLUMNS, runColumns, tablesIn, toJournalEntry, toRunRecord, type JournalRow, type RunRow, type Tables } from './rows.js'
 
 const DEFAULT_SCHEMA = 'durable'
@@ -55,6 +59,8 @@ export class PostgresStore implements RunStore {
   readonly #newListener: (() => ChannelListener) | undefined
   readonly #destroy: (() => Promise<void>) | undefined
   readonly #fenced = new FencedTransactions()
+  /** A connection outside the pool for the migration lock; none on PGlite (one process) or `{ db }`. */
+  readonly #lockClient: (() => pg.Client) | undefined
   #listener: ChannelListener | undefined
   #closed = false
 
@@ -86,43 +92,77 @@ export class PostgresStore implements RunStore {
       // unhandled, it would crash the process. The pool drops it and reconnects on next use.
       pool.on('error', () => {})
       surviveBrokenConnections(pool)
-      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool })) })
+      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool }), { schema }) })
       this.#newListener = () => new PgListener(pool)
+      this.#lockClient = clientLike(pool)
       this.#destroy = () => this.db.destroy()
     } else if (options.pool !== undefined) {
       const pool = options.pool
       surviveBrokenConnections(pool)
-      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool })) })
+      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool }), { schema }) })
       this.#newListener = () => new PgListener(pool)
+      this.#lockClient = clientLike(pool)
       this.#destroy = undefined // Kysely's destroy() would end the caller's pool.
     } else if (options.pglite !== undefined) {
       const pglite = options.pglite
-      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PGliteDialect({ pglite })) })
+      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PGliteDialect({ pglite }), { schema }) })
       this.#newListener = () => new PGliteListener(pglite, this.db)
+      this.#lockClient = undefined
       this.#destroy = undefined
     } else {
       this.db = options.db as NonNullable<typeof options.db>
       this.#newListener = undefined
+      this.#lockClient = undefined
       this.#destroy = undefined
     }
   }
 
   /**
-   * Creates the schema and tables, or upgrades them; idempotent, and safe to run from several
-   * processes at once: Kysely's `Migrator` serializes them with a Postgres advisory lock and
-   * runs each migration in a transaction. Its bookkeeping tables are `store_migration` and
-   * `store_migration_lock` in the store's schema.
+   * Creates the schema and tables, or upgrades them, then runs `options.alongside` (the queue's
+   * migrations: `durable.migrate()` passes them); idempotent. Safe to run from many processes at
+   * once: on `pg` (a connection string or a pool), all of it runs under a session advisory lock
+   * on a connection of its own, so processes migrating one database go one after the other —
+   * whichever queue engine they migrate too. Each migration runs in a transaction (Kysely's
+   * `Migrator`, which locks its own too). Its bookkeeping tables are `store_migration` and
+   * `store_migration_lock` in the store's schema. On PGlite (one process) there is nothing to
+   * serialize; a store built from `{ db }` relies on the `Migrator`'s lock alone.
    */
-  async migrate(): Promise<void> {
-    const migrator = new Migrator({
+  async migrate(options: { alongside?: () => Promise<void> } = {}): Promise<void> {
+    const migrateAll = async (): Promise<void> => {
+      const { error } = await this.#migrator().migrateToLatest()
+      if (error !== undefined) throw error
+      await options.alongside?.()
+    }
+    await (this.#lockClient ? withMigrationLock(this.#lockClient, migrateAll) : migrateAll())
+  }
+
+  /**
+   * Throws `NOT_MIGRATED` unless every migration this code knows has been applied: the tables
+   * are missing, or older than this code. A database migrated by newer code passes (its
+   * migrations add; they do not take away). One small query; a worker runs it when it starts.
+   */
+  async assertMigrated(): Promise<void> {
+    const known = Object.keys(await storeMigrations(this.schema).getMigrations())
+    let applied: Set<string>
+    try {
+      const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.id(this.schema, 'store_migration')}`.execute(this.db)
+      applied = new Set(rows.map((row) => row.name))
+    } catch (error) {
+      // Translated already on a store of ours; a store built from { db } gets the raw error.
+      throw toNotMigratedError(error, this.schema)
+    }
+    const missing = known.filter((name) => !applied.has(name))
+    if (missing.length > 0) throw notMigrated(this.schema, `not applied: ${missing.join(', ')}`)
+  }
+
+  #migrator(): Migrator {
+    return new Migrator({
       db: this.db,
       provider: storeMigrations(this.schema),
       migrationTableSchema: this.schema,
       migrationTableName: 'store_migration',
       migrationLockTableName: 'store_migration_lock',
     })
-    const { error } = await migrator.migrateToLatest()
-    if (error !== undefined) throw error
   }
 
   /**
@@ -304,6 +344,16 @@ export class PostgresStore implements RunStore {
       SELECT ${JOURNAL_COLUMNS} FROM ${this.#tables.journal} WHERE run_id = ${runId} ORDER BY seq
     `.execute(this.db)
     return rows.map(toJournalEntry)
+  }
+
+  /**
+   * Deletes up to `query.limit` runs that ended before `query.endedBefore` (of
+   * `query.workflowName` if given), with their journals and signals, in one statement; returns
+   * how many. Never an active run. With `dryRun`, deletes nothing and counts every match.
+   */
+  async pruneRuns(query: PruneRunsQuery): Promise<number> {
+    if (query.dryRun !== true) assertLimit(query.limit)
+    return pruneRuns(this.db, this.#tables, query)
   }
 
   /**
