@@ -110,6 +110,11 @@ export interface JournalRecord {
 
 /** Something that happened to a run. Time arrives inside the event, as an ISO string. */
 export type RunEvent =
+  /**
+   * A worker claimed the run: what it found decides the first move — a cancel not applied yet,
+   * else a lost try when the previous holder's lease ran out, else a plain wake-up.
+   */
+  | { readonly type: 'claimed'; readonly at: string; readonly previousLeaseExpired: boolean; readonly cancel?: { readonly reason: string | null } }
   /** A worker holds the run and asks what to do now. */
   | { readonly type: 'woken'; readonly at: string }
   /** The worker that held the run died (its lease expired): its try counts as failed. */

@@ -46,6 +46,10 @@ export function transition(workflow: Workflow, given: RunState, event: RunEvent)
   if (event.type === 'retryRequested') return retryRequested(flow, state, event.at)
   if (isTerminal(state.status)) return unchanged(state)
   switch (event.type) {
+    case 'claimed':
+      // A cancel not applied yet comes first: the try a dead worker left is then abandoned, not retried.
+      if (event.cancel !== undefined && !rollingBack(state)) return cancelRequested(flow, state, event.cancel.reason ?? undefined)
+      return event.previousLeaseExpired ? leaseExpired(flow, state, event.at) : woken(flow, state, event.at)
     case 'woken':
       return woken(flow, state, event.at)
     case 'leaseExpired':
@@ -90,9 +94,13 @@ function leaseExpired(flow: Flow, state: RunState, at: string): Transition {
   return (node === undefined ? undefined : kindOf(node).interrupted?.(flow, node, state, at)) ?? woken(flow, state, at)
 }
 
+/** Rolling back already (a failure or an earlier cancel): a cancel changes nothing then. */
+function rollingBack(state: RunState): boolean {
+  return state.status === 'compensating' || state.error?.code === 'RUN_CANCELLED'
+}
+
 function cancelRequested(flow: Flow, state: RunState, reason: string | undefined): Transition {
-  // Already rolling back (a failure or an earlier cancel): the rollback is the same.
-  if (state.status === 'compensating' || state.error?.code === 'RUN_CANCELLED') return unchanged(state)
+  if (rollingBack(state)) return unchanged(state)
   const error: RunError = { message: reason ? `run cancelled: ${reason}` : 'run cancelled', code: 'RUN_CANCELLED' }
   const entry: JournalRecord = { stepKey: RUN_KEY, stepName: RUN_KEY, kind: 'cancel_requested', attempt: 1, result: reason ?? null }
   return flow.compensateFrom({ ...stopBranches(state), error, dueAt: null }, state.step, [append(entry)])

@@ -214,3 +214,27 @@ describe('a retried run that fails again', () => {
     ])
   })
 })
+
+describe('claimed: the first event of a worker that took the run', () => {
+  it('applies a cancel not applied yet first: the try a dead worker left is abandoned, not retried', () => {
+    const { state, commands } = transition(linear, running({ step: 'charge', attempts: 1 }), { type: 'claimed', at: at(5), previousLeaseExpired: true, cancel: { reason: 'stop' } })
+    expect(state).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED', message: 'run cancelled: stop' } })
+    expect(commands.filter((c) => c.type === 'appendJournal').map((c) => (c as { entry: JournalRecord }).entry.kind)).toEqual(['cancel_requested'])
+  })
+
+  it('counts a lost try when the previous lease ran out and no cancel waits', () => {
+    const { commands } = transition(linear, running({ step: 'charge', attempts: 1 }), { type: 'claimed', at: at(5), previousLeaseExpired: true })
+    expect(commands[0]).toMatchObject({ type: 'appendJournal', entry: { stepKey: 'charge', kind: 'step_failed', error: { code: 'LEASE_EXPIRED' } } })
+  })
+
+  it('goes on as woken when a cancel was applied already (the rollback runs on)', () => {
+    const rolling: RunState = { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 3, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }
+    const { state, commands } = transition(order, rolling, { type: 'claimed', at: at(5), previousLeaseExpired: false, cancel: { reason: null } })
+    expect(state).toEqual(rolling)
+    expect(commands).toEqual([{ type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 }])
+  })
+
+  it('is a plain wake-up otherwise', () => {
+    expect(transition(linear, initialState(linear), { type: 'claimed', at: at(0), previousLeaseExpired: false })).toEqual(transition(linear, initialState(linear), { type: 'woken', at: at(0) }))
+  })
+})

@@ -87,13 +87,7 @@ export class RunExecutor implements RunDriver {
     const span = startRunSpan(run)
     const driven: Driven = { execution, run, workflow, results, resultsView: readOnly(results), state: run.state, trace: span.context }
     const at = now.toISOString()
-    const cancel = run.cancelRequest
-    const cancelling = cancel != null && run.state.error?.code !== 'RUN_CANCELLED' && run.state.status !== 'compensating'
-    const first: RunEvent = cancelling
-      ? { type: 'cancelRequested', ...(cancel.reason !== null ? { reason: cancel.reason } : {}), at }
-      : claim.previousLeaseExpired
-        ? { type: 'leaseExpired', at }
-        : { type: 'woken', at }
+    const first: RunEvent = { type: 'claimed', at, previousLeaseExpired: claim.previousLeaseExpired, ...(run.cancelRequest != null ? { cancel: run.cancelRequest } : {}) }
     try {
       let action = await this.commit(driven, transition(workflow, driven.state, first), undefined, undefined, now)
       while (action !== undefined) {
