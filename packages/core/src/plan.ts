@@ -42,3 +42,8 @@ export function stepAfter(workflow: Workflow, step: string, next = indexOf(workf
 export function skipped(node: WorkflowNode, state: RunState): boolean {
   return node.inBranch?.some((b) => state.routes?.[b.route] !== b.key) ?? false
 }
+
+/** The names of the signals a workflow waits for (its `waitForSignal` steps), in plan order. */
+export function signalNames(workflow: Workflow): string[] {
+  return workflow.steps.filter((node) => node.kind === 'waitForSignal').map((node) => node.name)
+}

@@ -10,6 +10,7 @@ import {
   planFork,
   RunNotActiveError,
   RunNotFoundError,
+  signalNames,
   runResults,
   toJsonText,
   transition,
@@ -338,6 +339,15 @@ class DurableRuntime implements Durable {
     const now = this.#rt.clock.now()
     await this.#change(runId, now, (run) => {
       if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, `signal "${name}" to`)
+      // Checked against the definition the run started with, when this process has it.
+      const workflow = this.#rt.registry.forRun(run)?.workflow
+      const waitsFor = workflow === undefined ? undefined : signalNames(workflow)
+      if (waitsFor !== undefined && !waitsFor.includes(name)) {
+        throw new DurableError(
+          'INVALID_INPUT',
+          `run "${runId}" of workflow "${run.workflowName}" waits for no signal "${name}": ${waitsFor.length === 0 ? 'it waits for no signal at all' : `it waits for ${waitsFor.map((n) => `"${n}"`).join(', ')}`}`,
+        )
+      }
       // A parked run is due at once; a leased one finds the signal when it reaches the wait.
       const parked = run.status === 'waiting' && (run.leaseOwner === null || (run.leaseExpiresAt?.getTime() ?? 0) <= now.getTime())
       return { signal: { name, payloadJson }, ...(parked ? { dueAt: now } : {}) }

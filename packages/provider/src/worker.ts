@@ -51,6 +51,8 @@ export class Worker implements DurableWorker {
   /** Slots promised to runs this process is starting (see `reserveLocalStart`). */
   #reserved = 0
   readonly #localDrives = new Set<Promise<void>>()
+  /** Runs the reconciler found due, and since when it keeps finding them. */
+  readonly #stillDue = new Map<string, number>()
   #consumer: { stop(): Promise<void> } | undefined
   #timers: NodeJS.Timeout[] = []
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new'
@@ -211,11 +213,16 @@ export class Worker implements DurableWorker {
       // A grace of one interval: a run started a moment ago is not yet late, its job is on its way.
       const now = new Date(this.#rt.clock.now().getTime() - this.#reconcileIntervalMs)
       const due = await this.#rt.store.findDueRuns({ now, definitions: this.#rt.registry.definitions, limit: 100 })
+      const seenAt = Date.now()
+      for (const runId of [...this.#stillDue.keys()]) if (!due.includes(runId)) this.#stillDue.delete(runId)
       for (const runId of due) {
         if (this.#inFlight.has(runId)) continue
-        // Found due and of a definition this worker has: drive it here while a slot is free. In
-        // a mixed fleet its job may keep going to workers without that definition.
-        if (this.#inFlight.size + this.#reserved < this.#concurrency) this.#driveHere(runId)
+        // Still due long after its job went out: the wake-ups keep going elsewhere (in a mixed
+        // fleet, to workers without its definition). Drive it here while a slot is free.
+        const since = this.#stillDue.get(runId) ?? seenAt
+        this.#stillDue.set(runId, since)
+        const stuck = seenAt - since >= Math.max(5 * this.#reconcileIntervalMs, 3_000)
+        if (stuck && this.#inFlight.size + this.#reserved < this.#concurrency) this.#driveHere(runId)
         else await this.#rt.queue.dispatch({ runId })
       }
       this.#recovered('reconciler scan')
