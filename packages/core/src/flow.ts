@@ -11,7 +11,7 @@ import { sleepKind } from './nodes/sleep.js'
 import { runCompensation, stepKind } from './nodes/step.js'
 import { indexOf, nodeNamed, skipped, stepAfter } from './plan.js'
 import type { Command, JournalRecord, RunError, RunState, Transition } from './run-state.js'
-import type { Workflow, WorkflowNode } from './workflow.js'
+import type { Workflow, WorkflowNode } from './workflow-nodes.js'
 
 /** Each node kind's transitions, by kind. */
 const KINDS: { readonly [K in WorkflowNode['kind']]: NodeKind<Extract<WorkflowNode, { kind: K }>> } = {

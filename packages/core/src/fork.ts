@@ -1,7 +1,7 @@
 import { DurableError } from './errors.js'
 import { replay, type JournaledRecord } from './replay.js'
 import type { JournalKind, RunState } from './run-state.js'
-import type { Workflow, WorkflowNode } from './workflow.js'
+import type { Workflow, WorkflowNode } from './workflow-nodes.js'
 
 /** What a fork starts with: copies of the original's entries, and the state they replay to. */
 export interface ForkPlan {

@@ -13,31 +13,24 @@
  *
  * @packageDocumentation
  */
-export { branchKey, defineWorkflow, defaultBackoff, iterationKey, WorkflowBuilder } from './workflow.js'
+export { defineWorkflow, WorkflowBuilder } from './workflow.js'
+export { branchKey, defaultBackoff, iterationKey } from './workflow-nodes.js'
+export type { Backoff, BranchOutput, BranchSpec, Compensation, DurableTypes, StepContext, StepHandler, StepOptions, StoreTransaction } from './step-context.js'
 export type {
-  Backoff,
   BranchDefinition,
-  BranchOutput,
-  BranchSpec,
   ChildDefinition,
-  Compensation,
-  DurableTypes,
   LoopDefinition,
   ParallelDefinition,
   RetryPolicy,
   RouteDefinition,
-  StepContext,
   SignalWaitDefinition,
   SleepDefinition,
   StepDefinition,
-  StepHandler,
-  StepOptions,
-  StoreTransaction,
   Workflow,
   WorkflowInput,
   WorkflowNode,
   WorkflowResults,
-} from './workflow.js'
+} from './workflow-nodes.js'
 export {
   DurableError,
   isDurableError,

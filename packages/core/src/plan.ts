@@ -1,5 +1,5 @@
 import type { RunState } from './run-state.js'
-import type { RouteDefinition, Workflow, WorkflowNode } from './workflow.js'
+import type { RouteDefinition, Workflow, WorkflowNode } from './workflow-nodes.js'
 
 /*
  * Where things are in a workflow's plan. A run names its place by step name; these turn a name

@@ -1,7 +1,7 @@
 import { parseDuration } from './duration.js'
 import type { StepError } from './errors.js'
 import type { Command, JournalRecord, RunState, Transition } from './run-state.js'
-import type { RetryPolicy } from './workflow.js'
+import type { RetryPolicy } from './workflow-nodes.js'
 import { append } from './journal-record.js'
 
 /** What follows a failed try: another (now, or once `dueAt` passed), or none. */

@@ -2,7 +2,7 @@ import type { StepError } from './errors.js'
 import type { Json } from './json.js'
 import type { ResultEntry } from './results.js'
 import type { JournalKind, RunError, RunState, RunStatus } from './run-state.js'
-import type { StoreTransaction } from './workflow.js'
+import type { StoreTransaction } from './step-context.js'
 
 /**
  * Which definition drives a run: the workflow's name, its `version` (null when it has none) and

@@ -6,7 +6,7 @@ import { runCompensation } from './nodes/step.js'
 import { nameAt, nodeNamed } from './plan.js'
 import type { JournalRecord, RunError, RunEvent, RunState, Transition } from './run-state.js'
 import { isTerminal } from './run-state.js'
-import type { Workflow, WorkflowNode } from './workflow.js'
+import type { Workflow, WorkflowNode } from './workflow-nodes.js'
 
 /**
  * The state of a run that has not started yet: at its first step. Without the workflow (a child

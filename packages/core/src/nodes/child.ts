@@ -1,6 +1,6 @@
 import { append, journal, unchanged } from '../journal-record.js'
 import type { Command, RunState } from '../run-state.js'
-import type { ChildDefinition } from '../workflow.js'
+import type { ChildDefinition } from '../workflow-nodes.js'
 import { computeFailed } from './compute-failure.js'
 import type { NodeKind } from './node-kind.js'
 

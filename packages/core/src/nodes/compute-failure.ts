@@ -1,6 +1,6 @@
 import { journal, unchanged } from '../journal-record.js'
 import type { RunState, Transition } from '../run-state.js'
-import type { ChildDefinition, RouteDefinition, SleepDefinition } from '../workflow.js'
+import type { ChildDefinition, RouteDefinition, SleepDefinition } from '../workflow-nodes.js'
 import type { Flow, NodeEvent } from './node-kind.js'
 
 /**

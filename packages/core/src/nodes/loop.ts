@@ -3,7 +3,7 @@ import type { Json } from '../json.js'
 import { append, journal, unchanged } from '../journal-record.js'
 import { leaseExpiredError } from '../retry-policy.js'
 import type { Command, RunState, Transition } from '../run-state.js'
-import { iterationKey, type LoopDefinition } from '../workflow.js'
+import { iterationKey, type LoopDefinition } from '../workflow-nodes.js'
 import type { Flow, NodeKind } from './node-kind.js'
 import { runStep, tryFailed } from './step.js'
 

@@ -1,6 +1,6 @@
 import type { StepError } from '../errors.js'
 import type { Command, JournalRecord, RunEvent, RunState, Transition } from '../run-state.js'
-import type { Workflow, WorkflowNode } from '../workflow.js'
+import type { Workflow, WorkflowNode } from '../workflow-nodes.js'
 
 /**
  * The moves every node kind shares, given to a kind's handlers by the run's flow (`flow.ts`):

@@ -2,7 +2,7 @@ import type { StepError } from '../errors.js'
 import { append, journal, unchanged } from '../journal-record.js'
 import { exhaustedBy, leaseExpiredError, nextTry } from '../retry-policy.js'
 import type { BranchState, Command, RunState, Transition } from '../run-state.js'
-import type { BranchDefinition, ParallelDefinition } from '../workflow.js'
+import type { BranchDefinition, ParallelDefinition } from '../workflow-nodes.js'
 import type { Flow, NodeEvent, NodeKind } from './node-kind.js'
 import { runCompensation, runStep } from './step.js'
 

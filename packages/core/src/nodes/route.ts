@@ -2,7 +2,7 @@ import type { StepError } from '../errors.js'
 import { append, journal, unchanged } from '../journal-record.js'
 import { nameAt, stepAfter } from '../plan.js'
 import type { RunState } from '../run-state.js'
-import type { RouteDefinition } from '../workflow.js'
+import type { RouteDefinition } from '../workflow-nodes.js'
 import { computeFailed } from './compute-failure.js'
 import type { NodeKind } from './node-kind.js'
 

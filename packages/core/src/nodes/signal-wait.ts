@@ -1,7 +1,7 @@
 import type { StepError } from '../errors.js'
 import { append, journal, unchanged } from '../journal-record.js'
 import type { Command } from '../run-state.js'
-import type { SignalWaitDefinition } from '../workflow.js'
+import type { SignalWaitDefinition } from '../workflow-nodes.js'
 import type { NodeKind } from './node-kind.js'
 
 /** A wait for a signal named like the step; with a timeout, the step fails when none came in time. */

@@ -1,5 +1,5 @@
 import { append, journal, unchanged } from '../journal-record.js'
-import type { SleepDefinition } from '../workflow.js'
+import type { SleepDefinition } from '../workflow-nodes.js'
 import { computeFailed } from './compute-failure.js'
 import type { NodeKind } from './node-kind.js'
 

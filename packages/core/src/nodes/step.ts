@@ -2,7 +2,7 @@ import type { StepError } from '../errors.js'
 import { append, journal, unchanged } from '../journal-record.js'
 import { exhaustedBy, leaseExpiredError, nextTry, scheduleTry } from '../retry-policy.js'
 import type { Command, RunState, Transition } from '../run-state.js'
-import type { LoopDefinition, StepDefinition } from '../workflow.js'
+import type { LoopDefinition, StepDefinition } from '../workflow-nodes.js'
 import type { Flow, NodeKind } from './node-kind.js'
 
 /** A plain step: one handler, tried by its retry policy, undone by its compensator. */
