@@ -2,8 +2,8 @@ import { hostname } from 'node:os'
 import { describeValue, DurableError, isDurableError, type RunRecord } from '@durable/core'
 import type { DurableJob } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
-import { RunExecution } from './run-execution.js'
-import { RunExecutor } from './run-executor.js'
+import { Drive } from './drive.js'
+import { RunDriver } from './run-driver.js'
 import type { RuntimeContext } from './runtime-context.js'
 
 /** Options of `durable.worker()`. */
@@ -43,11 +43,11 @@ export interface DurableWorker {
 export class Worker implements DurableWorker {
   readonly id = `${hostname()}:${process.pid}:${ulid()}`
   readonly #rt: RuntimeContext
-  readonly #executor: RunExecutor
+  readonly #driver: RunDriver
   readonly #concurrency: number
   readonly #reconcileIntervalMs: number
   readonly #stopTimeoutMs: number
-  readonly #inFlight = new Map<string, RunExecution>()
+  readonly #inFlight = new Map<string, Drive>()
   /** Slots promised to runs this process is starting (see `reserveLocalStart`). */
   #reserved = 0
   readonly #localDrives = new Set<Promise<void>>()
@@ -61,7 +61,7 @@ export class Worker implements DurableWorker {
 
   constructor(runtime: RuntimeContext, options: WorkerOptions = {}) {
     this.#rt = runtime
-    this.#executor = new RunExecutor(runtime, this.id)
+    this.#driver = new RunDriver(runtime, this.id)
     this.#concurrency = positiveInteger(options.concurrency ?? 16, 'concurrency')
     this.#reconcileIntervalMs = positiveInteger(options.reconcileIntervalMs ?? 2000, 'reconcileIntervalMs')
     this.#stopTimeoutMs = positiveInteger(options.stopTimeoutMs ?? 10_000, 'stopTimeoutMs')
@@ -98,10 +98,10 @@ export class Worker implements DurableWorker {
     this.#state = 'stopping'
     for (const timer of this.#timers) clearInterval(timer)
     this.#timers = []
-    for (const execution of this.#inFlight.values()) execution.requestStop()
+    for (const drive of this.#inFlight.values()) drive.requestStop()
     const deadline = setTimeout(() => {
-      for (const execution of this.#inFlight.values()) {
-        execution.abort(new DurableError('RUN_CANCELLED', `worker ${this.id} stopped before the step finished (stopTimeoutMs)`))
+      for (const drive of this.#inFlight.values()) {
+        drive.abort(new DurableError('RUN_CANCELLED', `worker ${this.id} stopped before the step finished (stopTimeoutMs)`))
       }
     }, this.#stopTimeoutMs)
     try {
@@ -152,12 +152,12 @@ export class Worker implements DurableWorker {
       if (started !== undefined) await this.#rt.store.releaseLeases(this.id, [job.runId]).then(() => this.#rt.queue.dispatch({ runId: job.runId })).catch(() => {})
       return
     }
-    const execution = new RunExecution(job.runId)
-    this.#inFlight.set(job.runId, execution)
+    const drive = new Drive(job.runId)
+    this.#inFlight.set(job.runId, drive)
     let outage = false
     try {
-      await this.#executor.advance(execution, started)
-      outage = isDurableError(execution.signal.reason, 'STORE_UNAVAILABLE')
+      await this.#driver.advance(drive, started)
+      outage = isDurableError(drive.signal.reason, 'STORE_UNAVAILABLE')
     } catch (error) {
       outage = isDurableError(error, 'STORE_UNAVAILABLE')
       // An outage is expected trouble (the run is handed back below); anything else is a bug.
@@ -196,9 +196,9 @@ export class Worker implements DurableWorker {
     try {
       const until = new Date(this.#rt.clock.now().getTime() + this.#rt.leaseMs)
       const held = new Set(await this.#rt.store.renewLeases(this.id, leased.map((e) => e.runId), until))
-      for (const execution of leased) {
-        if (!held.has(execution.runId) && execution.leased) {
-          execution.abort(new DurableError('LEASE_LOST', `worker ${this.id} lost the lease of run "${execution.runId}"`))
+      for (const drive of leased) {
+        if (!held.has(drive.runId) && drive.leased) {
+          drive.abort(new DurableError('LEASE_LOST', `worker ${this.id} lost the lease of run "${drive.runId}"`))
         }
       }
       this.#recovered('lease renewal')
