@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { describeValue, DurableError, isDurableError, type RunRecord } from '@durable/core'
+import { describeValue, DurableError, isDurableError, LIVE_OWNER_MARK, type RunRecord, type WorkerLiveness } from '@durable/core'
 import type { DurableJob } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
 import { RunExecution } from './run-execution.js'
@@ -10,7 +10,10 @@ import type { RuntimeContext } from './runtime-context.js'
 export interface WorkerOptions {
   /** Runs driven at once. Default 16. */
   concurrency?: number
-  /** How often the reconciler looks for due, unleased runs whose job was lost. Default 2000 ms. */
+  /**
+   * How often the reconciler looks for due runs that no live worker holds — their job was lost,
+   * or their worker died. Default 1000 ms.
+   */
   reconcileIntervalMs?: number
   /** How long `stop()` lets running steps finish before abandoning them. Default 10,000 ms. */
   stopTimeoutMs?: number
@@ -38,9 +41,16 @@ export interface DurableWorker {
  * Consumes wake-up jobs and drives runs. Besides the queue, two timers keep the promises:
  * lease renewal (a long step keeps its run) and the reconciler (a run whose job was lost, or
  * whose worker died, is dispatched again once it is due and unleased).
+ *
+ * When the store can show a worker's liveness (`RunStore.holdLiveness`: PostgreSQL, not PGlite),
+ * the worker holds it from `start()` to `stop()`, and its id says so (`LIVE_OWNER_MARK`): once
+ * it dies, the others' reconcilers see its runs as free at their next scan (every second by
+ * default) and take them over — about two seconds after the death, whatever `leaseMs` is.
+ * Leases still expire as before: they cover a worker that lives but is stuck (a long pause), and
+ * workers without liveness.
  */
 export class Worker implements DurableWorker {
-  readonly id = `${hostname()}:${process.pid}:${ulid()}`
+  readonly id: string
   readonly #rt: RuntimeContext
   readonly #executor: RunExecutor
   readonly #concurrency: number
@@ -51,6 +61,7 @@ export class Worker implements DurableWorker {
   #reserved = 0
   readonly #localDrives = new Set<Promise<void>>()
   #consumer: { stop(): Promise<void> } | undefined
+  #liveness: WorkerLiveness | undefined
   #timers: NodeJS.Timeout[] = []
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new'
   /** Background tasks failing in a row (reconciler, lease renewal): logged once per outage. */
@@ -58,15 +69,18 @@ export class Worker implements DurableWorker {
 
   constructor(runtime: RuntimeContext, options: WorkerOptions = {}) {
     this.#rt = runtime
+    this.id = `${hostname()}:${process.pid}:${ulid()}${typeof runtime.store.holdLiveness === 'function' ? LIVE_OWNER_MARK : ''}`
     this.#executor = new RunExecutor(runtime, this.id)
     this.#concurrency = positiveInteger(options.concurrency ?? 16, 'concurrency')
-    this.#reconcileIntervalMs = positiveInteger(options.reconcileIntervalMs ?? 2000, 'reconcileIntervalMs')
+    this.#reconcileIntervalMs = positiveInteger(options.reconcileIntervalMs ?? 1000, 'reconcileIntervalMs')
     this.#stopTimeoutMs = positiveInteger(options.stopTimeoutMs ?? 10_000, 'stopTimeoutMs')
   }
 
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new DurableError('INVALID_INPUT', `worker ${this.id} was already started; create a new one with durable.worker()`)
     this.#state = 'started'
+    // Alive before it leases anything: a lease of this id without the lock would look dead.
+    this.#liveness = await this.#rt.store.holdLiveness?.(this.id)
     this.#consumer = await this.#rt.queue.consume((job) => this.#handle(job), { concurrency: this.#concurrency })
     this.#timers.push(setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(this.#rt.leaseMs / 3))))
     this.#timers.push(setInterval(() => void this.#reconcile(), this.#reconcileIntervalMs))
@@ -95,6 +109,8 @@ export class Worker implements DurableWorker {
     } finally {
       clearTimeout(deadline)
       this.#state = 'stopped'
+      // Last: leases not handed back by now are a dead worker's, free for the others at once.
+      await this.#liveness?.release()
     }
   }
 
@@ -105,7 +121,7 @@ export class Worker implements DurableWorker {
    * committed, or `release` when it was not created.
    */
   reserveLocalStart(): LocalStart | undefined {
-    if (this.#state !== 'started' || this.#inFlight.size + this.#reserved >= this.#concurrency) return undefined
+    if (this.#state !== 'started' || !this.#alive || this.#inFlight.size + this.#reserved >= this.#concurrency) return undefined
     this.#reserved++
     let settled = false
     /** Gives the slot back once; false when it was given back already. */
@@ -133,6 +149,9 @@ export class Worker implements DurableWorker {
       if (started !== undefined) await this.#rt.store.releaseLeases(this.id, [job.runId]).then(() => this.#rt.queue.dispatch({ runId: job.runId })).catch(() => {})
       return
     }
+    // Seen dead (its liveness connection is lost): a run claimed now would look free to the
+    // others at once. Leave it; the reconciler dispatches it again, here or elsewhere.
+    if (started === undefined && !this.#alive) return
     const execution = new RunExecution(job.runId)
     this.#inFlight.set(job.runId, execution)
     let outage = false
@@ -171,10 +190,16 @@ export class Worker implements DurableWorker {
     }
   }
 
+  /** False while the store shows this worker dead (its liveness connection is being restored). */
+  get #alive(): boolean {
+    return this.#liveness?.alive ?? true
+  }
+
   async #renewLeases(): Promise<void> {
     const leased = [...this.#inFlight.values()].filter((e) => e.leased)
     if (leased.length === 0) return
     try {
+      await this.#rt.syncClock()
       const until = new Date(this.#rt.clock.now().getTime() + this.#rt.leaseMs)
       const held = new Set(await this.#rt.store.renewLeases(this.id, leased.map((e) => e.runId), until))
       for (const execution of leased) {
@@ -191,6 +216,7 @@ export class Worker implements DurableWorker {
   async #reconcile(): Promise<void> {
     if (this.#state !== 'started') return
     try {
+      await this.#rt.syncClock()
       // A grace of one interval: a run started a moment ago is not yet late, its job is on its way.
       const now = new Date(this.#rt.clock.now().getTime() - this.#reconcileIntervalMs)
       const due = await this.#rt.store.findDueRuns({ now, workflowNames: this.#rt.registry.names, limit: 100 })
