@@ -188,9 +188,9 @@ export interface RunStore {
    * Optional: shows other workers that `owner` (a worker id ending with `LIVE_OWNER_MARK`) is
    * alive, until `release()` or until its process dies. `claimRun`, `findDueRuns` and `stats`
    * then treat the unexpired leases of such an owner that died as free, so its runs are taken
-   * over within seconds rather than when its leases expire. Resolves once it holds; rejects
-   * (`STORE_UNAVAILABLE`) when the database cannot be reached. Without it, a dead worker's runs
-   * wait for their leases to expire.
+   * over within seconds rather than when its leases expire. Resolves after a first try, held or
+   * not — the database may be down — and keeps trying; `alive` says whether it holds. Without
+   * it, a dead worker's runs wait for their leases to expire.
    */
   holdLiveness?(owner: string): Promise<WorkerLiveness>
 }

@@ -2,7 +2,6 @@ import { DurableError, type WorkerLiveness } from '@durable/core'
 import pg from 'pg'
 import { Mutex } from './mutex.js'
 import { LIVENESS_SEED } from './queries/dead-lease-holder.js'
-import { toStoreError } from './store-errors.js'
 
 /** How often the connection is checked (and a lost one opened again, and its locks taken again). */
 const HEARTBEAT_MS = 1000
@@ -56,23 +55,24 @@ export class LivenessConnection {
     this.#config = config
   }
 
-  /** Takes `owner`'s lock; resolves once it holds, rejects when the database cannot be reached. */
+  /**
+   * Takes `owner`'s lock, and keeps it until `release()`. Resolves after the first try, held or
+   * not (the database may be down: a worker starts anyway, as it survives outages); `alive` says
+   * whether it holds, and the checks keep trying.
+   */
   async hold(owner: string): Promise<WorkerLiveness> {
     if (this.#closed) throw new DurableError('INVALID_INPUT', 'cannot hold a worker’s liveness: the store is closed')
     if (this.#owners.has(owner)) throw new DurableError('INVALID_INPUT', `worker "${owner}" already holds its liveness`)
     const state = { alive: false }
     this.#owners.set(owner, state)
-    try {
-      await this.#exclusive((client) => this.#lock(client, owner, state))
-      if (!state.alive) throw new DurableError('INVALID_INPUT', `another session holds the liveness of worker "${owner}": two workers with one id?`)
-    } catch (error) {
-      this.#owners.delete(owner)
-      if (this.#owners.size === 0) this.#disconnect()
-      throw toStoreError(error, 'query')
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => void this.#check(), HEARTBEAT_MS)
+      // Checking must not keep alive a process that has nothing else to do.
+      this.#timer.unref()
     }
-    this.#timer ??= setInterval(() => void this.#check(), HEARTBEAT_MS)
-    // Checking must not keep alive a process that has nothing else to do.
-    this.#timer.unref()
+    await this.#exclusive((client) => this.#lock(client, owner, state)).catch(() => {
+      // Unreachable for now: the checks try again every second.
+    })
     return {
       get alive() {
         return state.alive
