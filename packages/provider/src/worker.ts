@@ -190,9 +190,12 @@ export class Worker implements DurableWorker {
     }
   }
 
-  /** False while the store shows this worker dead (its liveness connection is being restored). */
+  /**
+   * False while the store shows this worker dead: before it holds its liveness, and while its
+   * liveness connection is being restored. Always true on a store without liveness.
+   */
   get #alive(): boolean {
-    return this.#liveness?.alive ?? true
+    return this.#liveness !== undefined ? this.#liveness.alive : typeof this.#rt.store.holdLiveness !== 'function'
   }
 
   async #renewLeases(): Promise<void> {

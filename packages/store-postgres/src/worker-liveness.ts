@@ -49,6 +49,8 @@ export class LivenessConnection {
   readonly #mutex = new Mutex()
   #client: pg.Client | undefined
   #timer: NodeJS.Timeout | undefined
+  /** A check is under way: the next one is skipped (a connect may take longer than a second). */
+  #checking = false
   #closed = false
 
   constructor(config: pg.ClientConfig) {
@@ -101,14 +103,19 @@ export class LivenessConnection {
 
   /** Checks the connection; opens it again and takes the missing locks when it was lost. */
   async #check(): Promise<void> {
-    if (this.#owners.size === 0) return
-    await this.#exclusive(async (client) => {
-      const missing = [...this.#owners].filter(([, state]) => !state.alive)
-      for (const [owner, state] of missing) await this.#lock(client, owner, state)
-      if (missing.length === 0) await client.query('SELECT 1')
-    }).catch(() => {
+    if (this.#owners.size === 0 || this.#checking) return
+    this.#checking = true
+    try {
+      await this.#exclusive(async (client) => {
+        const missing = [...this.#owners].filter(([, state]) => !state.alive)
+        for (const [owner, state] of missing) await this.#lock(client, owner, state)
+        if (missing.length === 0) await client.query('SELECT 1')
+      })
+    } catch {
       // Lost (or not back yet): #exclusive dropped the connection; the next check opens it again.
-    })
+    } finally {
+      this.#checking = false
+    }
   }
 
   async #lock(client: pg.Client, owner: string, state: { alive: boolean }): Promise<void> {
