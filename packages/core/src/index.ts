@@ -72,4 +72,6 @@ export type {
   RunStats,
   RunStore,
   RunUpdate,
+  WorkerLiveness,
 } from './run-store.js'
+export { LIVE_OWNER_MARK } from './run-store.js'

@@ -125,6 +125,27 @@ export interface RunStats {
   readonly leased: number
 }
 
+/**
+ * Lease owners whose id ends with this mark hold liveness while they live
+ * (`RunStore.holdLiveness`): a store that supports it treats their unexpired leases as free as
+ * soon as they die. A lease of any other owner is held until it expires — so a worker whose
+ * store cannot show its liveness (PGlite, a store built from your own Kysely) never loses a live
+ * lease to a worker that can.
+ */
+export const LIVE_OWNER_MARK = '+live'
+
+/** A worker's liveness, held by the store while the worker runs (see `RunStore.holdLiveness`). */
+export interface WorkerLiveness {
+  /**
+   * True while the database sees this worker alive. False while its dedicated connection is
+   * lost (a restart, a network cut): other workers may then take its runs over, so it must not
+   * claim new ones until this is true again — the store reconnects by itself.
+   */
+  readonly alive: boolean
+  /** Ends it (the worker stops): its remaining leases count as a dead worker's. Idempotent. */
+  release(): Promise<void>
+}
+
 /** Filters of `listRuns`. */
 export interface ListRunsQuery {
   readonly workflowName?: string
@@ -206,4 +227,19 @@ export interface RunStore {
    */
   pruneRuns?(query: PruneRunsQuery): Promise<number>
   close(): Promise<void>
+  /**
+   * Optional: the time on the database's clock. The runtime measures leases, due times, sleeps,
+   * timeouts and backoff on it, so that workers whose own clocks disagree still agree on them.
+   * Without it, the runtime uses the clock of its process.
+   */
+  now?(): Promise<Date>
+  /**
+   * Optional: shows other workers that `owner` (a worker id ending with `LIVE_OWNER_MARK`) is
+   * alive, until `release()` or until its process dies. `claimRun`, `findDueRuns` and `stats`
+   * then treat the unexpired leases of such an owner that died as free, so its runs are taken
+   * over within seconds rather than when its leases expire. Resolves after a first try, held or
+   * not — the database may be down — and keeps trying; `alive` says whether it holds. Without
+   * it, a dead worker's runs wait for their leases to expire.
+   */
+  holdLiveness?(owner: string): Promise<WorkerLiveness>
 }

@@ -26,7 +26,7 @@ import {
 } from '@durable/core'
 import type { QueueAdapter } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
-import { systemClock, type Clock } from './clock.js'
+import { DatabaseClock, systemClock, type Clock } from './clock.js'
 import { consoleLogger, type Logger } from './logger.js'
 import { toSnapshot, toSummary, type RunSnapshot, type RunSummary } from './run-snapshot.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -44,7 +44,10 @@ export interface DurableOptions {
   readonly leaseMs?: number
   /** Largest input, result or signal payload, in bytes of JSON. Default 4 MiB. */
   readonly maxPayloadBytes?: number
-  /** Where time comes from; tests inject one. */
+  /**
+   * Where time comes from; tests inject one. Default: the database's clock when the store can
+   * read it (`RunStore.now`), else this process's clock.
+   */
   readonly clock?: Clock
 }
 
@@ -155,17 +158,30 @@ export function createDurable(options: DurableOptions): Durable {
   if (typeof options.queue?.dispatch !== 'function' || typeof options.queue.consume !== 'function') {
     throw new DurableError('INVALID_INPUT', 'createDurable needs a queue, e.g. postgresQueue({ store })')
   }
+  const clock = chooseClock(options)
   const runtime: RuntimeContext = {
     store: options.store,
     queue: options.queue,
     registry: new WorkflowRegistry(options.workflows),
-    clock: options.clock ?? systemClock,
+    clock,
+    syncClock: clock instanceof DatabaseClock ? () => clock.sync() : async () => {},
     logger: options.logger ?? consoleLogger,
     leaseMs: positive(options.leaseMs ?? 30_000, 'leaseMs'),
     maxPayloadBytes: positive(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes'),
     events: new EventEmitter().setMaxListeners(0),
   }
   return new DurableRuntime(runtime)
+}
+
+/**
+ * The injected clock, or the database's: leases, due times, sleeps, timeouts and backoff are then
+ * measured on one clock by every worker, so one whose own clock is minutes off neither takes
+ * over a live lease nor fires a timer early.
+ */
+function chooseClock(options: DurableOptions): Clock {
+  if (options.clock !== undefined) return options.clock
+  const store = options.store
+  return typeof store.now === 'function' ? new DatabaseClock(() => store.now!()) : systemClock
 }
 
 class DurableRuntime implements Durable {
@@ -189,6 +205,7 @@ class DurableRuntime implements Durable {
     const idempotencyKey = checkIdempotencyKey(options?.idempotencyKey)
     const inputJson = toJsonText(input, `input of workflow "${definition.key.name}"`, maxPayloadBytes)
     const id = ulid()
+    await this.#rt.syncClock()
     const now = clock.now()
     const run: NewRun = { id, ...registry.runFields(definition), inputJson, state: initialState(definition.workflow, input), idempotencyKey, parentRunId: null, now }
     const local = this.#localStart()
@@ -317,6 +334,7 @@ class DurableRuntime implements Durable {
   }
 
   async stats(): Promise<DurableStats> {
+    await this.#rt.syncClock()
     const now = this.#rt.clock.now()
     const stats = await this.#rt.store.stats(now)
     const total = Object.values(stats.byStatus).reduce((sum, n) => sum + n, 0)
@@ -336,6 +354,7 @@ class DurableRuntime implements Durable {
       throw new DurableError('INVALID_INPUT', 'a signal name is a non-empty string of at most 200 characters, without \\u0000 or lone surrogates')
     }
     const payloadJson = toJsonText(payload, `payload of signal "${name}" for run "${runId}"`, this.#rt.maxPayloadBytes)
+    await this.#rt.syncClock()
     const now = this.#rt.clock.now()
     await this.#change(runId, now, (run) => {
       if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, `signal "${name}" to`)
@@ -360,6 +379,7 @@ class DurableRuntime implements Durable {
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1000 || reason.includes('\u0000') || !reason.isWellFormed())) {
       throw new DurableError('INVALID_INPUT', 'a cancel reason is a string of at most 1000 characters, without \\u0000 or lone surrogates')
     }
+    await this.#rt.syncClock()
     const now = this.#rt.clock.now()
     const before = await this.#change(runId, now, (run) => {
       if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, 'cancel')
@@ -377,6 +397,7 @@ class DurableRuntime implements Durable {
 
   async retry(runId: string): Promise<void> {
     checkRunId(runId)
+    await this.#rt.syncClock()
     const now = this.#rt.clock.now()
     await this.#change(runId, now, (run) => {
       if (run.status !== 'failed') throw new RunNotActiveError(runId, run.status, 'retry')

@@ -68,6 +68,7 @@ export class RunDriver {
   /** Claims the run (unless `started` is a run this worker leased at its creation) and drives it. */
   async advance(drive: Drive, started?: RunRecord): Promise<void> {
     const { store, clock, leaseMs, registry, queue } = this.#rt
+    await this.#rt.syncClock()
     const now = clock.now()
     const claim: ClaimResult = started
       ? { claimed: true, run: started, previousLeaseExpired: false }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { describeValue, DurableError, isDurableError, type RunRecord } from '@durable/core'
+import { describeValue, DurableError, isDurableError, LIVE_OWNER_MARK, type RunRecord, type WorkerLiveness } from '@durable/core'
 import type { DurableJob } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
 import { Drive } from './drive.js'
@@ -10,7 +10,10 @@ import type { RuntimeContext } from './runtime-context.js'
 export interface WorkerOptions {
   /** Runs driven at once. Default 16. */
   concurrency?: number
-  /** How often the reconciler looks for due, unleased runs whose job was lost. Default 2000 ms. */
+  /**
+   * How often the reconciler looks for due runs that no live worker holds — their job was lost,
+   * or their worker died. Default 1000 ms.
+   */
   reconcileIntervalMs?: number
   /** How long `stop()` lets running steps finish before abandoning them. Default 10,000 ms. */
   stopTimeoutMs?: number
@@ -39,9 +42,16 @@ export interface DurableWorker {
  * Consumes wake-up jobs and drives runs. Besides the queue, two timers keep the promises:
  * lease renewal (a long step keeps its run) and the reconciler (a run whose job was lost, or
  * whose worker died, is dispatched again once it is due and unleased).
+ *
+ * When the store can show a worker's liveness (`RunStore.holdLiveness`: PostgreSQL, not PGlite),
+ * the worker holds it from `start()` to `stop()`, and its id says so (`LIVE_OWNER_MARK`): once
+ * it dies, the others' reconcilers see its runs as free at their next scan (every second by
+ * default) and take them over — about two seconds after the death, whatever `leaseMs` is.
+ * Leases still expire as before: they cover a worker that lives but is stuck (a long pause), and
+ * workers without liveness.
  */
 export class Worker implements DurableWorker {
-  readonly id = `${hostname()}:${process.pid}:${ulid()}`
+  readonly id: string
   readonly #rt: RuntimeContext
   readonly #driver: RunDriver
   readonly #concurrency: number
@@ -54,6 +64,7 @@ export class Worker implements DurableWorker {
   /** Runs the reconciler found due, and since when it keeps finding them. */
   readonly #stillDue = new Map<string, number>()
   #consumer: { stop(): Promise<void> } | undefined
+  #liveness: WorkerLiveness | undefined
   #timers: NodeJS.Timeout[] = []
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new'
   /** Background tasks failing in a row (reconciler, lease renewal): logged once per outage. */
@@ -61,9 +72,10 @@ export class Worker implements DurableWorker {
 
   constructor(runtime: RuntimeContext, options: WorkerOptions = {}) {
     this.#rt = runtime
+    this.id = `${hostname()}:${process.pid}:${ulid()}${typeof runtime.store.holdLiveness === 'function' ? LIVE_OWNER_MARK : ''}`
     this.#driver = new RunDriver(runtime, this.id)
     this.#concurrency = positiveInteger(options.concurrency ?? 16, 'concurrency')
-    this.#reconcileIntervalMs = positiveInteger(options.reconcileIntervalMs ?? 2000, 'reconcileIntervalMs')
+    this.#reconcileIntervalMs = positiveInteger(options.reconcileIntervalMs ?? 1000, 'reconcileIntervalMs')
     this.#stopTimeoutMs = positiveInteger(options.stopTimeoutMs ?? 10_000, 'stopTimeoutMs')
   }
 
@@ -78,8 +90,12 @@ export class Worker implements DurableWorker {
       await this.#rt.store.assertMigrated?.().catch((error: unknown) => {
         if (!isDurableError(error, 'STORE_UNAVAILABLE')) throw error
       })
+      // Alive before it leases anything: a lease of this id without the lock would look dead.
+      this.#liveness = await this.#rt.store.holdLiveness?.(this.id)
       this.#consumer = await this.#rt.queue.consume((job) => this.#handle(job), { concurrency: this.#concurrency })
     } catch (error) {
+      await this.#liveness?.release().catch(() => {})
+      this.#liveness = undefined
       this.#state = 'new' // may be started again, once the cause is fixed
       throw error
     }
@@ -110,6 +126,8 @@ export class Worker implements DurableWorker {
     } finally {
       clearTimeout(deadline)
       this.#state = 'stopped'
+      // Last: leases not handed back by now are a dead worker's, free for the others at once.
+      await this.#liveness?.release()
     }
   }
 
@@ -120,7 +138,7 @@ export class Worker implements DurableWorker {
    * committed, or `release` when it was not created.
    */
   reserveLocalStart(): LocalStart | undefined {
-    if (this.#state !== 'started' || this.#inFlight.size + this.#reserved >= this.#concurrency) return undefined
+    if (this.#state !== 'started' || !this.#alive || this.#inFlight.size + this.#reserved >= this.#concurrency) return undefined
     this.#reserved++
     let settled = false
     /** Gives the slot back once; false when it was given back already. */
@@ -152,6 +170,9 @@ export class Worker implements DurableWorker {
       if (started !== undefined) await this.#rt.store.releaseLeases(this.id, [job.runId]).then(() => this.#rt.queue.dispatch({ runId: job.runId })).catch(() => {})
       return
     }
+    // Seen dead (its liveness connection is lost): a run claimed now would look free to the
+    // others at once. Leave it; the reconciler dispatches it again, here or elsewhere.
+    if (started === undefined && !this.#alive) return
     const drive = new Drive(job.runId)
     this.#inFlight.set(job.runId, drive)
     let outage = false
@@ -190,10 +211,19 @@ export class Worker implements DurableWorker {
     }
   }
 
+  /**
+   * False while the store shows this worker dead: before it holds its liveness, and while its
+   * liveness connection is being restored. Always true on a store without liveness.
+   */
+  get #alive(): boolean {
+    return this.#liveness !== undefined ? this.#liveness.alive : typeof this.#rt.store.holdLiveness !== 'function'
+  }
+
   async #renewLeases(): Promise<void> {
     const leased = [...this.#inFlight.values()].filter((e) => e.leased)
     if (leased.length === 0) return
     try {
+      await this.#rt.syncClock()
       const until = new Date(this.#rt.clock.now().getTime() + this.#rt.leaseMs)
       const held = new Set(await this.#rt.store.renewLeases(this.id, leased.map((e) => e.runId), until))
       for (const drive of leased) {
@@ -210,6 +240,7 @@ export class Worker implements DurableWorker {
   async #reconcile(): Promise<void> {
     if (this.#state !== 'started') return
     try {
+      await this.#rt.syncClock()
       // A grace of one interval: a run started a moment ago is not yet late, its job is on its way.
       const now = new Date(this.#rt.clock.now().getTime() - this.#reconcileIntervalMs)
       const due = await this.#rt.store.findDueRuns({ now, definitions: this.#rt.registry.definitions, limit: 100 })

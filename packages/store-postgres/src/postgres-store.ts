@@ -15,6 +15,7 @@ import {
   type RunStats,
   type RunStore,
   type RunUpdate,
+  type WorkerLiveness,
 } from '@durable/core'
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
@@ -37,7 +38,9 @@ import { pruneRuns } from './queries/prune-runs.js'
 import { updateRun } from './queries/update-run.js'
 import { runStats } from './queries/stats.js'
 import { notMigrated, toNotMigratedError } from './store-errors.js'
-import { JOURNAL_COLUMNS, runColumns, tablesIn, toJournalEntry, toRunRecord, type JournalRow, type RunRow, type Tables } from './rows.js'
+import { leaseHolderDead } from './queries/dead-lease-holder.js'
+import { JOURNAL_COLUMNS, runColumns, tablesIn, toDate, toJournalEntry, toRunRecord, type JournalRow, type RunRow, type Tables } from './rows.js'
+import { LivenessConnection } from './worker-liveness.js'
 
 const DEFAULT_SCHEMA = 'durable'
 const DEFAULT_POOL_SIZE = 10
@@ -61,6 +64,9 @@ export class PostgresStore implements RunStore {
   readonly #fenced = new FencedTransactions()
   /** A connection outside the pool for the migration lock; none on PGlite (one process) or `{ db }`. */
   readonly #lockClient: (() => pg.Client) | undefined
+  readonly #liveness: LivenessConnection | undefined
+  /** PGlite runs in this process. */
+  readonly #inProcess: boolean
   #listener: ChannelListener | undefined
   #closed = false
 
@@ -96,6 +102,7 @@ export class PostgresStore implements RunStore {
       this.#newListener = () => new PgListener(pool)
       this.#lockClient = clientLike(pool)
       this.#destroy = () => this.db.destroy()
+      this.#liveness = new LivenessConnection({ connectionString: options.connectionString })
     } else if (options.pool !== undefined) {
       const pool = options.pool
       surviveBrokenConnections(pool)
@@ -103,6 +110,8 @@ export class PostgresStore implements RunStore {
       this.#newListener = () => new PgListener(pool)
       this.#lockClient = clientLike(pool)
       this.#destroy = undefined // Kysely's destroy() would end the caller's pool.
+      // The pool's settings, on a connection of its own (see LivenessConnection).
+      this.#liveness = new LivenessConnection({ ...pool.options })
     } else if (options.pglite !== undefined) {
       const pglite = options.pglite
       this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PGliteDialect({ pglite }), { schema }) })
@@ -115,6 +124,33 @@ export class PostgresStore implements RunStore {
       this.#lockClient = undefined
       this.#destroy = undefined
     }
+    this.#inProcess = options.pglite !== undefined
+    if (this.#liveness !== undefined) {
+      const liveness = this.#liveness
+      this.holdLiveness = (owner) => liveness.hold(owner)
+    }
+  }
+
+  /**
+   * Shows other workers that the worker `owner` lives, by a session-level advisory lock on a
+   * connection of the store's own (with TCP keepalives of about a second on both ends), until
+   * `release()` or until this process dies: its unexpired leases are then free for the claims of
+   * other workers, which take its runs over within about two seconds whatever `leaseMs` is.
+   * Present on stores created from `{ connectionString }` or `{ pool }` only. Not on PGlite: one
+   * process serves its database, and all its workers share one session, where advisory locks
+   * cannot tell them apart. Not on `{ db }`: Kysely gives no connection of its own. Workers of
+   * those stores keep their leases until they expire.
+   */
+  readonly holdLiveness?: (owner: string) => Promise<WorkerLiveness>
+
+  /**
+   * The database's time (`clock_timestamp()`), read in one round trip; the runtime's clock
+   * follows it. PGlite runs in this process: its clock is this process's clock, read at once.
+   */
+  async now(): Promise<Date> {
+    if (this.#inProcess) return new Date()
+    const { rows } = await sql<{ now: Date | string }>`SELECT clock_timestamp() AS now`.execute(this.db)
+    return toDate(rows[0]!.now)
   }
 
   /**
@@ -284,7 +320,10 @@ export class PostgresStore implements RunStore {
     `.execute(this.db)
   }
 
-  /** Ids of active, due runs of `definitions` that no live worker leases, most overdue first. */
+  /**
+   * Ids of active, due runs of `definitions` that no live worker leases, most overdue first: no
+   * lease, an expired one, or one whose holder died (see `holdLiveness`).
+   */
   async findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]> {
     assertLimit(query.limit)
     // The WHERE repeats the predicate of the partial index runs_due_at_idx so the planner uses it.
@@ -292,7 +331,7 @@ export class PostgresStore implements RunStore {
       SELECT id FROM ${this.#tables.runs} AS r
       WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL
         AND due_at <= ${query.now}
-        AND (lease_owner IS NULL OR lease_expires_at <= ${query.now})
+        AND (lease_owner IS NULL OR lease_expires_at <= ${query.now} OR ${leaseHolderDead(sql`lease_owner`)})
         AND ${definitionMatch('r', query.definitions)}
       ORDER BY due_at, id
       LIMIT ${query.limit}
@@ -380,6 +419,7 @@ export class PostgresStore implements RunStore {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#liveness?.close()
     await this.#listener?.close()
     await this.#destroy?.()
   }
