@@ -150,6 +150,8 @@ export interface WorkerLiveness {
 export interface ListRunsQuery {
   readonly workflowName?: string
   readonly status?: RunStatus
+  /** Only runs created before this instant. */
+  readonly createdBefore?: Date
   readonly limit: number
   readonly cursor?: string
 }
@@ -185,6 +187,11 @@ export interface RunStore {
    * `inTransaction` runs in the insert's transaction only when a run was created.
    */
   createRun(run: NewRun, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }>
+  /**
+   * Inserts several runs in one transaction, in order; each one whose idempotency key holds a
+   * run already gets that run's id instead. `inTransaction` gets the ids created, before commit.
+   */
+  createRuns(runs: readonly NewRun[], inTransaction?: (tx: StoreTransaction, created: readonly string[]) => Promise<void>): Promise<Array<{ runId: string; created: boolean }>>
   /** Takes the lease of a run that is active, due, of one of `definitions` and not leased by a live worker. */
   claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; definitions: readonly DefinitionKey[] }): Promise<ClaimResult>
   /** The run's journal entries of `RESULT_KINDS` (they carry step results), in journal order. */

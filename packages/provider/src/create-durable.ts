@@ -32,6 +32,7 @@ import { toSnapshot, toSummary, type RunSnapshot, type RunSummary } from './run-
 import type { RuntimeContext } from './runtime-context.js'
 import { Worker, type DurableWorker, type LocalStart, type WorkerOptions } from './worker.js'
 import { describeVersion, WorkflowRegistry } from './workflow-registry.js'
+import { forEachRun, startMany, type RunFilter, type StartItem } from './bulk-operations.js'
 
 /** Options of `createDurable`. */
 export interface DurableOptions {
@@ -90,6 +91,16 @@ export interface Durable {
   cancel(runId: string, options?: { reason?: string }): Promise<void>
   /** Starts a `failed` run again at the step that failed, with a fresh retry budget. */
   retry(runId: string): Promise<void>
+  /**
+   * Starts many runs of one workflow in one transaction, with their first jobs; returns their
+   * ids in the order of `items`. One bad item refuses the whole call and writes nothing; an item
+   * whose idempotency key holds a run already gets that run's id.
+   */
+  startMany<W extends Workflow>(workflow: W | string, items: ReadonlyArray<StartItem & { input?: WorkflowInput<W> }>): Promise<string[]>
+  /** Cancels every active run that matches (as `cancel` does each); returns how many. */
+  cancelMany(filter?: RunFilter, options?: { reason?: string }): Promise<{ count: number }>
+  /** Retries every `failed` run that matches (as `retry` does each); returns how many. */
+  retryMany(filter?: Omit<RunFilter, 'status'>): Promise<{ count: number }>
   /**
    * Starts a new run with the same input, of the same registered version or `version`: the
    * top-level steps before `fromStep` keep what the original journaled and do not run again;
@@ -324,9 +335,7 @@ class DurableRuntime implements Durable {
   async list(options: ListOptions = {}): Promise<{ runs: RunSummary[]; nextCursor?: string }> {
     const limit = options.limit ?? 50
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new DurableError('INVALID_INPUT', `list limit must be a whole number from 1 to 1000, got ${describeValue(limit)}`)
-    if (options.status !== undefined && !STATUSES.includes(options.status)) {
-      throw new DurableError('INVALID_INPUT', `list status must be one of ${STATUSES.join(', ')}, got ${describeValue(options.status)}`)
-    }
+    checkStatus(options.status, 'list status')
     if (options.workflowName !== undefined && typeof options.workflowName !== 'string') throw new DurableError('INVALID_INPUT', 'list workflowName must be a string')
     if (options.cursor !== undefined && typeof options.cursor !== 'string') throw new DurableError('INVALID_INPUT', 'list cursor must be the nextCursor of a previous page')
     const page = await this.#rt.store.listRuns({ ...options, limit })
@@ -393,6 +402,23 @@ class DurableRuntime implements Durable {
         if (!(isDurableError(error) && (error.code === 'RUN_NOT_ACTIVE' || error.code === 'RUN_NOT_FOUND'))) throw error
       })
     }
+  }
+
+  startMany<W extends Workflow>(workflow: W | string, items: ReadonlyArray<StartItem & { input?: WorkflowInput<W> }>): Promise<string[]> {
+    return startMany(this.#rt, workflow, items, checkIdempotencyKey)
+  }
+
+  async cancelMany(filter: RunFilter = {}, options: { reason?: string } = {}): Promise<{ count: number }> {
+    checkStatus(filter?.status, 'cancelMany status')
+    // Only active runs can be cancelled: without a status, each active one in turn.
+    const statuses: readonly RunStatus[] = filter?.status !== undefined ? [filter.status] : ['pending', 'running', 'waiting', 'compensating']
+    let count = 0
+    for (const status of statuses) count += await forEachRun(this.#rt, { ...filter, status }, (runId) => this.cancel(runId, options))
+    return { count }
+  }
+
+  async retryMany(filter: Omit<RunFilter, 'status'> = {}): Promise<{ count: number }> {
+    return { count: await forEachRun(this.#rt, { ...filter, status: 'failed' }, (runId) => this.retry(runId)) }
   }
 
   async retry(runId: string): Promise<void> {
@@ -522,4 +548,8 @@ function notDrivable(run: RunRecord): DurableError {
     'WORKFLOW_NOT_REGISTERED',
     `run "${run.id}" started with workflow "${run.workflowName}" version ${describeVersion(run.workflowVersion)} and its steps then; this process does not have that definition: pass it in createDurable({ workflows: [...] })`,
   )
+}
+
+function checkStatus(status: unknown, what: string): void {
+  if (status !== undefined && !STATUSES.includes(status as RunStatus)) throw new DurableError('INVALID_INPUT', `${what} must be one of ${STATUSES.join(', ')}, got ${describeValue(status)}`)
 }

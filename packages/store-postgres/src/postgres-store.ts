@@ -216,6 +216,23 @@ export class PostgresStore implements RunStore {
   }
 
   /**
+   * Inserts runs in one transaction, in order (one statement each), or finds the runs that hold
+   * their idempotency keys. `inTransaction` gets the ids created and runs before the commit: if
+   * it throws, nothing is written.
+   */
+  async createRuns(
+    runs: readonly NewRun[],
+    inTransaction?: (tx: PostgresTransaction, created: readonly string[]) => Promise<void>,
+  ): Promise<Array<{ runId: string; created: boolean }>> {
+    return this.transaction(async (tx) => {
+      const results: Array<{ runId: string; created: boolean }> = []
+      for (const run of runs) results.push(await insertRun(tx, this.#tables, run))
+      await inTransaction?.(tx, results.filter((r) => r.created).map((r) => r.runId))
+      return results
+    })
+  }
+
+  /**
    * Takes the lease of a run if it exists, is active, was started with one of `definitions`, is due, and
    * no live worker leases it — in one statement, under the row's `FOR UPDATE` lock.
    */
@@ -365,6 +382,7 @@ export class PostgresStore implements RunStore {
     const filters = [sql`true`]
     if (query.workflowName !== undefined) filters.push(sql`workflow_name = ${query.workflowName}`)
     if (query.status !== undefined) filters.push(sql`status = ${query.status}`)
+    if (query.createdBefore !== undefined) filters.push(sql`created_at < ${query.createdBefore}`)
     if (query.cursor !== undefined) filters.push(sql`id < ${query.cursor}`)
     const { rows } = await sql<RunRow>`
       SELECT ${runColumns('runs')} FROM ${this.#tables.runs} AS runs
