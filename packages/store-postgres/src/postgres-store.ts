@@ -72,6 +72,9 @@ export class PostgresStore implements RunStore {
 
   constructor(options: PostgresStoreOptions) {
     const given = (['connectionString', 'pool', 'db', 'pglite'] as const).filter((key) => options?.[key] !== undefined)
+    if (given.length === 0 && typeof options === 'object' && options !== null && 'connectionString' in options) {
+      throw new DurableError('INVALID_INPUT', 'postgresStore got connectionString: undefined — is DATABASE_URL set? Pass a connection string such as postgres://user:password@127.0.0.1:5432/app')
+    }
     if (given.length !== 1) {
       throw new DurableError(
         'INVALID_INPUT',
