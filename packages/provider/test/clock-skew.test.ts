@@ -74,6 +74,7 @@ describe('workers with skewed clocks', () => {
     const pids = await sql<{ pid: number }>`select distinct pid from effects where run_id = any(${ids})`.execute(store.db)
     expect(pids.rows.every((row) => [onTime.pid, ahead.pid, behind.pid].includes(row.pid))).toBe(true)
 
+    const naps: number[] = []
     for (const id of ids) {
       const journal = await durable.journal(id)
       expect(journal.map((e) => `${e.kind}:${e.stepKey}`)).toEqual(['step_completed:work', 'timer_started:nap', 'timer_fired:nap', 'step_completed:after'])
@@ -85,6 +86,8 @@ describe('workers with skewed clocks', () => {
       // … and its time was set on the database's clock: the step, then the whole nap.
       expect(after! - work!).toBeGreaterThanOrEqual(workMs + napMs)
       expect(until - work!).toBeLessThan(workMs + napMs + 1_000)
+      naps.push(after! - until)
     }
+    console.info(`sleeps ended ${Math.min(...naps)}–${Math.max(...naps)} ms after their journaled time, on the database's clock`)
   })
 })
