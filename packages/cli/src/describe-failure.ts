@@ -36,17 +36,24 @@ export function describeFailure(error: unknown, connection: Connection | undefin
     const cause = describeFailure(error.cause, connection)
     if (cause.code === 'CONNECTION_FAILED' || cause.code === 'NOT_MIGRATED') return cause
   }
-  if (isDurableError(error)) return expected(error.code, redact(error.message, connection))
   const where = connection ? describeConnection(connection) : 'the database'
+  if (isDurableError(error, 'NOT_MIGRATED')) {
+    // The store's message names migrate() for code; here the fix is a command. Its cause says what is missing.
+    const reason = error.cause instanceof Error ? error.cause.message : error.message
+    return notMigrated(where, redact(reason, connection))
+  }
+  if (isDurableError(error)) return expected(error.code, redact(error.message, connection))
   const network = findNetworkCode(error)
   if (network !== undefined) return expected('CONNECTION_FAILED', `could not connect to ${where}: ${NETWORK_REASONS[network]}`)
   const sqlState = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : undefined
   const message = redact(error instanceof Error ? error.message : String(error), connection)
   if (sqlState !== undefined && LOGIN_FAILURES.has(sqlState)) return expected('CONNECTION_FAILED', `could not connect to ${where}: ${message}`)
-  if (sqlState === '42P01' || sqlState === '3F000') {
-    return expected('NOT_MIGRATED', `the durable tables do not exist in ${where} (${message}): run "durable migrate" first`)
-  }
+  if (sqlState === '42P01' || sqlState === '3F000') return notMigrated(where, message)
   return { code: 'ERROR', message, exitCode: 1, unexpected: !(error instanceof Error && 'severity' in error) }
+}
+
+function notMigrated(where: string, reason: string): Failure {
+  return expected('NOT_MIGRATED', `the durable tables in ${where} are missing or older than this version of durable (${reason}): run "durable migrate" first`)
 }
 
 function expected(code: string, message: string): Failure {

@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { embeddedDurable } from '@durable/embedded'
 import { silentLogger } from '@durable/provider'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -24,6 +26,18 @@ afterAll(async () => database?.drop())
 describe('the durable binary', () => {
   it('starts with a node shebang', () => {
     expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node')
+  })
+
+  it('says what to run when the package is not built yet', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'durable-cli-unbuilt-'))
+    try {
+      mkdirSync(join(root, 'bin'))
+      copyFileSync(bin, join(root, 'bin', 'durable.js'))
+      const result = await promisify(execFile)(process.execPath, [join(root, 'bin', 'durable.js'), '--help']).catch((error: unknown) => error)
+      expect(result).toMatchObject({ code: 1, stdout: '', stderr: 'durable: @durable/cli is not built (no dist/bin.js): run npm run build\n' })
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 
   it('lists runs as JSON with DATABASE_URL, and exits 0', async () => {

@@ -33,7 +33,7 @@ const policyViolations: string[] = []
 
 beforeAll(async () => {
   // A missing browser fails the tests: skipping would hide that the page was never tried.
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: the dashboard's browser tests need it (apt-get install -y chromium, as .ci/run does)`)
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: the dashboard's browser tests need it (the test setup installs it with apt-get when it runs as root on Debian; otherwise: sudo apt-get install -y chromium)`)
   database = await createTestDatabase('cli_dashboard_browser')
   runtime = await runtimeOn(database.url, [checkout, order, invoice, napper, guestbook])
   checkoutIds = await finishRuns(runtime, ['A1', 'B2'].map((sku) => () => runtime.start(checkout, { sku })))

@@ -32,8 +32,8 @@ export async function cli(argv: string[], io: Partial<Omit<CliIo, 'stdout' | 'st
   return { code, stdout, stderr }
 }
 
-/** The built `durable` binary. */
-export const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+/** The `durable` binary npm links (bin/durable.js, which runs dist/bin.js). */
+export const bin = fileURLToPath(new URL('../bin/durable.js', import.meta.url))
 
 /** Runs the built binary; resolves with its exit code and output instead of throwing. */
 export async function durableBin(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {

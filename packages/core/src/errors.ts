@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'LEASE_LOST'
   | 'STORE_UNAVAILABLE'
   | 'WAIT_TIMEOUT'
+  | 'NOT_MIGRATED'
 
 /**
  * The one error class of durable: every error it throws or records carries a string `code`.
@@ -113,6 +114,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'RUN_NOT_FOUND', 'WORKFLOW_NOT_REGISTERED', 'DUPLICATE_STEP', 'INVALID_DEFINITION', 'INVALID_INPUT',
   'NOT_SERIALIZABLE', 'PAYLOAD_TOO_LARGE', 'STEP_TIMEOUT', 'SIGNAL_TIMEOUT', 'LOOP_LIMIT', 'UNKNOWN_ROUTE',
   'RUN_CANCELLED', 'RUN_NOT_ACTIVE', 'NON_RETRYABLE', 'LEASE_EXPIRED', 'LEASE_LOST', 'STORE_UNAVAILABLE', 'WAIT_TIMEOUT',
+  'NOT_MIGRATED',
 ])
 
 /** A failure as it is stored in the journal: data, not an exception. */

@@ -1,7 +1,7 @@
 import { DurableError } from './errors.js'
 import { replay, type JournaledRecord } from './replay.js'
 import type { JournalKind, RunState } from './run-state.js'
-import type { Workflow, WorkflowNode } from './workflow.js'
+import type { Workflow, WorkflowNode } from './workflow-nodes.js'
 
 /** What a fork starts with: copies of the original's entries, and the state they replay to. */
 export interface ForkPlan {
@@ -30,7 +30,7 @@ const NOT_COPIED: ReadonlySet<JournalKind> = new Set(['cancel_requested', 'run_r
  * ```
  */
 export function planFork(workflow: Workflow, journal: readonly JournaledRecord[], fromStep?: string): ForkPlan {
-  const topLevel = workflow.steps.map((node, position) => ({ node, position })).filter(({ node }) => node.inBranch === undefined)
+  const topLevel = workflow.steps.filter((node) => node.inBranch === undefined).map((node) => ({ node }))
   const stop = fromStep === undefined ? topLevel.length : topLevel.findIndex(({ node }) => node.name === fromStep)
   if (stop < 0) {
     throw new DurableError(
@@ -47,8 +47,8 @@ export function planFork(workflow: Workflow, journal: readonly JournaledRecord[]
     const tried = journal.filter((e) => names.has(e.stepName) && !NOT_COPIED.has(e.kind))
     const next = replay(workflow, tried)
     // Kept only if the entries finish the step: the run is then at the next top-level step.
-    const nextPosition = topLevel[at + 1]?.position
-    const finished = nextPosition === undefined ? next.status === 'completed' : next.position === nextPosition && ['running', 'pending', 'waiting'].includes(next.status)
+    const nextStep = topLevel[at + 1]?.node.name
+    const finished = nextStep === undefined ? next.status === 'completed' : next.step === nextStep && ['running', 'pending', 'waiting'].includes(next.status)
     if (!finished) break
     kept = tried
     // The replay entered the next step as the original did (a signal wait started its timeout

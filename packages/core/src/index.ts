@@ -13,31 +13,24 @@
  *
  * @packageDocumentation
  */
-export { branchKey, defineWorkflow, defaultBackoff, iterationKey, WorkflowBuilder } from './workflow.js'
+export { defineWorkflow, WorkflowBuilder } from './workflow.js'
+export { branchKey, defaultBackoff, iterationKey } from './workflow-nodes.js'
+export type { Backoff, BranchOutput, BranchSpec, Compensation, DurableTypes, StepContext, StepHandler, StepOptions, StoreTransaction } from './step-context.js'
 export type {
-  Backoff,
   BranchDefinition,
-  BranchOutput,
-  BranchSpec,
   ChildDefinition,
-  Compensation,
-  DurableTypes,
   LoopDefinition,
   ParallelDefinition,
   RetryPolicy,
   RouteDefinition,
-  StepContext,
   SignalWaitDefinition,
   SleepDefinition,
   StepDefinition,
-  StepHandler,
-  StepOptions,
-  StoreTransaction,
   Workflow,
   WorkflowInput,
   WorkflowNode,
   WorkflowResults,
-} from './workflow.js'
+} from './workflow-nodes.js'
 export {
   DurableError,
   isDurableError,
@@ -56,15 +49,16 @@ export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, toJsonText } from './json.js
 export type { Json } from './json.js'
 export { currentStep, initialState, RUN_KEY, transition } from './transition.js'
 export { eventOf, replay } from './replay.js'
-export { triesInFlight } from './parallel.js'
+export { triesInFlight } from './nodes/parallel.js'
 export { addRunResult, RESULT_KINDS, runResults } from './results.js'
 export type { ResultEntry } from './results.js'
 export { describeShapeChange, workflowShape } from './workflow-shape.js'
 export { planFork } from './fork.js'
+export { signalNames } from './plan.js'
 export type { ForkPlan } from './fork.js'
 export type { JournaledRecord } from './replay.js'
 export { isTerminal, TERMINAL_STATUSES } from './run-state.js'
-export type { BranchState, Command, JournalKind, JournalRecord, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
+export type { BranchState, Command, Compensated, JournalKind, JournalRecord, NodeCursor, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
 export type {
   ClaimResult,
   DefinitionKey,
@@ -72,10 +66,13 @@ export type {
   ListRunsQuery,
   NewJournalEntry,
   NewRun,
+  PruneRunsQuery,
   RunChange,
   RunRecord,
   RunStats,
   RunStore,
   RunUpdate,
+  WorkerLiveness,
 } from './run-store.js'
-export type { JournalStore, LeaseStore, RunRepository, SignalStore, StoreLifecycle } from './run-store-roles.js'
+export { LIVE_OWNER_MARK } from './run-store.js'
+export type { JournalStore, LeaseStore, RunRepository, SignalStore, StoreLifecycle, WorkerCoordination } from './run-store-roles.js'

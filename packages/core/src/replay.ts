@@ -1,6 +1,6 @@
 import type { JournalRecord, RunEvent, RunState } from './run-state.js'
 import { initialState, transition } from './transition.js'
-import type { Workflow } from './workflow.js'
+import type { Workflow } from './workflow-nodes.js'
 
 /** A journal entry as read back from a store. */
 export type JournaledRecord = JournalRecord & { readonly createdAt: string }

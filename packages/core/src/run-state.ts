@@ -21,38 +21,52 @@ export interface RunError {
 
 /**
  * The small, JSON-serialisable state of a run. Step results are not in it: they live in the
- * journal, so saving the state costs the same at step 1 and at step 1,000.
+ * journal, so saving the state costs the same at step 1 and at step 1,000. The run's place is
+ * a step *name* (`step`), never a position in the plan; what a node holds beyond its attempt
+ * is in `cursor`, one shape per node kind.
  */
 export interface RunState {
   readonly status: RunStatus
-  /** Index of the current step: the one to run next, or the one being compensated. */
-  readonly position: number
+  /** The node the run is at — the one to run next, or the one being compensated — by name; null past the last. */
+  readonly step: string | null
   /** Attempt number of the next try of the current step or compensator (1-based). */
   readonly attempt: number
-  /** ISO instant before which the next try must not start (a retry's backoff); null when due. */
+  /** ISO instant before which the next try must not start (a backoff, a sleep, a signal timeout); null when due. */
   readonly dueAt: string | null
   /** Tries that reached the journal, over the whole run. */
   readonly attempts: number
   /** The failure that ended (or is rolling back) the run. */
   readonly error: RunError | null
-  /** Where the run failed for good: `retry` resumes there. */
-  readonly failedAt?: { readonly position: number; readonly attempt: number }
-  /** Attempts of the current step made before a `retry`; the retry policy counts from here. */
-  readonly attemptOffset?: number
-  /** After a `retry`, steps below this position were compensated already and are not again. */
-  readonly compensatedBelow?: number
-  /** The current iteration of a loop (0-based). */
-  readonly iteration?: number
-  /** The run started by the current `child` step. */
-  readonly childRunId?: string
+  /** What the current node holds beyond its attempt. */
+  readonly cursor?: NodeCursor
   /** The key each route chose, by route name. */
   readonly routes?: Readonly<Record<string, string>>
-  /** The branches of the parallel node at `position`: kept while it fails and rolls back, for `retry`. */
-  readonly parallel?: { readonly position: number; readonly branches: Readonly<Record<string, BranchState>> }
-  /** The branch whose compensator runs, when the run compensates a parallel node. */
-  readonly branch?: string
-  /** Journal keys of parallel branches compensated already: they are never compensated again. */
-  readonly compensatedBranches?: readonly string[]
+  /** Attempts of the current step made before a `retry`; the retry policy counts from here. */
+  readonly attemptOffset?: number
+  /** Where the run failed for good, with that node's cursor (a loop's iteration, a parallel's branches): `retry` resumes there. */
+  readonly failedAt?: { readonly step: string; readonly attempt: number; readonly cursor?: NodeCursor }
+  /** What was rolled back already and is never compensated again. */
+  readonly compensated?: Compensated
+}
+
+/** What the node at `RunState.step` holds beyond its attempt, by node kind. */
+export type NodeCursor =
+  /** The current iteration of a loop (0-based). */
+  | { readonly kind: 'loop'; readonly iteration: number }
+  /** The run a `child` step started. */
+  | { readonly kind: 'child'; readonly runId: string }
+  /**
+   * The branches of a parallel node — absent while rolling back a node that had finished, every
+   * branch completed — and the branch whose compensator runs.
+   */
+  | { readonly kind: 'parallel'; readonly branches?: Readonly<Record<string, BranchState>>; readonly compensating?: string }
+
+/** What a rollback has undone already. */
+export interface Compensated {
+  /** After a `retry`: the nodes before this one were compensated before it and are not again. */
+  readonly before?: string
+  /** Journal keys of parallel branches compensated already. */
+  readonly branches?: readonly string[]
 }
 
 /**
@@ -96,6 +110,11 @@ export interface JournalRecord {
 
 /** Something that happened to a run. Time arrives inside the event, as an ISO string. */
 export type RunEvent =
+  /**
+   * A worker claimed the run: what it found decides the first move — a cancel not applied yet,
+   * else a lost try when the previous holder's lease ran out, else a plain wake-up.
+   */
+  | { readonly type: 'claimed'; readonly at: string; readonly previousLeaseExpired: boolean; readonly cancel?: { readonly reason: string | null } }
   /** A worker holds the run and asks what to do now. */
   | { readonly type: 'woken'; readonly at: string }
   /** The worker that held the run died (its lease expired): its try counts as failed. */

@@ -6,25 +6,28 @@ import type {
   JournalEntry,
   ListRunsQuery,
   NewRun,
+  PruneRunsQuery,
   RunChange,
   RunRecord,
   RunStats,
   RunUpdate,
+  WorkerLiveness,
 } from './run-store.js'
-import type { StoreTransaction } from './workflow.js'
+import type { StoreTransaction } from './step-context.js'
 
 /*
  * The roles a run store plays, each a small interface in the way Kysely splits a dialect into a
  * driver, an adapter and a query compiler. `RunStore` is their intersection: a backend implements
- * all five; a part of the runtime (or a test double) can depend on just the role it uses.
+ * all six (the optional members where it can); a part of the runtime, or a test double, can
+ * depend on just the role it uses.
  *
  * Every member that takes a `tx` runs inside that transaction of `StoreLifecycle.transaction`
  * when it is given, and on its own otherwise.
  */
 
 /**
- * Run rows: creating them (with idempotency keys), reading them one at a time or by pages, and
- * counting them. The shape text a run's first start records lives here too.
+ * Run rows: creating them (one, or several at once, with idempotency keys), reading them one at
+ * a time or by pages, and deleting the ones that ended long ago.
  *
  * ### Example
  * ```ts
@@ -37,26 +40,37 @@ export interface RunRepository {
    * Inserts a run, due at `run.now` (and already leased when `run.lease` is given), or returns the
    * id of the run of the same workflow that already holds its idempotency key (`created: false`).
    * `inTransaction` runs in the insert's transaction, only when a run was created: if it throws,
-   * nothing is written. A run id that exists already is refused (throws).
+   * nothing is written. A run id that exists already is refused (throws). A definition's first
+   * run keeps `run.shape` under its hash (see `JournalStore.loadShape`).
    */
   createRun(run: NewRun, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }>
+  /**
+   * Inserts several runs in one transaction, in order; each one whose idempotency key holds a
+   * run already (an earlier one of the same call included) gets that run's id instead.
+   * `inTransaction` gets the ids created, before commit: if it throws, nothing is written.
+   */
+  createRuns(runs: readonly NewRun[], inTransaction?: (tx: StoreTransaction, created: readonly string[]) => Promise<void>): Promise<Array<{ runId: string; created: boolean }>>
   /** The run as stored (as `tx` sees it, when given), or undefined when there is none. */
   getRun(runId: string, tx?: StoreTransaction): Promise<RunRecord | undefined>
   /**
-   * Runs newest first (by id: ids are ULIDs), filtered by workflow and status. `cursor` is the
-   * `nextCursor` of the previous page; `nextCursor` is set only when more runs follow. A `limit`
-   * that is not a positive integer → `INVALID_INPUT`.
+   * Runs newest first (by id: ids are ULIDs), filtered by workflow, status and creation time.
+   * `cursor` is the `nextCursor` of the previous page; `nextCursor` is set only when more runs
+   * follow. A `limit` that is not a positive integer → `INVALID_INPUT`.
    */
   listRuns(query: ListRunsQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }>
-  /** Runs by status, and the backlog: active runs due by `now` that no live worker holds. */
-  stats(now: Date): Promise<RunStats>
-  /** The text of a shape recorded by `createRun`, by its hash; undefined when none was. */
-  loadShape(hash: string): Promise<string | undefined>
+  /**
+   * Optional: deletes up to `limit` ended runs that match, with their journals and signals, in
+   * one statement; never an active run. Returns how many it deleted (with `dryRun`: how many
+   * match). Without it, `prune()` is refused.
+   */
+  pruneRuns?(query: PruneRunsQuery): Promise<number>
 }
 
 /**
  * Leases: which worker holds a run. A lease is taken by a claim, kept by renewal, and given back
- * by a release or by a fenced update with `leaseUntil: null` (see {@link JournalStore}).
+ * by a release or by a fenced update with `leaseUntil: null` (see {@link JournalStore}). A lease
+ * is live until it expires — or, on a store with {@link WorkerCoordination.holdLiveness}, until
+ * its holder is seen dead.
  *
  * ### Example
  * ```ts
@@ -82,6 +96,11 @@ export interface LeaseStore {
    * most overdue first (by due time, then id), at most `limit` (for the reconciler).
    */
   findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]>
+  /**
+   * Runs by status, and the backlog with the predicate of `findDueRuns`: active runs due by `now`
+   * that no live worker holds; `leased` counts the runs live workers hold.
+   */
+  stats(now: Date): Promise<RunStats>
 }
 
 /**
@@ -108,6 +127,8 @@ export interface JournalStore {
   loadResults(runId: string): Promise<ResultEntry[]>
   /** Every journal entry of the run, in `seq` order; empty for an unknown run. */
   journal(runId: string): Promise<JournalEntry[]>
+  /** The text of a definition's shape recorded by `createRun`, by its hash; undefined when none was. */
+  loadShape(hash: string): Promise<string | undefined>
 }
 
 /**
@@ -149,8 +170,17 @@ export interface SignalStore {
  * ```
  */
 export interface StoreLifecycle {
-  /** Creates or upgrades the store's tables; idempotent. */
-  migrate(): Promise<void>
+  /**
+   * Creates or upgrades the store's tables; idempotent. `options.alongside` (the queue's
+   * migrations) runs after them, under the same lock where the store has one: processes
+   * migrating one database at once then migrate one after the other.
+   */
+  migrate(options?: { alongside?: () => Promise<void> }): Promise<void>
+  /**
+   * Optional: throws `NOT_MIGRATED` when the tables are missing or older than this code. Called
+   * once, when a worker starts; other calls learn it from the error of their query.
+   */
+  assertMigrated?(): Promise<void>
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws — and
    * also rolled back, though `fn`'s result is returned, when a fenced `updateRun` in it was
@@ -159,4 +189,33 @@ export interface StoreLifecycle {
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>
   /** Releases connections; the store is not used after. Idempotent. */
   close(): Promise<void>
+}
+
+/**
+ * Optional powers that let many workers agree: on the time (the database's clock) and on who is
+ * alive (a worker's liveness). A store without them still works: the runtime then uses its
+ * process's clock, and a dead worker's runs wait for their leases to expire.
+ *
+ * ### Example
+ * ```ts
+ * const liveness = await store.holdLiveness?.(`${workerId}${LIVE_OWNER_MARK}`)
+ * const now = (await store.now?.()) ?? new Date()
+ * ```
+ */
+export interface WorkerCoordination {
+  /**
+   * Optional: the time on the database's clock. The runtime measures leases, due times, sleeps,
+   * timeouts and backoff on it, so that workers whose own clocks disagree still agree on them.
+   * Without it, the runtime uses the clock of its process.
+   */
+  now?(): Promise<Date>
+  /**
+   * Optional: shows other workers that `owner` (a worker id ending with `LIVE_OWNER_MARK`) is
+   * alive, until `release()` or until its process dies. `claimRun`, `findDueRuns` and `stats`
+   * then treat the unexpired leases of such an owner that died as free, so its runs are taken
+   * over within seconds rather than when its leases expire. Resolves after a first try, held or
+   * not — the database may be down — and keeps trying; `alive` says whether it holds. Without
+   * it, a dead worker's runs wait for their leases to expire.
+   */
+  holdLiveness?(owner: string): Promise<WorkerLiveness>
 }

@@ -1,7 +1,7 @@
 import type { StepError } from './errors.js'
 import type { Json } from './json.js'
 import type { JournalKind, RunError, RunState, RunStatus } from './run-state.js'
-import type { JournalStore, LeaseStore, RunRepository, SignalStore, StoreLifecycle } from './run-store-roles.js'
+import type { JournalStore, LeaseStore, RunRepository, SignalStore, StoreLifecycle, WorkerCoordination } from './run-store-roles.js'
 
 /**
  * Which definition drives a run: the workflow's name, its `version` (null when it has none) and
@@ -124,20 +124,54 @@ export interface RunStats {
   readonly leased: number
 }
 
+/**
+ * Lease owners whose id ends with this mark hold liveness while they live
+ * (`RunStore.holdLiveness`): a store that supports it treats their unexpired leases as free as
+ * soon as they die. A lease of any other owner is held until it expires — so a worker whose
+ * store cannot show its liveness (PGlite, a store built from your own Kysely) never loses a live
+ * lease to a worker that can.
+ */
+export const LIVE_OWNER_MARK = '+live'
+
+/** A worker's liveness, held by the store while the worker runs (see `RunStore.holdLiveness`). */
+export interface WorkerLiveness {
+  /**
+   * True while the database sees this worker alive. False while its dedicated connection is
+   * lost (a restart, a network cut): other workers may then take its runs over, so it must not
+   * claim new ones until this is true again — the store reconnects by itself.
+   */
+  readonly alive: boolean
+  /** Ends it (the worker stops): its remaining leases count as a dead worker's. Idempotent. */
+  release(): Promise<void>
+}
+
 /** Filters of `listRuns`. */
 export interface ListRunsQuery {
   readonly workflowName?: string
   readonly status?: RunStatus
+  /** Only runs created before this instant. */
+  readonly createdBefore?: Date
   readonly limit: number
   readonly cursor?: string
 }
 
+/** Which runs `pruneRuns` deletes: ended (`completed`, `failed`, `cancelled`) before `endedBefore`. */
+export interface PruneRunsQuery {
+  readonly endedBefore: Date
+  readonly workflowName?: string
+  /** Most runs deleted by this call: one bounded batch. */
+  readonly limit: number
+  /** Delete nothing: count every run that matches (no `limit`). */
+  readonly dryRun?: boolean
+}
+
 /**
- * Where runs and their journals live: the intersection of the store's five roles — runs
+ * Where runs and their journals live: the intersection of the store's six roles — runs
  * ({@link RunRepository}), leases ({@link LeaseStore}), the journal ({@link JournalStore}),
- * outside changes and signals ({@link SignalStore}) and the lifecycle ({@link StoreLifecycle}).
- * `@durable/store-postgres` and `@durable/testing`'s `memoryStore()` implement it, and
- * `testRunStore()` (`@durable/testing/conformance`) checks an implementation; the provider
- * depends only on this interface.
+ * outside changes and signals ({@link SignalStore}), the lifecycle ({@link StoreLifecycle}) and
+ * the optional powers that let workers agree on time and on who is alive
+ * ({@link WorkerCoordination}). `@durable/store-postgres` and `@durable/testing`'s
+ * `memoryStore()` implement it, and `testRunStore()` (`@durable/testing/conformance`) checks an
+ * implementation; the provider depends only on this interface.
  */
-export interface RunStore extends RunRepository, LeaseStore, JournalStore, SignalStore, StoreLifecycle {}
+export interface RunStore extends RunRepository, LeaseStore, JournalStore, SignalStore, StoreLifecycle, WorkerCoordination {}

@@ -1,4 +1,4 @@
-import type { Workflow, WorkflowNode } from './workflow.js'
+import type { Workflow, WorkflowNode } from './workflow-nodes.js'
 
 /**
  * The shape of a workflow: the names, kinds and nesting of its steps, as one canonical line —

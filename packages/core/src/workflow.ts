@@ -1,204 +1,21 @@
 import { parseDuration, type Duration } from './duration.js'
 import { describeValue } from './describe-value.js'
 import { DurableError } from './errors.js'
-
-/**
- * Types that other packages fill in by declaration merging. `@durable/store-postgres` sets
- * `transaction` to Kysely's `Transaction`, so `ctx.tx` is typed in `transactional` steps.
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface DurableTypes {}
-
-/** The store's transaction handed to `transactional` steps as `ctx.tx`. */
-export type StoreTransaction = DurableTypes extends { transaction: infer T } ? T : unknown
-
-/** What a step handler receives. */
-export interface StepContext<Input = unknown, Results = Record<string, unknown>> {
-  readonly input: Input
-  /** Results of the steps finished before this one, by step name. */
-  readonly results: Results
-  readonly runId: string
-  readonly workflowName: string
-  readonly stepName: string
-  /** 1 on the first try; durable: a crash does not reset it. */
-  readonly attempt: number
-  readonly iteration?: number
-  /** Aborted when the step times out, the run is cancelled or this worker lost its lease. */
-  readonly signal: AbortSignal
-  /** The store's transaction; only `transactional` steps get it. */
-  readonly tx?: StoreTransaction
-}
-
-export type StepHandler<Input, Results, Output> = (ctx: StepContext<Input, Results>) => Output | Promise<Output>
-
-/** How a failed attempt waits before the next: gets the failed attempt's number (1-based). */
-export type Backoff = (failedAttempt: number) => Duration
-
-/** A compensator: a function, or one with its own retry policy. */
-export type Compensation<Input, Results> =
-  | StepHandler<Input, Results, unknown>
-  | { handler: StepHandler<Input, Results, unknown>; maxAttempts?: number; backoff?: Backoff }
-
-export interface StepOptions<Input, Results> {
-  /** Undoes the step when a later step fails for good (saga). Gets the step's own result in `ctx.results`. */
-  compensate?: Compensation<Input, Results>
-  /** Tries in all, the first included. Default 3. */
-  maxAttempts?: number
-  /** Delay after failed attempt n. Default `min(2^n s, 60 s)`. */
-  backoff?: Backoff
-  /** Aborts `ctx.signal` and fails the attempt with `STEP_TIMEOUT` after this long. */
-  timeout?: Duration
-  /** Runs the handler inside the store's transaction (`ctx.tx`); its writes commit with the journal entry. */
-  transactional?: boolean
-}
-
-/** A parallel branch: a handler, or one with its own retries, timeout and compensator. */
-export type BranchSpec<Input, Results> =
-  | StepHandler<Input, Results, unknown>
-  | {
-      handler: StepHandler<Input, Results, unknown>
-      compensate?: Compensation<Input, Results>
-      maxAttempts?: number
-      backoff?: Backoff
-      timeout?: Duration
-    }
-
-/** What a branch's handler resolves to. */
-export type BranchOutput<B> = B extends (...args: any[]) => infer O ? Awaited<O> : B extends { handler: (...args: any[]) => infer O } ? Awaited<O> : never
-
-/** A retry policy with defaults applied. */
-export interface RetryPolicy {
-  readonly maxAttempts: number
-  readonly backoff: Backoff
-}
-
-/** One step of a workflow, as the runtime sees it. */
-export interface StepDefinition {
-  readonly kind: 'step'
-  readonly name: string
-  /** Stable key that identifies the step in the journal. */
-  readonly key: string
-  readonly handler: StepHandler<any, any, unknown>
-  readonly retry: RetryPolicy
-  readonly timeoutMs: number | undefined
-  readonly transactional: boolean
-  readonly compensation: { readonly handler: StepHandler<any, any, unknown>; readonly retry: RetryPolicy } | undefined
-}
-
-/** A durable timer: the run parks, held by no worker, until the time computed from `duration`. */
-export interface SleepDefinition {
-  readonly kind: 'sleep'
-  readonly name: string
-  readonly key: string
-  /** Milliseconds, or a function of the context returning a `Duration` or a `Date`. */
-  readonly duration: number | ((ctx: Omit<StepContext<any, any>, 'signal' | 'attempt' | 'tx'>) => Duration | Date)
-  readonly compensation: undefined
-}
-
-/** A wait for a signal named like the step; its payload becomes the step's result. */
-export interface SignalWaitDefinition {
-  readonly kind: 'waitForSignal'
-  readonly name: string
-  readonly key: string
-  readonly timeoutMs: number | undefined
-  readonly compensation: undefined
-}
-
-/** A step run again and again until `until` says done; each iteration is journaled (`poll#3`). */
-export interface LoopDefinition {
-  readonly kind: 'loop'
-  readonly name: string
-  readonly key: string
-  readonly handler: StepHandler<any, any, unknown>
-  readonly until: (result: any, ctx: StepContext<any, any>) => boolean
-  readonly maxIterations: number
-  readonly delayMs: number
-  readonly retry: RetryPolicy
-  readonly timeoutMs: number | undefined
-  readonly compensation: undefined
-}
-
-/** Starts a run of another workflow and waits for it; its results map becomes this step's result. */
-export interface ChildDefinition {
-  readonly kind: 'child'
-  readonly name: string
-  readonly key: string
-  readonly workflowName: string
-  /** The version of the workflow object the builder was given; by name, the current version. */
-  readonly workflowVersion: string | undefined
-  readonly input: (ctx: Omit<StepContext<any, any>, 'signal' | 'tx'>) => unknown
-  readonly compensation: undefined
-}
-
-/**
- * Chooses one of several branches by a key computed from the context; the key is journaled
- * (`route_selected`), so a replay never chooses again. The branches' nodes follow this one in
- * the plan; `branches[key]` says where each starts and ends.
- */
-export interface RouteDefinition {
-  readonly kind: 'route'
-  readonly name: string
-  readonly key: string
-  readonly select: (ctx: Omit<StepContext<any, any>, 'signal' | 'tx'>) => string
-  /** Each branch's nodes: plan positions [start, end). */
-  readonly branches: Readonly<Record<string, { readonly start: number; readonly end: number }>>
-  /** The position right after every branch. */
-  readonly after: number
-  readonly compensation: undefined
-}
-
-/**
- * Branches that run at the same time, each a step of its own journaled under `name.branch`;
- * the run goes on once all are journaled. `branches` keeps the definition order, which is the
- * reverse of the order their compensators run in.
- */
-export interface ParallelDefinition {
-  readonly kind: 'parallel'
-  readonly name: string
-  readonly key: string
-  readonly branches: readonly BranchDefinition[]
-  readonly compensation: undefined
-}
-
-/** One branch of a `parallel` node: a step whose journal key is `parallel.branch`. */
-export interface BranchDefinition extends Omit<StepDefinition, 'kind'> {
-  readonly kind: 'branch'
-  /** The branch's own name, the key of its result in `results[parallel]`. */
-  readonly branch: string
-}
-
-/** One entry of a workflow's plan. */
-export type WorkflowNode = (StepDefinition | SleepDefinition | SignalWaitDefinition | LoopDefinition | ChildDefinition | RouteDefinition | ParallelDefinition) & {
-  /** The route branches this node sits in, outermost first; absent at the top level. */
-  readonly inBranch?: ReadonlyArray<{ readonly route: string; readonly key: string }>
-}
-
-/** The journal key of a parallel branch. */
-export function branchKey(parallel: { key: string }, branch: string): string {
-  return `${parallel.key}.${branch}`
-}
-
-/** The journal key of iteration `iteration` of a loop. */
-export function iterationKey(loop: { key: string }, iteration: number): string {
-  return `${loop.key}#${iteration}`
-}
-
-/** A defined workflow: its name, version and steps in order. */
-export interface Workflow<Input = any, Results = any> {
-  readonly name: string
-  readonly version: string | undefined
-  readonly steps: readonly WorkflowNode[]
-  /** Phantom fields that carry the types; never set at run time. */
-  readonly __types?: { input: Input; results: Results }
-}
-
-/** Input type of a workflow. */
-export type WorkflowInput<W> = W extends Workflow<infer I, any> ? I : never
-/** Results type of a workflow (the map of step name to result). */
-export type WorkflowResults<W> = W extends Workflow<any, infer R> ? R : never
-
-/** The default backoff: 2^n seconds after failed attempt n, at most 60 seconds. */
-export const defaultBackoff: Backoff = (failedAttempt) => Math.min(2 ** failedAttempt * 1000, 60_000)
+import { assertName, retryPolicy, stepParts, type BranchOptions } from './definition-checks.js'
+import type { Backoff, BranchOutput, BranchSpec, StepContext, StepHandler, StepOptions } from './step-context.js'
+import {
+  branchKey,
+  type BranchDefinition,
+  type ChildDefinition,
+  type LoopDefinition,
+  type ParallelDefinition,
+  type RouteDefinition,
+  type SignalWaitDefinition,
+  type SleepDefinition,
+  type StepDefinition,
+  type Workflow,
+  type WorkflowNode,
+} from './workflow-nodes.js'
 
 /** Builds a workflow one step at a time; every method returns a new builder, typed one step further. */
 export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}> implements Workflow<Input, Results> {
@@ -470,48 +287,6 @@ export function defineWorkflow<Input = undefined>(name: string, options: { versi
     throw new DurableError('INVALID_DEFINITION', `version of workflow "${name}" must be a string`)
   }
   return new WorkflowBuilder<Input, {}>(name, options.version, [])
-}
-
-const MAX_NAME_LENGTH = 200
-
-function assertName(name: unknown, what: string): asserts name is string {
-  if (typeof name !== 'string' || name.trim().length === 0) {
-    throw new DurableError('INVALID_DEFINITION', `${what} must be a non-empty string, got ${describeValue(name)}`)
-  }
-  if (name.length > MAX_NAME_LENGTH) throw new DurableError('INVALID_DEFINITION', `${what} is longer than ${MAX_NAME_LENGTH} characters`)
-  if (name.includes('\u0000') || !name.isWellFormed()) {
-    throw new DurableError('INVALID_DEFINITION', `${what} contains \\u0000 or a lone surrogate, which Postgres cannot store`)
-  }
-}
-
-type BranchOptions = { handler: StepHandler<any, any, unknown>; compensate?: unknown; maxAttempts?: unknown; backoff?: unknown; timeout?: unknown }
-
-/** Handler, retry policy, timeout and compensator of a step or a parallel branch, checked. */
-function stepParts(options: BranchOptions, where: string): Omit<StepDefinition, 'kind' | 'name' | 'key' | 'transactional'> {
-  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout as Duration, `timeout of ${where}`)
-  if (timeoutMs !== undefined && timeoutMs <= 0) throw new DurableError('INVALID_DEFINITION', `timeout of ${where} must be more than 0`)
-  return { handler: options.handler, retry: retryPolicy(options, where), timeoutMs, compensation: compensation(options.compensate, where) }
-}
-
-function retryPolicy(options: { maxAttempts?: unknown; backoff?: unknown }, where: string): RetryPolicy {
-  const maxAttempts = options.maxAttempts ?? 3
-  if (typeof maxAttempts !== 'number' || !Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new DurableError('INVALID_DEFINITION', `maxAttempts of ${where} must be a whole number ≥ 1, got ${describeValue(maxAttempts)}`)
-  }
-  if (options.backoff !== undefined && typeof options.backoff !== 'function') {
-    throw new DurableError('INVALID_DEFINITION', `backoff of ${where} must be a function (failedAttempt) => Duration`)
-  }
-  return { maxAttempts, backoff: (options.backoff as Backoff | undefined) ?? defaultBackoff }
-}
-
-function compensation(value: unknown, where: string): StepDefinition['compensation'] {
-  if (value === undefined) return undefined
-  if (typeof value === 'function') return { handler: value as StepHandler<any, any, unknown>, retry: retryPolicy({}, `compensation of ${where}`) }
-  if (typeof value === 'object' && value !== null && typeof (value as { handler?: unknown }).handler === 'function') {
-    const spec = value as { handler: StepHandler<any, any, unknown>; maxAttempts?: unknown; backoff?: unknown }
-    return { handler: spec.handler, retry: retryPolicy(spec, `compensation of ${where}`) }
-  }
-  throw new DurableError('INVALID_DEFINITION', `compensate of ${where} must be a function or { handler, maxAttempts?, backoff? }`)
 }
 
 /** A branch's node moved into the parent plan: positions shift, and it is marked as in the branch. */

@@ -108,7 +108,7 @@ describe('replay of runs with waits, cancels and retries', () => {
       { type: 'timerStarted', stepKey: 'nap', until: at(6), at: at(2) },
       { type: 'cancelRequested', at: at(7) },
     ])
-    expect(run.final).toMatchObject({ status, position: status === 'cancelled' ? 1 : 0, error: { code: 'RUN_CANCELLED' } })
+    expect(run.final).toMatchObject({ status, step: status === 'cancelled' ? 'nap' : 'reserve', error: { code: 'RUN_CANCELLED' } })
     expectReplayToMatch(workflow, run)
   })
 })

@@ -16,14 +16,14 @@ const flaky = defineWorkflow('flaky').step('reserve', noop).step('charge', noop,
 const cancel = (seconds: number, reason?: string): RunEvent => ({ type: 'cancelRequested', ...(reason !== undefined ? { reason } : {}), at: at(seconds) })
 const retry = (seconds: number): RunEvent => ({ type: 'retryRequested', at: at(seconds) })
 const cancelEntry = (result: string | null): JournalRecord => ({ stepKey: RUN_KEY, stepName: RUN_KEY, kind: 'cancel_requested', attempt: 1, result })
-const onShip = running({ position: 5, attempts: 3 })
+const onShip = running({ step: 'ship', attempts: 3 })
 
 describe('cancelRequested', () => {
   it('journals cancel_requested under "$run", compensates the completed steps in reverse and ends cancelled', () => {
     const first = transition(order, onShip, cancel(100, 'customer asked'))
     const error = { message: expect.stringContaining('customer asked'), code: 'RUN_CANCELLED' }
     expect(RUN_KEY).toBe('$run')
-    expect(first.state).toMatchObject({ status: 'compensating', position: 2, attempt: 1, dueAt: null, error })
+    expect(first.state).toMatchObject({ status: 'compensating', step: 'charge', attempt: 1, dueAt: null, error })
     expect(first.commands).toEqual([{ type: 'appendJournal', entry: cancelEntry('customer asked') }, { type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 }])
     const second = transition(order, first.state, { type: 'compensationCompleted', stepKey: 'charge', attempt: 1, at: at(101) })
     expect(second.commands.at(-1)).toEqual({ type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 })
@@ -39,21 +39,21 @@ describe('cancelRequested', () => {
   })
 
   it('ends cancelled at once when no completed step has a compensator', () => {
-    const { state, commands } = transition(linear, running({ position: 2, attempts: 2 }), cancel(5, 'stop'))
-    expect(state).toMatchObject({ status: 'cancelled', position: 2, dueAt: null, error: { code: 'RUN_CANCELLED' } })
+    const { state, commands } = transition(linear, running({ step: 'ship', attempts: 2 }), cancel(5, 'stop'))
+    expect(state).toMatchObject({ status: 'cancelled', step: 'ship', dueAt: null, error: { code: 'RUN_CANCELLED' } })
     expect(commands).toEqual([{ type: 'appendJournal', entry: cancelEntry('stop') }, { type: 'failRun', error: state.error }])
   })
 
   it('ends cancelled at once when the run has not started', () => {
     const { state, commands } = transition(order, initialState(order), cancel(0))
-    expect(state).toMatchObject({ status: 'cancelled', position: 0, error: { code: 'RUN_CANCELLED' } })
+    expect(state).toMatchObject({ status: 'cancelled', step: 'reserve', error: { code: 'RUN_CANCELLED' } })
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'failRun'])
   })
 
   it('stops a wait for a signal and ignores the signal that comes after', () => {
-    const awaiting: RunState = { status: 'waiting', position: 3, attempt: 1, dueAt: at(3600), attempts: 3, error: null }
+    const awaiting: RunState = { status: 'waiting', step: 'approve', attempt: 1, dueAt: at(3600), attempts: 3, error: null }
     const { state, commands } = transition(order, awaiting, cancel(10))
-    expect(state).toMatchObject({ status: 'compensating', position: 2, dueAt: null })
+    expect(state).toMatchObject({ status: 'compensating', step: 'charge', dueAt: null })
     expect(commands.at(-1)).toEqual({ type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 })
     const late = transition(order, state, { type: 'signalReceived', stepKey: 'approve', payload: 1, at: at(11) })
     expect(late.state).toBe(state)
@@ -61,15 +61,15 @@ describe('cancelRequested', () => {
   })
 
   it('stops a sleep: waking at the end of the sleep compensates instead of firing the timer', () => {
-    const asleep: RunState = { status: 'waiting', position: 4, attempt: 1, dueAt: at(3600), attempts: 3, error: null }
+    const asleep: RunState = { status: 'waiting', step: 'cool-off', attempt: 1, dueAt: at(3600), attempts: 3, error: null }
     const { state } = transition(order, asleep, cancel(10))
-    expect(state).toMatchObject({ status: 'compensating', position: 2, dueAt: null })
+    expect(state).toMatchObject({ status: 'compensating', step: 'charge', dueAt: null })
     expect(transition(order, state, { type: 'woken', at: at(3600) }).commands).toEqual([{ type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 }])
   })
 
   it('stops a step waiting for its retry and ignores the late outcome of the step that was running', () => {
     const { state } = transition(order, { ...onShip, attempt: 2, dueAt: at(30) }, cancel(10))
-    expect(state).toMatchObject({ status: 'compensating', position: 2, dueAt: null })
+    expect(state).toMatchObject({ status: 'compensating', step: 'charge', dueAt: null })
     expect(transition(order, state, { type: 'stepCompleted', stepKey: 'ship', attempt: 2, result: 1, at: at(31) }).state).toBe(state)
   })
 
@@ -83,11 +83,11 @@ describe('cancelRequested', () => {
   })
 
   it.each<[string, RunState]>([
-    ['rolling back a failure', { status: 'compensating', position: 0, attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' } }],
-    ['rolling back an earlier cancel', { status: 'compensating', position: 0, attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
-    ['cancelled', { status: 'cancelled', position: 0, attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
-    ['completed', { status: 'completed', position: 6, attempt: 1, dueAt: null, attempts: 4, error: null }],
-    ['failed', { status: 'failed', position: 0, attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' }, failedAt: { position: 5, attempt: 3 } }],
+    ['rolling back a failure', { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' } }],
+    ['rolling back an earlier cancel', { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
+    ['cancelled', { status: 'cancelled', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
+    ['completed', { status: 'completed', step: null, attempt: 1, dueAt: null, attempts: 4, error: null }],
+    ['failed', { status: 'failed', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' }, failedAt: { step: 'ship', attempt: 3 } }],
   ])('leaves a run that is already %s unchanged', (_label, before) => {
     const { state, commands } = transition(order, before, cancel(200, 'again'))
     expect(state).toBe(before)
@@ -97,12 +97,12 @@ describe('cancelRequested', () => {
 
 describe('retryRequested', () => {
   /** charge failed its 3rd and last attempt. */
-  const failed = transition(flaky, running({ position: 1, attempt: 3, attempts: 3 }), { type: 'stepFailed', stepKey: 'charge', attempt: 3, error: boom, at: at(10) }).state
+  const failed = transition(flaky, running({ step: 'charge', attempt: 3, attempts: 3 }), { type: 'stepFailed', stepKey: 'charge', attempt: 3, error: boom, at: at(10) }).state
 
   it('resumes a failed run at the failed step with the next attempt number and a cleared error', () => {
-    expect(failed).toMatchObject({ status: 'failed', failedAt: { position: 1, attempt: 3 } })
+    expect(failed).toMatchObject({ status: 'failed', failedAt: { step: 'charge', attempt: 3 } })
     const { state, commands } = transition(flaky, failed, retry(60))
-    expect(state).toMatchObject({ status: 'running', position: 1, attempt: 4, attemptOffset: 3, dueAt: null, attempts: 4, error: null })
+    expect(state).toMatchObject({ status: 'running', step: 'charge', attempt: 4, attemptOffset: 3, dueAt: null, attempts: 4, error: null })
     expect(state).not.toHaveProperty('failedAt')
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'charge', stepName: 'charge', kind: 'run_retried', attempt: 4 } },
@@ -119,25 +119,25 @@ describe('retryRequested', () => {
       state = transition(flaky, next.state, { type: 'woken', at: at(61 + attempt) }).state
     }
     const last = transition(flaky, state, { type: 'stepFailed', stepKey: 'charge', attempt: 6, error: boom, at: at(70) })
-    expect(last.state).toMatchObject({ status: 'failed', failedAt: { position: 1, attempt: 6 }, error: { message: 'boom', step: 'charge' } })
+    expect(last.state).toMatchObject({ status: 'failed', failedAt: { step: 'charge', attempt: 6 }, error: { message: 'boom', step: 'charge' } })
     expect(last.commands.at(-1)).toEqual({ type: 'failRun', error: { message: 'boom', step: 'charge' } })
   })
 
   it('forgets the retry offset once the retried step completes: the next step starts at attempt 1', () => {
     const resumed = transition(flaky, failed, retry(60)).state
     const { state, commands } = transition(flaky, resumed, { type: 'stepCompleted', stepKey: 'charge', attempt: 4, result: 'ok', at: at(61) })
-    expect(state).toMatchObject({ status: 'completed', position: 2, attempt: 1, dueAt: null, attempts: 5, error: null })
+    expect(state).toMatchObject({ status: 'completed', step: null, attempt: 1, dueAt: null, attempts: 5, error: null })
     expect(state).not.toHaveProperty('attemptOffset')
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'completeRun'])
   })
 
   it('re-enters a signal wait that timed out, with a new deadline counted from the retry', () => {
     const workflow = defineWorkflow('w').step('a', noop).waitForSignal('approve', { timeout: '1h' })
-    const awaiting: RunState = { status: 'waiting', position: 1, attempt: 1, dueAt: at(3600), attempts: 1, error: null }
+    const awaiting: RunState = { status: 'waiting', step: 'approve', attempt: 1, dueAt: at(3600), attempts: 1, error: null }
     const timedOut = transition(workflow, awaiting, { type: 'signalTimedOut', stepKey: 'approve', at: at(3600) }).state
     expect(timedOut).toMatchObject({ status: 'failed', error: { code: 'SIGNAL_TIMEOUT' } })
     const { state, commands } = transition(workflow, timedOut, retry(5000))
-    expect(state).toMatchObject({ status: 'waiting', position: 1, attempt: 2, dueAt: at(8600), error: null })
+    expect(state).toMatchObject({ status: 'waiting', step: 'approve', attempt: 2, dueAt: at(8600), error: null })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'approve', stepName: 'approve', kind: 'run_retried', attempt: 2 } },
       { type: 'awaitSignal', stepKey: 'approve', stepName: 'approve', timeoutAt: at(8600) },
@@ -147,13 +147,13 @@ describe('retryRequested', () => {
   })
 
   it.each<[string, RunState]>([
-    ['running', running({ position: 1 })],
-    ['waiting', { status: 'waiting', position: 1, attempt: 1, dueAt: null, attempts: 1, error: null }],
+    ['running', running({ step: 'charge' })],
+    ['waiting', { status: 'waiting', step: 'charge', attempt: 1, dueAt: null, attempts: 1, error: null }],
     ['pending', initialState(flaky)],
-    ['completed', { status: 'completed', position: 2, attempt: 1, dueAt: null, attempts: 2, error: null }],
-    ['cancelled', { status: 'cancelled', position: 1, attempt: 1, dueAt: null, attempts: 1, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
-    ['rolling back', { status: 'compensating', position: 0, attempt: 1, dueAt: null, attempts: 1, error: { message: 'boom' }, failedAt: { position: 1, attempt: 1 } }],
-    ['failed with no record of where it failed', { status: 'failed', position: 1, attempt: 1, dueAt: null, attempts: 1, error: { message: 'boom' } }],
+    ['completed', { status: 'completed', step: null, attempt: 1, dueAt: null, attempts: 2, error: null }],
+    ['cancelled', { status: 'cancelled', step: 'charge', attempt: 1, dueAt: null, attempts: 1, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
+    ['rolling back', { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 1, error: { message: 'boom' }, failedAt: { step: 'charge', attempt: 1 } }],
+    ['failed with no record of where it failed', { status: 'failed', step: 'charge', attempt: 1, dueAt: null, attempts: 1, error: { message: 'boom' } }],
   ])('leaves a run that is %s unchanged', (_label, before) => {
     const { state, commands } = transition(flaky, before, retry(99))
     expect(state).toBe(before)
@@ -212,5 +212,29 @@ describe('a retried run that fails again', () => {
     expect(kinds.slice(kinds.indexOf('charge/run_retried'))).toEqual([
       'charge/run_retried', 'charge/step_completed', 'pack/step_completed', 'ship/step_failed', 'pack/compensated',
     ])
+  })
+})
+
+describe('claimed: the first event of a worker that took the run', () => {
+  it('applies a cancel not applied yet first: the try a dead worker left is abandoned, not retried', () => {
+    const { state, commands } = transition(linear, running({ step: 'charge', attempts: 1 }), { type: 'claimed', at: at(5), previousLeaseExpired: true, cancel: { reason: 'stop' } })
+    expect(state).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED', message: 'run cancelled: stop' } })
+    expect(commands.filter((c) => c.type === 'appendJournal').map((c) => (c as { entry: JournalRecord }).entry.kind)).toEqual(['cancel_requested'])
+  })
+
+  it('counts a lost try when the previous lease ran out and no cancel waits', () => {
+    const { commands } = transition(linear, running({ step: 'charge', attempts: 1 }), { type: 'claimed', at: at(5), previousLeaseExpired: true })
+    expect(commands[0]).toMatchObject({ type: 'appendJournal', entry: { stepKey: 'charge', kind: 'step_failed', error: { code: 'LEASE_EXPIRED' } } })
+  })
+
+  it('goes on as woken when a cancel was applied already (the rollback runs on)', () => {
+    const rolling: RunState = { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 3, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }
+    const { state, commands } = transition(order, rolling, { type: 'claimed', at: at(5), previousLeaseExpired: false, cancel: { reason: null } })
+    expect(state).toEqual(rolling)
+    expect(commands).toEqual([{ type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 }])
+  })
+
+  it('is a plain wake-up otherwise', () => {
+    expect(transition(linear, initialState(linear), { type: 'claimed', at: at(0), previousLeaseExpired: false })).toEqual(transition(linear, initialState(linear), { type: 'woken', at: at(0) }))
   })
 })

@@ -7,9 +7,9 @@ export const at = (seconds: number): string => new Date(T0 + seconds * 1000).toI
 export const noop = async (): Promise<null> => null
 export const boom: StepError = { name: 'Error', message: 'boom', retryable: true }
 
-/** A run on step `position`, attempt 1, unless told otherwise. */
+/** A run at step `reserve` (the first of `linear` and `saga`), attempt 1, unless told otherwise. */
 export function running(overrides: Partial<RunState> = {}): RunState {
-  return { status: 'running', position: 0, attempt: 1, dueAt: null, attempts: 0, error: null, ...overrides }
+  return { status: 'running', step: 'reserve', attempt: 1, dueAt: null, attempts: 0, error: null, ...overrides }
 }
 
 /** reserve → charge → ship, default policies, no compensators. */

@@ -14,6 +14,9 @@ const fanOut = defineWorkflow('fan-out')
 
 const fatal = { ...boom, retryable: false }
 
+/** The branches in the run's parallel cursor. */
+const branchesOf = (state: RunState) => (state.cursor?.kind === 'parallel' ? state.cursor.branches! : {})
+
 /** Applies events in order, keeping every journal entry (with its event's time). */
 function play(state: RunState, events: RunEvent[]): { state: RunState; last: Transition; journal: JournaledRecord[] } {
   const journal: JournaledRecord[] = []
@@ -37,17 +40,17 @@ describe('parallel', () => {
     expect(tries(start.last.commands)).toEqual(['run notify.email#1', 'run notify.sms#1', 'run notify.push#1'])
     const two = play(start.state, [done('sms', 2), done('email', 3)])
     expect(tries(two.last.commands)).toEqual([])
-    expect(two.state.position).toBe(1)
+    expect(two.state.step).toBe('notify')
     const joined = play(two.state, [done('push', 4)])
     expect(tries(joined.last.commands)).toEqual(['run ship#1'])
-    expect(joined.state.parallel).toBeUndefined()
+    expect(joined.state.cursor).toBeUndefined()
     expect([...two.journal, ...joined.journal].map((e) => `${e.stepName}/${e.stepKey}`)).toEqual(['notify/notify.sms', 'notify/notify.email', 'notify/notify.push'])
   })
 
   it('retries a branch by its own policy; its backoff parks the run once nothing else runs', () => {
     const { state, last } = play(running(), [reserved, failed('sms', 2)])
     expect(tries(last.commands)).toEqual([])
-    expect(state.parallel!.branches.sms).toEqual({ attempt: 2, dueAt: at(3) })
+    expect(branchesOf(state).sms).toEqual({ attempt: 2, dueAt: at(3) })
     const parked = play(state, [done('email', 2.1), done('push', 2.2)])
     expect(parked.last.commands).toContainEqual({ type: 'scheduleWake', at: at(3) })
     expect(parked.state.dueAt).toBe(at(3))
@@ -55,13 +58,13 @@ describe('parallel', () => {
     expect(early.commands).toEqual([{ type: 'scheduleWake', at: at(3) }])
     const woke = transition(fanOut, parked.state, { type: 'woken', at: at(3) })
     expect(tries(woke.commands)).toEqual(['run notify.sms#2'])
-    expect(play(woke.state, [done('sms', 4, 2)]).state.position).toBe(2)
+    expect(play(woke.state, [done('sms', 4, 2)]).state.step).toBe('ship')
   })
 
   it('a branch that fails for good lets the others finish, starts none, then compensates completed branches and earlier steps', () => {
     const { state, last } = play(running(), [reserved, done('email', 2), failed('sms', 3), failed('push', 4, 1, fatal)])
     // sms was waiting out its backoff: it never starts again; nothing is in flight, so the rollback begins.
-    expect(state.parallel!.branches.sms!.outcome).toBe('stopped')
+    expect(branchesOf(state).sms!.outcome).toBe('stopped')
     expect(state.error).toEqual({ message: 'boom', step: 'notify.push' })
     expect(tries(last.commands)).toEqual(['undo notify.email#1'])
     const rolled = play(state, [undone('notify.email', 5), undone('reserve', 6)])
@@ -76,7 +79,7 @@ describe('parallel', () => {
     const drained = play(state, [done('email', 3), failed('sms', 4)])
     // sms failed while draining: no retry, and now the rollback starts with email.
     expect(tries(drained.last.commands)).toEqual(['undo notify.email#1'])
-    expect(drained.state.parallel!.branches.sms!.outcome).toBe('failed')
+    expect(branchesOf(drained.state).sms!.outcome).toBe('failed')
   })
 
   it('compensates every branch of a finished parallel node in reverse when a later step fails', () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { defineWorkflow, initialState, isTerminal, replay, transition, type Command, type JournaledRecord, type RunEvent, type RunState, type Workflow, type WorkflowBuilder } from '@durable/core'
+import { defineWorkflow, initialState, isTerminal, replay, transition, type BranchState, type Command, type JournaledRecord, type RunEvent, type RunState, type Workflow, type WorkflowBuilder } from '@durable/core'
 import { FATAL, FLAKY, T0 } from './simulate-run.js'
 
 const SETTINGS = { seed: 1_732_500_000, numRuns: 300 }
@@ -217,7 +217,7 @@ describe('parallel, driven by a simulated runtime with random interleavings', ()
         const drainingFrom = run.stateAtEntry[fatal]!
         for (const e of run.journal.slice(fatal + 1)) {
           if (!e.stepKey.startsWith('fan.') || (e.kind !== 'step_completed' && e.kind !== 'step_failed')) continue
-          const branch = drainingFrom.parallel!.branches[e.stepKey.slice(4)]!
+          const branch = (drainingFrom.cursor as { branches: Record<string, BranchState> }).branches[e.stepKey.slice(4)]!
           // Only tries in flight when the failure landed may still end.
           expect(branch.outcome === undefined && branch.dueAt === null && branch.attempt === e.attempt).toBe(true)
         }

@@ -119,7 +119,7 @@ describe('transition with sleeps, signal waits, cancels and retries', () => {
               expect(['running', 'waiting']).toContain(state.status)
             }
           }
-          if (state.failedAt !== undefined && before.failedAt === undefined) failed.add(workflow.steps[state.failedAt.position]!.key)
+          if (state.failedAt !== undefined && before.failedAt === undefined) failed.add(workflow.steps.find((s) => s.name === state.failedAt!.step)!.key)
         }
       }),
       SETTINGS,
@@ -129,11 +129,12 @@ describe('transition with sleeps, signal waits, cancels and retries', () => {
   it('fires no timer before its time and times out only waits that have a timeout', () => {
     fc.assert(
       fc.property(nodes, plan, (specs, p) => {
-        for (const { event, before, commands } of run(specs, p).applied) {
+        const { workflow, applied } = run(specs, p)
+        for (const { event, before, commands } of applied) {
           for (const c of commands) {
             if (c.type !== 'appendJournal') continue
             if (c.entry.kind === 'timer_fired') expect(Date.parse(event.at)).toBeGreaterThanOrEqual(Date.parse(before.dueAt!))
-            if (c.entry.error?.code === 'SIGNAL_TIMEOUT') expect(specs[before.position]).toMatchObject({ kind: 'wait', timeoutMs: expect.any(Number) })
+            if (c.entry.error?.code === 'SIGNAL_TIMEOUT') expect(specs[workflow.steps.findIndex((s) => s.name === before.step)]).toMatchObject({ kind: 'wait', timeoutMs: expect.any(Number) })
           }
         }
       }),

@@ -13,13 +13,13 @@ const approval = defineWorkflow('approval')
 const patient = defineWorkflow('patient').step('reserve', noop).waitForSignal('approve').step('ship', noop)
 
 /** Waiting for "approve" since T0 + 10 s, until T0 + 3610 s. */
-const waiting: RunState = { status: 'waiting', position: 2, attempt: 1, dueAt: at(3610), attempts: 2, error: null }
+const waiting: RunState = { status: 'waiting', step: 'approve', attempt: 1, dueAt: at(3610), attempts: 2, error: null }
 const signal = (payload: Json, seconds = 20, stepKey = 'approve'): RunEvent => ({ type: 'signalReceived', stepKey, payload, at: at(seconds) })
 const timedOut = (seconds: number, stepKey = 'approve'): RunEvent => ({ type: 'signalTimedOut', stepKey, at: at(seconds) })
 
 describe('reaching a signal wait', () => {
   it('parks the run until `at` + timeout and asks the runtime to await the signal', () => {
-    const { state, commands } = transition(approval, running({ position: 1, attempts: 1 }), { type: 'stepCompleted', stepKey: 'notify', attempt: 1, result: null, at: at(10) })
+    const { state, commands } = transition(approval, running({ step: 'notify', attempts: 1 }), { type: 'stepCompleted', stepKey: 'notify', attempt: 1, result: null, at: at(10) })
     expect(state).toEqual(waiting)
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'notify', stepName: 'notify', kind: 'step_completed', attempt: 1, result: null } },
@@ -29,22 +29,22 @@ describe('reaching a signal wait', () => {
 
   it('waits with no deadline when the wait has no timeout', () => {
     const { state, commands } = transition(patient, running(), { type: 'stepCompleted', stepKey: 'reserve', attempt: 1, result: 1, at: at(10) })
-    expect(state).toEqual({ status: 'waiting', position: 1, attempt: 1, dueAt: null, attempts: 1, error: null })
+    expect(state).toEqual({ status: 'waiting', step: 'approve', attempt: 1, dueAt: null, attempts: 1, error: null })
     expect(commands.at(-1)).toEqual({ type: 'awaitSignal', stepKey: 'approve', stepName: 'approve', timeoutAt: null })
   })
 
   it('waits at once when the signal wait is the first node, counting the timeout from the wake-up', () => {
     const workflow = defineWorkflow('w').waitForSignal('go', { timeout: '5s' })
     const { state, commands } = transition(workflow, initialState(workflow), { type: 'woken', at: at(7) })
-    expect(state).toEqual({ status: 'waiting', position: 0, attempt: 1, dueAt: at(12), attempts: 0, error: null })
+    expect(state).toEqual({ status: 'waiting', step: 'go', attempt: 1, dueAt: at(12), attempts: 0, error: null })
     expect(commands).toEqual([{ type: 'awaitSignal', stepKey: 'go', stepName: 'go', timeoutAt: at(12) }])
   })
 
   it('counts the timeout from the moment a sleep before it fired', () => {
     const workflow = defineWorkflow('w').sleep('nap', '1m').waitForSignal('go', { timeout: '30s' })
-    const asleep: RunState = { status: 'waiting', position: 0, attempt: 1, dueAt: at(60), attempts: 0, error: null }
+    const asleep: RunState = { status: 'waiting', step: 'nap', attempt: 1, dueAt: at(60), attempts: 0, error: null }
     const { state, commands } = transition(workflow, asleep, { type: 'woken', at: at(61) })
-    expect(state).toMatchObject({ status: 'waiting', position: 1, dueAt: at(91) })
+    expect(state).toMatchObject({ status: 'waiting', step: 'go', dueAt: at(91) })
     expect(commands.at(-1)).toEqual({ type: 'awaitSignal', stepKey: 'go', stepName: 'go', timeoutAt: at(91) })
   })
 })
@@ -58,7 +58,7 @@ describe('woken while waiting for a signal', () => {
   })
 
   it('asks to await the signal with no deadline when the wait has no timeout', () => {
-    const open: RunState = { ...waiting, position: 1, dueAt: null }
+    const open: RunState = { ...waiting, step: 'approve', dueAt: null }
     expect(transition(patient, open, { type: 'woken', at: at(1e6) }).commands).toEqual([{ type: 'awaitSignal', stepKey: 'approve', stepName: 'approve', timeoutAt: null }])
   })
 
@@ -73,7 +73,7 @@ describe('signalReceived', () => {
   it('journals signal_received with the payload as result and runs the next step', () => {
     const payload = { approvedBy: 'ada', notes: ['ok', 2] }
     const { state, commands } = transition(approval, waiting, signal(payload))
-    expect(state).toEqual(running({ position: 3, attempts: 2 }))
+    expect(state).toEqual(running({ step: 'ship', attempts: 2 }))
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'approve', stepName: 'approve', kind: 'signal_received', attempt: 1, result: payload } },
       { type: 'runStep', stepKey: 'ship', stepName: 'ship', attempt: 1 },
@@ -87,7 +87,7 @@ describe('signalReceived', () => {
 
   it('completes the run when the wait was the last node', () => {
     const workflow = defineWorkflow('w').step('a', noop).waitForSignal('approve')
-    const { state, commands } = transition(workflow, { ...waiting, position: 1, dueAt: null }, signal('yes'))
+    const { state, commands } = transition(workflow, { ...waiting, step: 'approve', dueAt: null }, signal('yes'))
     expect(state.status).toBe('completed')
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'completeRun'])
   })
@@ -101,9 +101,9 @@ describe('signalReceived', () => {
 
   it.each<[string, RunState, RunEvent]>([
     ['for another wait', waiting, signal(1, 20, 'other')],
-    ['named like a step', { ...waiting, status: 'running', position: 1, dueAt: null }, signal(1, 20, 'notify')],
-    ['that arrives before the run reached the wait (the runtime keeps it)', running({ position: 1 }), signal(1)],
-    ['while the run rolls back', { ...waiting, status: 'compensating', position: 0, dueAt: null }, signal(1)],
+    ['named like a step', { ...waiting, status: 'running', step: 'notify', dueAt: null }, signal(1, 20, 'notify')],
+    ['that arrives before the run reached the wait (the runtime keeps it)', running({ step: 'notify' }), signal(1)],
+    ['while the run rolls back', { ...waiting, status: 'compensating', step: 'reserve', dueAt: null }, signal(1)],
   ])('ignores a signal %s: same state object, no commands', (_label, before, event) => {
     const { state, commands } = transition(approval, before, event)
     expect(state).toBe(before)
@@ -121,7 +121,7 @@ describe('signalTimedOut', () => {
   })
 
   it('is ignored by a wait without a timeout, however late', () => {
-    const open: RunState = { ...waiting, position: 1, dueAt: null }
+    const open: RunState = { ...waiting, step: 'approve', dueAt: null }
     expect(transition(patient, open, timedOut(1e7)).state).toBe(open)
   })
 
@@ -129,12 +129,12 @@ describe('signalTimedOut', () => {
     const { state, commands } = transition(approval, waiting, timedOut(seconds))
     expect(state).toEqual({
       status: 'compensating',
-      position: 0,
+      step: 'reserve',
       attempt: 1,
       dueAt: null,
       attempts: 3,
       error: { message: expect.stringContaining('approve'), code: 'SIGNAL_TIMEOUT', step: 'approve' },
-      failedAt: { position: 2, attempt: 1 },
+      failedAt: { step: 'approve', attempt: 1 },
     })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'approve', stepName: 'approve', kind: 'step_failed', attempt: 1, error: timeoutError } },
@@ -151,7 +151,7 @@ describe('signalTimedOut', () => {
 
   it('fails the run at once when no earlier step has a compensator', () => {
     const workflow = defineWorkflow('w').step('a', noop).waitForSignal('approve', { timeout: '1s' })
-    const { state, commands } = transition(workflow, { ...waiting, position: 1, dueAt: at(5) }, timedOut(5))
+    const { state, commands } = transition(workflow, { ...waiting, step: 'approve', dueAt: at(5) }, timedOut(5))
     expect(state).toMatchObject({ status: 'failed', error: { code: 'SIGNAL_TIMEOUT', step: 'approve' } })
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'failRun'])
   })

@@ -9,7 +9,7 @@ const napping = defineWorkflow('napping').step('reserve', noop, { compensate: no
 const lastNap = defineWorkflow('last-nap').step('reserve', noop).sleep('nap', 5_000)
 
 /** On the sleep, the timer not started yet. */
-const onNap = running({ position: 1, attempts: 1 })
+const onNap = running({ step: 'nap', attempts: 1 })
 /** Asleep until T0 + 1 h. */
 const asleep: RunState = { ...onNap, status: 'waiting', dueAt: at(3600) }
 const started = (until: string, stepKey = 'nap'): RunEvent => ({ type: 'timerStarted', stepKey, until, at: at(2) })
@@ -27,7 +27,7 @@ describe('reaching a sleep', () => {
   it('asks for the timer at once when the sleep is the first node', () => {
     const workflow = defineWorkflow('w').sleep('nap', '1s').step('a', noop)
     const { state, commands } = transition(workflow, initialState(workflow), { type: 'woken', at: at(0) })
-    expect(state).toEqual(running())
+    expect(state).toEqual(running({ step: 'nap' }))
     expect(commands).toEqual([{ type: 'startTimer', stepKey: 'nap', stepName: 'nap' }])
   })
 
@@ -59,7 +59,7 @@ describe('timerStarted', () => {
     ['for an unknown node', onNap, started(at(60), 'nope')],
     ['while the run is still on the step before', running(), started(at(60))],
     ['while the run has not started', initialState(napping), started(at(60))],
-    ['while the run rolls back', { ...onNap, status: 'compensating', position: 0 }, started(at(60))],
+    ['while the run rolls back', { ...onNap, status: 'compensating', step: 'reserve' }, started(at(60))],
   ])('ignores a timerStarted %s: same state object, no commands', (_label, before, event) => {
     const { state, commands } = transition(napping, before, event)
     expect(state).toBe(before)
@@ -82,7 +82,7 @@ describe('woken while sleeping', () => {
 
   it.each([3600, 3601, 86_400])('journals timer_fired and runs the next step when woken %i s after T0', (seconds) => {
     const { state, commands } = transition(napping, asleep, { type: 'woken', at: at(seconds) })
-    expect(state).toEqual(running({ position: 2, attempts: 1 }))
+    expect(state).toEqual(running({ step: 'ship', attempts: 1 }))
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'nap', stepName: 'nap', kind: 'timer_fired', attempt: 1 } },
       { type: 'runStep', stepKey: 'ship', stepName: 'ship', attempt: 1 },
@@ -106,8 +106,8 @@ describe('woken while sleeping', () => {
 
   it('starts the next timer when one sleep follows another', () => {
     const twice = defineWorkflow('twice').step('a', noop).sleep('first', '1s').sleep('second', '1s')
-    const { state, commands } = transition(twice, { ...asleep, dueAt: at(3) }, { type: 'woken', at: at(3) })
-    expect(state).toEqual(running({ position: 2, attempts: 1 }))
+    const { state, commands } = transition(twice, { ...asleep, step: 'first', dueAt: at(3) }, { type: 'woken', at: at(3) })
+    expect(state).toEqual(running({ step: 'second', attempts: 1 }))
     expect(commands.at(-1)).toEqual({ type: 'startTimer', stepKey: 'second', stepName: 'second' })
   })
 
@@ -133,7 +133,7 @@ describe('leaseExpired at a sleep', () => {
 
   it('acts as woken at `until`: the timer fires', () => {
     const { state, commands } = transition(napping, asleep, { type: 'leaseExpired', at: at(3600) })
-    expect(state).toEqual(running({ position: 2, attempts: 1 }))
+    expect(state).toEqual(running({ step: 'ship', attempts: 1 }))
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'runStep'])
   })
 
@@ -150,8 +150,8 @@ describe('a sleep during a rollback', () => {
   })
 
   it('is skipped when a later step fails for good: the step before it is compensated next', () => {
-    const { state, commands } = transition(napping, running({ position: 2, attempts: 1 }), { type: 'stepFailed', stepKey: 'ship', attempt: 1, error: boom, at: at(4000) })
-    expect(state).toMatchObject({ status: 'compensating', position: 0, attempt: 1, error: { message: 'boom', step: 'ship' } })
+    const { state, commands } = transition(napping, running({ step: 'ship', attempts: 1 }), { type: 'stepFailed', stepKey: 'ship', attempt: 1, error: boom, at: at(4000) })
+    expect(state).toMatchObject({ status: 'compensating', step: 'reserve', attempt: 1, error: { message: 'boom', step: 'ship' } })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'ship', stepName: 'ship', kind: 'step_failed', attempt: 1, error: boom } },
       { type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 },
@@ -160,7 +160,7 @@ describe('a sleep during a rollback', () => {
 
   it('fails the run at once when only sleeps come before the failing step', () => {
     const workflow = defineWorkflow('w').sleep('a', '1s').sleep('b', '1s').step('c', noop, { maxAttempts: 1 })
-    const { state, commands } = transition(workflow, running({ position: 2 }), { type: 'stepFailed', stepKey: 'c', attempt: 1, error: boom, at: at(9) })
+    const { state, commands } = transition(workflow, running({ step: 'c' }), { type: 'stepFailed', stepKey: 'c', attempt: 1, error: boom, at: at(9) })
     expect(state.status).toBe('failed')
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'failRun'])
   })
@@ -171,19 +171,19 @@ describe('a sleep whose duration cannot be computed', () => {
 
   it('fails the sleep for good, remembers where, and rolls back the steps before it', () => {
     const { state, commands } = transition(napping, onNap, { type: 'stepFailed', stepKey: 'nap', attempt: 1, error: invalid, at: at(2) })
-    expect(state).toMatchObject({ status: 'compensating', position: 0, failedAt: { position: 1, attempt: 1 } })
+    expect(state).toMatchObject({ status: 'compensating', step: 'reserve', failedAt: { step: 'nap', attempt: 1 } })
     expect(state.error).toEqual({ message: invalid.message, code: 'INVALID_DEFINITION', step: 'nap' })
     expect(commands[0]).toEqual({ type: 'appendJournal', entry: { stepKey: 'nap', stepName: 'nap', kind: 'step_failed', attempt: 1, error: invalid } })
   })
 
   // The runtime must report the failure under the state's attempt: after a `retry` that is 2, not 1.
   it('fails a retried sleep for good at the retried attempt, and ignores a report for attempt 1', () => {
-    const retried = transition(napping, { ...onNap, status: 'failed', error: { message: 'x' }, failedAt: { position: 1, attempt: 1 } }, { type: 'retryRequested', at: at(60) })
-    expect(retried.state).toMatchObject({ status: 'running', position: 1, attempt: 2 })
+    const retried = transition(napping, { ...onNap, status: 'failed', error: { message: 'x' }, failedAt: { step: 'nap', attempt: 1 } }, { type: 'retryRequested', at: at(60) })
+    expect(retried.state).toMatchObject({ status: 'running', step: 'nap', attempt: 2 })
     expect(retried.commands.at(-1)).toEqual({ type: 'startTimer', stepKey: 'nap', stepName: 'nap' })
     expect(transition(napping, retried.state, { type: 'stepFailed', stepKey: 'nap', attempt: 1, error: invalid, at: at(61) }).state).toBe(retried.state)
     const failed = transition(napping, retried.state, { type: 'stepFailed', stepKey: 'nap', attempt: 2, error: invalid, at: at(61) })
-    expect(failed.state).toMatchObject({ failedAt: { position: 1, attempt: 2 }, error: { step: 'nap' } })
+    expect(failed.state).toMatchObject({ failedAt: { step: 'nap', attempt: 2 }, error: { step: 'nap' } })
   })
 
   it('ignores a stepCompleted for a sleep: only timerStarted and a wake-up move it on', () => {

@@ -3,7 +3,7 @@ import { currentStep, transition, type RunEvent, type RunState } from '@durable/
 import { at, boom, linear, running, saga } from './transition-fixtures.js'
 
 describe('stale and duplicate events', () => {
-  const onCharge = running({ position: 1, attempt: 2, attempts: 2 })
+  const onCharge = running({ step: 'charge', attempt: 2, attempts: 2 })
 
   it.each<[string, RunEvent]>([
     ['a completion of another step', { type: 'stepCompleted', stepKey: 'reserve', attempt: 2, result: 1, at: at(0) }],
@@ -19,7 +19,7 @@ describe('stale and duplicate events', () => {
   })
 
   it('ignores a step event while compensating and a compensation event for another step', () => {
-    const compensating: RunState = { status: 'compensating', position: 2, attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom' } }
+    const compensating: RunState = { status: 'compensating', step: 'charge', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom' } }
     for (const event of [
       { type: 'stepCompleted', stepKey: 'charge', attempt: 1, result: 1, at: at(0) },
       { type: 'compensationCompleted', stepKey: 'reserve', attempt: 1, at: at(0) },
@@ -39,7 +39,7 @@ describe('stale and duplicate events', () => {
   })
 
   it.each(['completed', 'failed', 'cancelled'] as const)('lets a %s run absorb every event', (status) => {
-    const ended = running({ status, position: 1 })
+    const ended = running({ status, step: 'charge' })
     const events: RunEvent[] = [
       { type: 'woken', at: at(99) },
       { type: 'leaseExpired', at: at(99) },
@@ -56,7 +56,7 @@ describe('stale and duplicate events', () => {
   })
 
   it('does not change the state it is given', () => {
-    const before = Object.freeze(running({ position: 1 }))
+    const before = Object.freeze(running({ step: 'charge' }))
     const copy = structuredClone(before)
     transition(linear, before, { type: 'stepFailed', stepKey: 'charge', attempt: 1, error: boom, at: at(0) })
     expect(before).toEqual(copy)

@@ -26,7 +26,7 @@ describe('woken from pending', () => {
   })
 
   it('starts from a pending state with nothing counted', () => {
-    expect(initialState(linear)).toEqual({ status: 'pending', position: 0, attempt: 1, dueAt: null, attempts: 0, error: null })
+    expect(initialState(linear)).toEqual({ status: 'pending', step: 'reserve', attempt: 1, dueAt: null, attempts: 0, error: null })
   })
 })
 
@@ -34,7 +34,7 @@ describe('stepCompleted', () => {
   it('journals the result and runs the next step', () => {
     const event: RunEvent = { type: 'stepCompleted', stepKey: 'reserve', attempt: 1, result: { id: 'r1' }, at: at(1) }
     const { state, commands } = transition(linear, running(), event)
-    expect(state).toEqual(running({ position: 1, attempts: 1 }))
+    expect(state).toEqual(running({ step: 'charge', attempts: 1 }))
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'reserve', stepName: 'reserve', kind: 'step_completed', attempt: 1, result: { id: 'r1' } } },
       { type: 'runStep', stepKey: 'charge', stepName: 'charge', attempt: 1 },
@@ -43,7 +43,7 @@ describe('stepCompleted', () => {
 
   it('completes the run after the last step', () => {
     const event: RunEvent = { type: 'stepCompleted', stepKey: 'ship', attempt: 1, result: null, at: at(3) }
-    const { state, commands } = transition(linear, running({ position: 2, attempts: 2 }), event)
+    const { state, commands } = transition(linear, running({ step: 'ship', attempts: 2 }), event)
     expect(state).toMatchObject({ status: 'completed', attempts: 3 })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'ship', stepName: 'ship', kind: 'step_completed', attempt: 1, result: null } },
@@ -54,7 +54,7 @@ describe('stepCompleted', () => {
   it('starts the next step at attempt 1 after a step succeeded on a retry', () => {
     const event: RunEvent = { type: 'stepCompleted', stepKey: 'reserve', attempt: 3, result: 1, at: at(9) }
     const { state, commands } = transition(linear, running({ attempt: 3, attempts: 2 }), event)
-    expect(state).toEqual(running({ position: 1, attempt: 1, attempts: 3 }))
+    expect(state).toEqual(running({ step: 'charge', attempt: 1, attempts: 3 }))
     expect(commands.at(-1)).toEqual({ type: 'runStep', stepKey: 'charge', stepName: 'charge', attempt: 1 })
   })
 })
@@ -72,15 +72,15 @@ describe('stepFailed with attempts left', () => {
   it('passes the failed attempt’s number to the backoff', () => {
     const seen: number[] = []
     const workflow = defineWorkflow('w').step('a', noop, { maxAttempts: 5, backoff: (n) => (seen.push(n), `${n * 10}s`) })
-    const { state } = transition(workflow, running({ attempt: 3 }), { type: 'stepFailed', stepKey: 'a', attempt: 3, error: boom, at: at(0) })
+    const { state } = transition(workflow, running({ step: 'a', attempt: 3 }), { type: 'stepFailed', stepKey: 'a', attempt: 3, error: boom, at: at(0) })
     expect(seen).toEqual([3])
     expect(state).toMatchObject({ attempt: 4, dueAt: at(30) })
   })
 
   it('runs the next attempt at once when the backoff is 0', () => {
     const workflow = defineWorkflow('w').step('a', noop, { backoff: () => 0 })
-    const { state, commands } = transition(workflow, running(), { type: 'stepFailed', stepKey: 'a', attempt: 1, error: boom, at: at(0) })
-    expect(state).toEqual(running({ attempt: 2, attempts: 1 }))
+    const { state, commands } = transition(workflow, running({ step: 'a' }), { type: 'stepFailed', stepKey: 'a', attempt: 1, error: boom, at: at(0) })
+    expect(state).toEqual(running({ step: 'a', attempt: 2, attempts: 1 }))
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'runStep'])
     expect(commands[1]).toEqual({ type: 'runStep', stepKey: 'a', stepName: 'a', attempt: 2 })
   })
@@ -119,7 +119,7 @@ describe('a failure that must not be retried', () => {
     ['its shape, from another copy of the package', { name: 'NonRetryableError', message: 'card declined', code: 'NON_RETRYABLE', retryable: false }],
   ])('fails the run at once on %s, with attempts left', (_label, error) => {
     const workflow = defineWorkflow('w').step('charge', noop, { maxAttempts: 5 })
-    const { state, commands } = transition(workflow, running(), { type: 'stepFailed', stepKey: 'charge', attempt: 1, error, at: at(0) })
+    const { state, commands } = transition(workflow, running({ step: 'charge' }), { type: 'stepFailed', stepKey: 'charge', attempt: 1, error, at: at(0) })
     expect(state).toMatchObject({ status: 'failed', error: { message: 'card declined', code: 'NON_RETRYABLE', step: 'charge' } })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'charge', stepName: 'charge', kind: 'step_failed', attempt: 1, error } },
@@ -134,9 +134,9 @@ describe('attempts exhausted', () => {
   const shipFailed = { message: 'boom', code: 'STEP_TIMEOUT', step: 'ship' }
 
   it('compensates the last completed step that has a compensator first', () => {
-    const { state, commands } = transition(saga, running({ position: 3, attempts: 3 }), failShip)
+    const { state, commands } = transition(saga, running({ step: 'ship', attempts: 3 }), failShip)
     // failedAt remembers where `retry` resumes.
-    expect(state).toEqual({ status: 'compensating', position: 2, attempt: 1, dueAt: null, attempts: 4, error: shipFailed, failedAt: { position: 3, attempt: 1 } })
+    expect(state).toEqual({ status: 'compensating', step: 'charge', attempt: 1, dueAt: null, attempts: 4, error: shipFailed, failedAt: { step: 'ship', attempt: 1 } })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'ship', stepName: 'ship', kind: 'step_failed', attempt: 1, error: timedOut } },
       { type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 },
@@ -144,9 +144,9 @@ describe('attempts exhausted', () => {
   })
 
   it('then compensates the earlier ones one at a time, skipping steps without a compensator', () => {
-    const compensating: RunState = { status: 'compensating', position: 2, attempt: 1, dueAt: null, attempts: 4, error: shipFailed }
+    const compensating: RunState = { status: 'compensating', step: 'charge', attempt: 1, dueAt: null, attempts: 4, error: shipFailed }
     const { state, commands } = transition(saga, compensating, { type: 'compensationCompleted', stepKey: 'charge', attempt: 1, at: at(21) })
-    expect(state).toEqual({ ...compensating, position: 0, attempts: 5 })
+    expect(state).toEqual({ ...compensating, step: 'reserve', attempts: 5 })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'charge', stepName: 'charge', kind: 'compensated', attempt: 1 } },
       { type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 },
@@ -154,7 +154,7 @@ describe('attempts exhausted', () => {
   })
 
   it('fails the run with { message, code, step } once the first step is compensated', () => {
-    const compensating: RunState = { status: 'compensating', position: 0, attempt: 1, dueAt: null, attempts: 5, error: shipFailed }
+    const compensating: RunState = { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 5, error: shipFailed }
     const { state, commands } = transition(saga, compensating, { type: 'compensationCompleted', stepKey: 'reserve', attempt: 1, at: at(22) })
     expect(state).toEqual({ ...compensating, status: 'failed', attempts: 6 })
     expect(commands).toEqual([
@@ -164,15 +164,15 @@ describe('attempts exhausted', () => {
   })
 
   it('fails at once, without a code, when nothing before the step has a compensator', () => {
-    const { state, commands } = transition(linear, running({ position: 1, attempt: 3, attempts: 3 }), { type: 'stepFailed', stepKey: 'charge', attempt: 3, error: boom, at: at(0) })
-    expect(state).toMatchObject({ status: 'failed', position: 1, attempts: 4 })
+    const { state, commands } = transition(linear, running({ step: 'charge', attempt: 3, attempts: 3 }), { type: 'stepFailed', stepKey: 'charge', attempt: 3, error: boom, at: at(0) })
+    expect(state).toMatchObject({ status: 'failed', step: 'charge', attempts: 4 })
     expect(commands.at(-1)).toEqual({ type: 'failRun', error: { message: 'boom', step: 'charge' } })
     expect(state.error).not.toHaveProperty('code')
   })
 })
 
 describe('compensationFailed', () => {
-  const compensatingCharge: RunState = { status: 'compensating', position: 2, attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' } }
+  const compensatingCharge: RunState = { status: 'compensating', step: 'charge', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' } }
 
   it('retries the compensator per its own policy', () => {
     const failed = transition(saga, compensatingCharge, { type: 'compensationFailed', stepKey: 'charge', attempt: 1, error: boom, at: at(30) })
@@ -189,7 +189,7 @@ describe('compensationFailed', () => {
   it('records a compensator that fails for good and goes on rolling back', () => {
     const lastTry: RunState = { ...compensatingCharge, attempt: 2 }
     const { state, commands } = transition(saga, lastTry, { type: 'compensationFailed', stepKey: 'charge', attempt: 2, error: boom, at: at(32) })
-    expect(state).toEqual({ ...compensatingCharge, position: 0, attempt: 1, attempts: 5 })
+    expect(state).toEqual({ ...compensatingCharge, step: 'reserve', attempt: 1, attempts: 5 })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'charge', stepName: 'charge', kind: 'compensation_failed', attempt: 2, error: boom } },
       { type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 },
@@ -197,7 +197,7 @@ describe('compensationFailed', () => {
   })
 
   it('gives a compensator given as a function 3 tries with the default backoff', () => {
-    const compensatingReserve: RunState = { ...compensatingCharge, position: 0 }
+    const compensatingReserve: RunState = { ...compensatingCharge, step: 'reserve' }
     const first = transition(saga, compensatingReserve, { type: 'compensationFailed', stepKey: 'reserve', attempt: 1, error: boom, at: at(0) })
     expect(first.state).toMatchObject({ attempt: 2, dueAt: at(2) })
     const third = transition(saga, { ...compensatingReserve, attempt: 3 }, { type: 'compensationFailed', stepKey: 'reserve', attempt: 3, error: boom, at: at(0) })
@@ -213,7 +213,7 @@ describe('an invalid backoff value', () => {
     ['a delay past the last date JavaScript can hold', () => '100000000d'],
   ])('fails the run with INVALID_DEFINITION for %s', (_label, backoff) => {
     const workflow = defineWorkflow('w').step('a', noop, { backoff: backoff as never })
-    const { state, commands } = transition(workflow, running(), { type: 'stepFailed', stepKey: 'a', attempt: 1, error: boom, at: at(0) })
+    const { state, commands } = transition(workflow, running({ step: 'a' }), { type: 'stepFailed', stepKey: 'a', attempt: 1, error: boom, at: at(0) })
     expect(state).toMatchObject({ status: 'failed', error: { code: 'INVALID_DEFINITION', step: 'a' } })
     expect(state.error?.message).toMatch(/backoff|no delay for you/)
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'failRun'])
@@ -221,16 +221,16 @@ describe('an invalid backoff value', () => {
 
   it('still compensates the completed steps', () => {
     const workflow = defineWorkflow('w').step('a', noop, { compensate: noop }).step('b', noop, { backoff: () => 'soon' as never })
-    const { state, commands } = transition(workflow, running({ position: 1 }), { type: 'stepFailed', stepKey: 'b', attempt: 1, error: boom, at: at(0) })
-    expect(state).toMatchObject({ status: 'compensating', position: 0, error: { code: 'INVALID_DEFINITION', step: 'b' } })
+    const { state, commands } = transition(workflow, running({ step: 'b' }), { type: 'stepFailed', stepKey: 'b', attempt: 1, error: boom, at: at(0) })
+    expect(state).toMatchObject({ status: 'compensating', step: 'a', error: { code: 'INVALID_DEFINITION', step: 'b' } })
     expect(commands.at(-1)).toEqual({ type: 'runCompensation', stepKey: 'a', stepName: 'a', attempt: 1 })
   })
 })
 
 describe('leaseExpired', () => {
   it('counts the running attempt as failed with LEASE_EXPIRED', () => {
-    const { state, commands } = transition(linear, running({ position: 1 }), { type: 'leaseExpired', at: at(40) })
-    expect(state).toEqual(running({ position: 1, attempt: 2, dueAt: at(42), attempts: 1 }))
+    const { state, commands } = transition(linear, running({ step: 'charge' }), { type: 'leaseExpired', at: at(40) })
+    expect(state).toEqual(running({ step: 'charge', attempt: 2, dueAt: at(42), attempts: 1 }))
     expect(commands[0]).toMatchObject({
       type: 'appendJournal',
       entry: { stepKey: 'charge', kind: 'step_failed', attempt: 1, error: { name: 'DurableError', code: 'LEASE_EXPIRED', retryable: true } },
@@ -244,7 +244,7 @@ describe('leaseExpired', () => {
   })
 
   it('counts a compensator’s try as failed while compensating', () => {
-    const compensating: RunState = { status: 'compensating', position: 2, attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom' } }
+    const compensating: RunState = { status: 'compensating', step: 'charge', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom' } }
     const { commands } = transition(saga, compensating, { type: 'leaseExpired', at: at(0) })
     expect(commands[0]).toMatchObject({ type: 'appendJournal', entry: { stepKey: 'charge', kind: 'compensation_failed', error: { code: 'LEASE_EXPIRED' } } })
   })
@@ -257,9 +257,18 @@ describe('leaseExpired', () => {
     expect(commands).toEqual([{ type: 'scheduleWake', at: at(50) }])
   })
 
+  it('starts a run created without its definition (step null) at the first step of the one that drives it', () => {
+    const unknown = initialState(undefined)
+    expect(unknown).toMatchObject({ status: 'pending', step: null })
+    const { state, commands } = transition(linear, unknown, { type: 'woken', at: at(0) })
+    expect(state).toEqual(running())
+    expect(commands).toEqual([{ type: 'runStep', stepKey: 'reserve', stepName: 'reserve', attempt: 1 }])
+    expect(transition(linear, unknown, { type: 'cancelRequested', at: at(0) }).state).toMatchObject({ status: 'cancelled', step: 'reserve' })
+  })
+
   it('counts the first try as failed when the worker died before the first commit of the run', () => {
     const { state, commands } = transition(linear, initialState(linear), { type: 'leaseExpired', at: at(1) })
-    expect(state).toMatchObject({ status: 'running', position: 0, attempt: 2, attempts: 1, dueAt: at(3) })
+    expect(state).toMatchObject({ status: 'running', step: 'reserve', attempt: 2, attempts: 1, dueAt: at(3) })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'reserve', stepName: 'reserve', kind: 'step_failed', attempt: 1, error: expect.objectContaining({ code: 'LEASE_EXPIRED' }) } },
       { type: 'scheduleWake', at: at(3) },

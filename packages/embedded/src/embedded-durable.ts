@@ -7,6 +7,9 @@ import {
   type DurableWorker,
   type DurableStats,
   type ListOptions,
+  type PruneOptions,
+  type RunFilter,
+  type StartItem,
   type RunSnapshot,
   type RunSummary,
   type WorkerOptions,
@@ -126,6 +129,26 @@ class EmbeddedDurable implements Durable {
   async fork(runId: string, options?: { fromStep?: string; version?: string }): Promise<string> {
     await this.#ready
     return this.#inner.fork(runId, options)
+  }
+
+  async startMany<W extends Workflow>(workflow: W | string, items: ReadonlyArray<StartItem & { input?: WorkflowInput<W> }>): Promise<string[]> {
+    await this.#ready
+    return this.#inner.startMany(workflow, items)
+  }
+
+  async cancelMany(filter?: RunFilter, options?: { reason?: string }): Promise<{ count: number }> {
+    await this.#ready
+    return this.#inner.cancelMany(filter, options)
+  }
+
+  async retryMany(filter?: Omit<RunFilter, 'status'>): Promise<{ count: number }> {
+    await this.#ready
+    return this.#inner.retryMany(filter)
+  }
+
+  async prune(options: PruneOptions): Promise<{ count: number }> {
+    await this.#ready
+    return this.#inner.prune(options)
   }
 
   worker(options?: WorkerOptions): DurableWorker {

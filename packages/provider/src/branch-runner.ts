@@ -1,5 +1,7 @@
 import { transition, type BranchDefinition, type BranchState, type Command, type ParallelDefinition, type RunEvent, type Transition } from '@durable/core'
-import type { Action, Driven, RunDriver } from './driven-run.js'
+import type { Action } from './actions.js'
+import type { Drive } from './drive.js'
+import type { RunDriver } from './run-driver.js'
 import { runTry, type TryOutcome } from './step-runner.js'
 import { traceTry } from './tracing.js'
 
@@ -14,18 +16,18 @@ type RunStep = Extract<Command, { type: 'runStep' }>
  * start too. Returns the action after the node — the next step, a compensation — or undefined
  * once the run parked, ended or was lost.
  */
-export async function driveBranches(driver: RunDriver, driven: Driven, node: ParallelDefinition): Promise<Action | undefined> {
+export async function driveBranches(driver: RunDriver, drive: Drive, node: ParallelDefinition): Promise<Action | undefined> {
   const running = new Map<string, Promise<Settled>>()
-  const position = driven.state.position
   let next: Action | undefined
   for (;;) {
-    const branches = driven.state.parallel?.position === position ? driven.state.parallel.branches : undefined
+    const { state } = drive
+    const branches = state.step === node.name && state.cursor?.kind === 'parallel' ? state.cursor.branches : undefined
     // Joined, rolling back, parked or lost: the main loop takes over.
-    if (branches === undefined || driven.state.position !== position || driven.state.status !== 'running' || !driven.execution.leased) {
+    if (branches === undefined || state.status !== 'running' || !drive.leased) {
       return running.size === 0 ? next : settleAll(running, next)
     }
-    const stopping = driven.execution.stopRequested
-    if (!stopping) for (const def of node.branches) start(driver, driven, def, branches[def.branch]!, running)
+    const stopping = drive.stopRequested
+    if (!stopping) for (const def of node.branches) start(driver, drive, def, branches[def.branch]!, running)
     if (running.size === 0) {
       // Stopping with tries still to start: the main loop hands the lease back.
       const waiting = node.branches.find((def) => inFlight(branches[def.branch]!))
@@ -35,32 +37,32 @@ export async function driveBranches(driver: RunDriver, driven: Driven, node: Par
     const settled = await Promise.race(timer === undefined ? running.values() : [...running.values(), timer.done])
     timer?.cancel()
     if (settled.kind === 'due') {
-      next = await driver.commit(driven, transition(driven.workflow, driven.state, { type: 'woken', at: driver.runtime.clock.now().toISOString() }))
+      next = await driver.commit(drive, transition(drive.workflow, drive.state, { type: 'woken', at: driver.runtime.clock.now().toISOString() }))
       continue
     }
     const id = tryId(settled.command)
     if (settled.outcome.kind === 'aborted') {
       running.delete(id)
-      if (running.size === 0) return driver.abandon(driven, settled.def)
+      if (running.size === 0) return driver.abandon(drive, settled.def)
       continue
     }
-    const { event, resultJson } = driver.tryEvent(driven, settled.def, settled.command, settled.outcome)
+    const { event, resultJson } = driver.tryEvent(drive, settled.def, settled.command, settled.outcome)
     // The try counts as running until its outcome is committed, so the wake-up's command for it is ignored.
-    next = await driver.commit(driven, wakeThen(driven, node, event), resultJson)
+    next = await driver.commit(drive, wakeThen(drive, node, event), resultJson)
     running.delete(id)
   }
 }
 
 /** Starts the branch's try if the state has it in flight and it does not run here yet. */
-function start(driver: RunDriver, driven: Driven, def: BranchDefinition, branch: BranchState, running: Map<string, Promise<Settled>>): void {
+function start(driver: RunDriver, drive: Drive, def: BranchDefinition, branch: BranchState, running: Map<string, Promise<Settled>>): void {
   if (!inFlight(branch)) return
   const command: RunStep = { type: 'runStep', stepKey: def.key, stepName: def.name, attempt: branch.attempt }
   const id = tryId(command)
   if (running.has(id)) return
-  const ctx = driver.context(driven, { name: def.key }, branch.attempt)
+  const ctx = driver.context(drive, { name: def.key }, branch.attempt)
   running.set(
     id,
-    traceTry(driven.trace, { ...ctx, kind: 'step' }, () => runTry(def.handler, ctx, def.timeoutMs, driven.execution.signal)).then((outcome) => ({
+    traceTry(drive.trace, { ...ctx, kind: 'step' }, () => runTry(def.handler, ctx, def.timeoutMs, drive.signal)).then((outcome) => ({
       kind: 'tried' as const,
       def,
       command,
@@ -70,9 +72,9 @@ function start(driver: RunDriver, driven: Driven, def: BranchDefinition, branch:
 }
 
 /** The run is woken (due branches start) and then takes the event, as a replay of the journal does. */
-function wakeThen(driven: Driven, node: ParallelDefinition, event: RunEvent): Transition {
-  const woke = transition(driven.workflow, driven.state, { type: 'woken', at: event.at })
-  const after = transition(driven.workflow, woke.state, event)
+function wakeThen(drive: Drive, node: ParallelDefinition, event: RunEvent): Transition {
+  const woke = transition(drive.workflow, drive.state, { type: 'woken', at: event.at })
+  const after = transition(drive.workflow, woke.state, event)
   // The branches to run are read from the state; the wake-up's commands for them are not needed.
   const kept = woke.commands.filter((c) => !(c.type === 'runStep' && node.branches.some((b) => b.key === c.stepKey)))
   return { state: after.state, commands: [...kept, ...after.commands] }

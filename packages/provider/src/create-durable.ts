@@ -10,6 +10,7 @@ import {
   planFork,
   RunNotActiveError,
   RunNotFoundError,
+  signalNames,
   runResults,
   toJsonText,
   transition,
@@ -25,12 +26,13 @@ import {
 } from '@durable/core'
 import type { QueueAdapter } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
-import { systemClock, type Clock } from './clock.js'
+import { DatabaseClock, systemClock, type Clock } from './clock.js'
 import { consoleLogger, type Logger } from './logger.js'
 import { toSnapshot, toSummary, type RunSnapshot, type RunSummary } from './run-snapshot.js'
 import type { RuntimeContext } from './runtime-context.js'
 import { Worker, type DurableWorker, type LocalStart, type WorkerOptions } from './worker.js'
 import { describeVersion, WorkflowRegistry } from './workflow-registry.js'
+import { forEachRun, startMany, type RunFilter, type StartItem } from './bulk-operations.js'
 
 /** Options of `createDurable`. */
 export interface DurableOptions {
@@ -43,7 +45,10 @@ export interface DurableOptions {
   readonly leaseMs?: number
   /** Largest input, result or signal payload, in bytes of JSON. Default 4 MiB. */
   readonly maxPayloadBytes?: number
-  /** Where time comes from; tests inject one. */
+  /**
+   * Where time comes from; tests inject one. Default: the database's clock when the store can
+   * read it (`RunStore.now`), else this process's clock.
+   */
   readonly clock?: Clock
 }
 
@@ -59,7 +64,11 @@ export interface ListOptions {
 
 /** The object `createDurable` returns. */
 export interface Durable {
-  /** Creates or upgrades the store's and the queue's tables. Idempotent. */
+  /**
+   * Creates or upgrades the store's and the queue's tables. Idempotent, and safe to run from many
+   * processes at once (they migrate one after the other). Until it has run, every other call
+   * throws `NOT_MIGRATED`.
+   */
   migrate(): Promise<void>
   /** Starts a run; returns its id (a ULID). The run row and its first job commit together. */
   start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options?: { idempotencyKey?: string }): Promise<string>
@@ -83,6 +92,16 @@ export interface Durable {
   /** Starts a `failed` run again at the step that failed, with a fresh retry budget. */
   retry(runId: string): Promise<void>
   /**
+   * Starts many runs of one workflow in one transaction, with their first jobs; returns their
+   * ids in the order of `items`. One bad item refuses the whole call and writes nothing; an item
+   * whose idempotency key holds a run already gets that run's id.
+   */
+  startMany<W extends Workflow>(workflow: W | string, items: ReadonlyArray<StartItem & { input?: WorkflowInput<W> }>): Promise<string[]>
+  /** Cancels every active run that matches (as `cancel` does each); returns how many. */
+  cancelMany(filter?: RunFilter, options?: { reason?: string }): Promise<{ count: number }>
+  /** Retries every `failed` run that matches (as `retry` does each); returns how many. */
+  retryMany(filter?: Omit<RunFilter, 'status'>): Promise<{ count: number }>
+  /**
    * Starts a new run with the same input, of the same registered version or `version`: the
    * top-level steps before `fromStep` keep what the original journaled and do not run again;
    * `fromStep` (default: the original's first step that did not complete) and what follows run
@@ -94,9 +113,28 @@ export interface Durable {
    * ```
    */
   fork(runId: string, options?: { fromStep?: string; version?: string }): Promise<string>
+  /**
+   * Deletes the runs that ended (`completed`, `failed`, `cancelled`) more than `olderThan` ago,
+   * of `workflowName` if given, with their journals and signals — in bounded batches, never an
+   * active run. Returns how many it deleted; with `dryRun`, deletes nothing and says how many it
+   * would. Bad options → `INVALID_INPUT`.
+   */
+  prune(options: PruneOptions): Promise<{ count: number }>
   worker(options?: WorkerOptions): DurableWorker
   close(): Promise<void>
 }
+
+/** Options of `prune()`. */
+export interface PruneOptions {
+  /** How long ago a run must have ended to be deleted: `'30d'`, `'12h'`, or ms. */
+  olderThan: Duration
+  workflowName?: string
+  /** Delete nothing; count the runs that would be deleted. */
+  dryRun?: boolean
+}
+
+/** Runs deleted by one statement of `prune()`: each batch is its own short transaction. */
+const PRUNE_BATCH = 500
 
 /** What `durable.stats()` returns. */
 export interface DurableStats {
@@ -131,17 +169,30 @@ export function createDurable(options: DurableOptions): Durable {
   if (typeof options.queue?.dispatch !== 'function' || typeof options.queue.consume !== 'function') {
     throw new DurableError('INVALID_INPUT', 'createDurable needs a queue, e.g. postgresQueue({ store })')
   }
+  const clock = chooseClock(options)
   const runtime: RuntimeContext = {
     store: options.store,
     queue: options.queue,
     registry: new WorkflowRegistry(options.workflows),
-    clock: options.clock ?? systemClock,
+    clock,
+    syncClock: clock instanceof DatabaseClock ? () => clock.sync() : async () => {},
     logger: options.logger ?? consoleLogger,
     leaseMs: positive(options.leaseMs ?? 30_000, 'leaseMs'),
     maxPayloadBytes: positive(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes'),
     events: new EventEmitter().setMaxListeners(0),
   }
   return new DurableRuntime(runtime)
+}
+
+/**
+ * The injected clock, or the database's: leases, due times, sleeps, timeouts and backoff are then
+ * measured on one clock by every worker, so one whose own clock is minutes off neither takes
+ * over a live lease nor fires a timer early.
+ */
+function chooseClock(options: DurableOptions): Clock {
+  if (options.clock !== undefined) return options.clock
+  const store = options.store
+  return typeof store.now === 'function' ? new DatabaseClock(() => store.now!()) : systemClock
 }
 
 class DurableRuntime implements Durable {
@@ -153,8 +204,10 @@ class DurableRuntime implements Durable {
   }
 
   async migrate(): Promise<void> {
-    await this.#rt.store.migrate()
-    await this.#rt.queue.migrate?.()
+    const { store, queue } = this.#rt
+    // The queue migrates under the store's lock: engines that are not safe against themselves
+    // (pg-boss) are then never migrated by two processes at once.
+    await store.migrate({ alongside: async () => queue.migrate?.() })
   }
 
   async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: { idempotencyKey?: string } = {}): Promise<string> {
@@ -163,6 +216,7 @@ class DurableRuntime implements Durable {
     const idempotencyKey = checkIdempotencyKey(options?.idempotencyKey)
     const inputJson = toJsonText(input, `input of workflow "${definition.key.name}"`, maxPayloadBytes)
     const id = ulid()
+    await this.#rt.syncClock()
     const now = clock.now()
     const run: NewRun = { id, ...registry.runFields(definition), inputJson, state: initialState(definition.workflow, input), idempotencyKey, parentRunId: null, now }
     const local = this.#localStart()
@@ -281,9 +335,7 @@ class DurableRuntime implements Durable {
   async list(options: ListOptions = {}): Promise<{ runs: RunSummary[]; nextCursor?: string }> {
     const limit = options.limit ?? 50
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new DurableError('INVALID_INPUT', `list limit must be a whole number from 1 to 1000, got ${describeValue(limit)}`)
-    if (options.status !== undefined && !STATUSES.includes(options.status)) {
-      throw new DurableError('INVALID_INPUT', `list status must be one of ${STATUSES.join(', ')}, got ${describeValue(options.status)}`)
-    }
+    checkStatus(options.status, 'list status')
     if (options.workflowName !== undefined && typeof options.workflowName !== 'string') throw new DurableError('INVALID_INPUT', 'list workflowName must be a string')
     if (options.cursor !== undefined && typeof options.cursor !== 'string') throw new DurableError('INVALID_INPUT', 'list cursor must be the nextCursor of a previous page')
     const page = await this.#rt.store.listRuns({ ...options, limit })
@@ -291,6 +343,7 @@ class DurableRuntime implements Durable {
   }
 
   async stats(): Promise<DurableStats> {
+    await this.#rt.syncClock()
     const now = this.#rt.clock.now()
     const stats = await this.#rt.store.stats(now)
     const total = Object.values(stats.byStatus).reduce((sum, n) => sum + n, 0)
@@ -310,9 +363,19 @@ class DurableRuntime implements Durable {
       throw new DurableError('INVALID_INPUT', 'a signal name is a non-empty string of at most 200 characters, without \\u0000 or lone surrogates')
     }
     const payloadJson = toJsonText(payload, `payload of signal "${name}" for run "${runId}"`, this.#rt.maxPayloadBytes)
+    await this.#rt.syncClock()
     const now = this.#rt.clock.now()
     await this.#change(runId, now, (run) => {
       if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, `signal "${name}" to`)
+      // Checked against the definition the run started with, when this process has it.
+      const workflow = this.#rt.registry.forRun(run)?.workflow
+      const waitsFor = workflow === undefined ? undefined : signalNames(workflow)
+      if (waitsFor !== undefined && !waitsFor.includes(name)) {
+        throw new DurableError(
+          'INVALID_INPUT',
+          `run "${runId}" of workflow "${run.workflowName}" waits for no signal "${name}": ${waitsFor.length === 0 ? 'it waits for no signal at all' : `it waits for ${waitsFor.map((n) => `"${n}"`).join(', ')}`}`,
+        )
+      }
       // A parked run is due at once; a leased one finds the signal when it reaches the wait.
       const parked = run.status === 'waiting' && (run.leaseOwner === null || (run.leaseExpiresAt?.getTime() ?? 0) <= now.getTime())
       return { signal: { name, payloadJson }, ...(parked ? { dueAt: now } : {}) }
@@ -325,6 +388,7 @@ class DurableRuntime implements Durable {
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1000 || reason.includes('\u0000') || !reason.isWellFormed())) {
       throw new DurableError('INVALID_INPUT', 'a cancel reason is a string of at most 1000 characters, without \\u0000 or lone surrogates')
     }
+    await this.#rt.syncClock()
     const now = this.#rt.clock.now()
     const before = await this.#change(runId, now, (run) => {
       if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, 'cancel')
@@ -332,7 +396,7 @@ class DurableRuntime implements Durable {
       return { cancelRequest: { reason: reason ?? null }, revokeLease: true, dueAt: now }
     })
     // A run waiting for its child cancels the child too (and so on down): nobody waits for it any more.
-    const child = before.state.childRunId
+    const child = before.state.cursor?.kind === 'child' ? before.state.cursor.runId : undefined
     if (child !== undefined) {
       await this.cancel(child, { reason: `parent run "${runId}" was cancelled${reason ? `: ${reason}` : ''}`.slice(0, 1000) }).catch((error: unknown) => {
         if (!(isDurableError(error) && (error.code === 'RUN_NOT_ACTIVE' || error.code === 'RUN_NOT_FOUND'))) throw error
@@ -340,8 +404,26 @@ class DurableRuntime implements Durable {
     }
   }
 
+  startMany<W extends Workflow>(workflow: W | string, items: ReadonlyArray<StartItem & { input?: WorkflowInput<W> }>): Promise<string[]> {
+    return startMany(this.#rt, workflow, items, checkIdempotencyKey)
+  }
+
+  async cancelMany(filter: RunFilter = {}, options: { reason?: string } = {}): Promise<{ count: number }> {
+    checkStatus(filter?.status, 'cancelMany status')
+    // Only active runs can be cancelled: without a status, each active one in turn.
+    const statuses: readonly RunStatus[] = filter?.status !== undefined ? [filter.status] : ['pending', 'running', 'waiting', 'compensating']
+    let count = 0
+    for (const status of statuses) count += await forEachRun(this.#rt, { ...filter, status }, (runId) => this.cancel(runId, options))
+    return { count }
+  }
+
+  async retryMany(filter: Omit<RunFilter, 'status'> = {}): Promise<{ count: number }> {
+    return { count: await forEachRun(this.#rt, { ...filter, status: 'failed' }, (runId) => this.retry(runId)) }
+  }
+
   async retry(runId: string): Promise<void> {
     checkRunId(runId)
+    await this.#rt.syncClock()
     const now = this.#rt.clock.now()
     await this.#change(runId, now, (run) => {
       if (run.status !== 'failed') throw new RunNotActiveError(runId, run.status, 'retry')
@@ -400,6 +482,30 @@ class DurableRuntime implements Durable {
     return before
   }
 
+  async prune(options: PruneOptions): Promise<{ count: number }> {
+    if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', "prune takes { olderThan, workflowName? }, e.g. prune({ olderThan: '30d' })")
+    const olderThanMs = parseDuration(options.olderThan, 'prune olderThan', 'INVALID_INPUT')
+    const { workflowName, dryRun } = options
+    if (workflowName !== undefined && (typeof workflowName !== 'string' || workflowName.length === 0)) {
+      throw new DurableError('INVALID_INPUT', `prune workflowName must be a non-empty string, got ${describeValue(workflowName)}`)
+    }
+    if (dryRun !== undefined && typeof dryRun !== 'boolean') throw new DurableError('INVALID_INPUT', `prune dryRun must be a boolean, got ${describeValue(dryRun)}`)
+    const { store, clock } = this.#rt
+    if (store.pruneRuns === undefined) throw new DurableError('INVALID_INPUT', 'this store cannot prune runs (it has no pruneRuns)')
+    const endedBefore = new Date(clock.now().getTime() - olderThanMs)
+    if (!Number.isFinite(endedBefore.getTime())) throw new DurableError('INVALID_INPUT', `prune olderThan is too long: ${describeValue(options.olderThan)}`)
+    const query = { endedBefore, ...(workflowName !== undefined ? { workflowName } : {}) }
+    if (dryRun === true) return { count: await store.pruneRuns({ ...query, limit: PRUNE_BATCH, dryRun: true }) }
+    // Batches keep each statement's locks and WAL small, and let workers go on meanwhile. A batch
+    // smaller than asked for ends it: nothing more matched (or the rest was locked, being retried).
+    let count = 0
+    for (;;) {
+      const deleted = await store.pruneRuns({ ...query, limit: PRUNE_BATCH })
+      count += deleted
+      if (deleted < PRUNE_BATCH) return { count }
+    }
+  }
+
   worker(options?: WorkerOptions): DurableWorker {
     const worker = new Worker(this.#rt, options)
     this.#workers.add(worker)
@@ -442,4 +548,8 @@ function notDrivable(run: RunRecord): DurableError {
     'WORKFLOW_NOT_REGISTERED',
     `run "${run.id}" started with workflow "${run.workflowName}" version ${describeVersion(run.workflowVersion)} and its steps then; this process does not have that definition: pass it in createDurable({ workflows: [...] })`,
   )
+}
+
+function checkStatus(status: unknown, what: string): void {
+  if (status !== undefined && !STATUSES.includes(status as RunStatus)) throw new DurableError('INVALID_INPUT', `${what} must be one of ${STATUSES.join(', ')}, got ${describeValue(status)}`)
 }

@@ -13,8 +13,9 @@
  * @packageDocumentation
  */
 export { createDurable } from './create-durable.js'
-export type { Durable, DurableOptions, DurableStats, ListOptions } from './create-durable.js'
+export type { Durable, DurableOptions, DurableStats, ListOptions, PruneOptions } from './create-durable.js'
 export type { RunSnapshot, RunSummary } from './run-snapshot.js'
+export type { RunFilter, StartItem } from './bulk-operations.js'
 export type { DurableWorker, WorkerOptions } from './worker.js'
 export { consoleLogger, silentLogger } from './logger.js'
 export type { Logger } from './logger.js'

@@ -15,7 +15,9 @@ import {
   type StepError,
 } from '@durable/core'
 import { ulid } from 'ulid'
-import type { Action, Driven, RunDriver } from './driven-run.js'
+import type { Action } from './actions.js'
+import type { Drive } from './drive.js'
+import type { RunDriver } from './run-driver.js'
 import { stepErrorOf } from './step-runner.js'
 
 /*
@@ -27,19 +29,19 @@ const SIGNAL_ARRIVED = Symbol('signal arrived')
 const CHILD_ENDED = Symbol('child ended')
 
 /** Computes and journals a sleep's wake-up time; an invalid computed duration fails the step. */
-export async function startTimer(driver: RunDriver, driven: Driven, node: SleepDefinition): Promise<Action | undefined> {
+export async function startTimer(driver: RunDriver, drive: Drive, node: SleepDefinition): Promise<Action | undefined> {
   const now = driver.runtime.clock.now()
   const at = now.toISOString()
   let event: RunEvent
   try {
-    const value = typeof node.duration === 'function' ? node.duration(driver.context(driven, node, 1)) : node.duration
+    const value = typeof node.duration === 'function' ? node.duration(driver.context(drive, node, 1)) : node.duration
     const until = value instanceof Date ? value : new Date(now.getTime() + parseDuration(value, `duration of sleep "${node.name}"`))
     if (Number.isNaN(until.getTime())) throw new DurableError('INVALID_DEFINITION', `sleep "${node.name}" computed an invalid date`)
     event = { type: 'timerStarted', stepKey: node.key, until: until.toISOString(), at }
   } catch (error) {
-    event = { type: 'stepFailed', stepKey: node.key, attempt: driven.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
+    event = { type: 'stepFailed', stepKey: node.key, attempt: drive.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
   }
-  return driver.commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+  return driver.commit(drive, transition(drive.workflow, drive.state, event), undefined, undefined, now)
 }
 
 /**
@@ -47,26 +49,26 @@ export async function startTimer(driver: RunDriver, driven: Driven, node: SleepD
  * only if no signal arrived meanwhile: `signal()` inserts under the run's row lock, which the
  * park's fenced UPDATE holds while it looks once more.
  */
-export async function awaitSignal(driver: RunDriver, driven: Driven, node: SignalWaitDefinition, timeoutAt: string | null): Promise<Action | undefined> {
+export async function awaitSignal(driver: RunDriver, drive: Drive, node: SignalWaitDefinition, timeoutAt: string | null): Promise<Action | undefined> {
   const { store, queue, clock } = driver.runtime
   const now = clock.now()
   const at = now.toISOString()
-  const runId = driven.run.id
+  const runId = drive.run.id
   const signal = await store.takeSignal(runId, node.name)
   if (signal !== undefined) {
-    const next = transition(driven.workflow, driven.state, { type: 'signalReceived', stepKey: node.key, payload: signal.payload, at })
+    const next = transition(drive.workflow, drive.state, { type: 'signalReceived', stepKey: node.key, payload: signal.payload, at })
     return store.transaction(async (tx) => {
       if (!(await store.consumeSignal(signal.id, now, tx))) throw new DurableError('LEASE_LOST', `signal ${signal.id} of run "${runId}" was consumed by another worker`)
-      return driver.commit(driven, next, JSON.stringify(signal.payload), tx, now)
+      return driver.commit(drive, next, JSON.stringify(signal.payload), tx, now)
     })
   }
   if (timeoutAt !== null && Date.parse(timeoutAt) <= now.getTime()) {
-    return driver.commit(driven, transition(driven.workflow, driven.state, { type: 'signalTimedOut', stepKey: node.key, at }), undefined, undefined, now)
+    return driver.commit(drive, transition(drive.workflow, drive.state, { type: 'signalTimedOut', stepKey: node.key, at }), undefined, undefined, now)
   }
   const wake = timeoutAt === null ? undefined : { runId, runAt: new Date(timeoutAt) }
   const parked = await store
     .transaction(async (tx) => {
-      const update = { runId, owner: driver.owner, state: driven.state, dueAt: wake?.runAt ?? null, leaseUntil: null, now }
+      const update = { runId, owner: driver.owner, state: drive.state, dueAt: wake?.runAt ?? null, leaseUntil: null, now }
       if (!(await store.updateRun(update, tx))) return 'lost' as const
       if ((await store.takeSignal(runId, node.name, tx)) !== undefined) throw SIGNAL_ARRIVED
       if (wake !== undefined && queue.transactional) await queue.dispatch(wake, { transaction: tx })
@@ -77,23 +79,23 @@ export async function awaitSignal(driver: RunDriver, driven: Driven, node: Signa
       throw error
     })
   if (parked === 'retry') return { type: 'awaitSignal', stepKey: node.key, stepName: node.name, timeoutAt }
-  if (parked === 'lost') return driver.lost(driven), undefined
-  driven.execution.leased = false
+  if (parked === 'lost') return driver.lost(drive), undefined
+  drive.leased = false
   if (wake !== undefined && !queue.transactional) await queue.dispatch(wake)
   return undefined
 }
 
 /** Evaluates the route's `select(ctx)`; core journals the key, or fails on an unknown one. */
-export async function selectRoute(driver: RunDriver, driven: Driven, node: RouteDefinition): Promise<Action | undefined> {
+export async function selectRoute(driver: RunDriver, drive: Drive, node: RouteDefinition): Promise<Action | undefined> {
   const now = driver.runtime.clock.now()
   const at = now.toISOString()
   let event: RunEvent
   try {
-    event = { type: 'routeSelected', stepKey: node.key, key: String(node.select(driver.context(driven, node, driven.state.attempt))), at }
+    event = { type: 'routeSelected', stepKey: node.key, key: String(node.select(driver.context(drive, node, drive.state.attempt))), at }
   } catch (error) {
-    event = { type: 'stepFailed', stepKey: node.key, attempt: driven.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
+    event = { type: 'stepFailed', stepKey: node.key, attempt: drive.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
   }
-  return driver.commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+  return driver.commit(drive, transition(drive.workflow, drive.state, event), undefined, undefined, now)
 }
 
 /**
@@ -101,17 +103,17 @@ export async function selectRoute(driver: RunDriver, driven: Driven, node: Route
  * either both or neither. The idempotency key names parent, step and attempt: a retried step
  * starts a new child, a replayed one never a second.
  */
-export async function startChild(driver: RunDriver, driven: Driven, node: ChildDefinition): Promise<Action | undefined> {
+export async function startChild(driver: RunDriver, drive: Drive, node: ChildDefinition): Promise<Action | undefined> {
   const { store, queue, clock, maxPayloadBytes } = driver.runtime
   const now = clock.now()
   const at = now.toISOString()
-  const parentRunId = driven.run.id
+  const parentRunId = drive.run.id
   let inputJson: string
   try {
-    inputJson = toJsonText(node.input(driver.context(driven, node, driven.state.attempt)), `input of child "${node.name}" of run "${parentRunId}"`, maxPayloadBytes)
+    inputJson = toJsonText(node.input(driver.context(drive, node, drive.state.attempt)), `input of child "${node.name}" of run "${parentRunId}"`, maxPayloadBytes)
   } catch (error) {
-    const event: RunEvent = { type: 'stepFailed', stepKey: node.key, attempt: driven.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
-    return driver.commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+    const event: RunEvent = { type: 'stepFailed', stepKey: node.key, attempt: drive.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
+    return driver.commit(drive, transition(drive.workflow, drive.state, event), undefined, undefined, now)
   }
   const childRunId = ulid()
   let next: Action | undefined
@@ -121,11 +123,11 @@ export async function startChild(driver: RunDriver, driven: Driven, node: ChildD
   const definition = node.workflowVersion !== undefined ? registry.version(node.workflowName, node.workflowVersion) : registry.versionsOf(node.workflowName).at(-1)
   const fields = definition !== undefined ? registry.runFields(definition) : { workflowName: node.workflowName, workflowVersion: node.workflowVersion ?? null, shapeHash: null }
   const { runId, created } = await store.createRun(
-    { id: childRunId, ...fields, inputJson, state: initialState(driven.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${driven.state.attempt}`, parentRunId, now },
+    { id: childRunId, ...fields, inputJson, state: initialState(definition?.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${drive.state.attempt}`, parentRunId, now },
     async (tx) => {
-      const started = transition(driven.workflow, driven.state, { type: 'childStarted', stepKey: node.key, childRunId, at })
-      next = await driver.commit(driven, started, undefined, tx, now)
-      if (driven.execution.signal.aborted) throw driven.execution.signal.reason
+      const started = transition(drive.workflow, drive.state, { type: 'childStarted', stepKey: node.key, childRunId, at })
+      next = await driver.commit(drive, started, undefined, tx, now)
+      if (drive.signal.aborted) throw drive.signal.reason
       if (queue.transactional) await queue.dispatch({ runId: childRunId }, { transaction: tx })
     },
   )
@@ -141,14 +143,14 @@ export async function startChild(driver: RunDriver, driven: Driven, node: ChildD
 }
 
 /** Takes the child's outcome if it ended; else parks until the child's end makes this run due. */
-export async function awaitChild(driver: RunDriver, driven: Driven, node: ChildDefinition, childRunId: string): Promise<Action | undefined> {
+export async function awaitChild(driver: RunDriver, drive: Drive, node: ChildDefinition, childRunId: string): Promise<Action | undefined> {
   const { store, clock } = driver.runtime
   const now = clock.now()
   const child = await store.getRun(childRunId)
-  if (child !== undefined && isTerminal(child.status)) return childEnded(driver, driven, node, child, now)
+  if (child !== undefined && isTerminal(child.status)) return childEnded(driver, drive, node, child, now)
   const parked = await store
     .transaction(async (tx) => {
-      const update = { runId: driven.run.id, owner: driver.owner, state: driven.state, dueAt: null, leaseUntil: null, now }
+      const update = { runId: drive.run.id, owner: driver.owner, state: drive.state, dueAt: null, leaseUntil: null, now }
       if (!(await store.updateRun(update, tx))) return 'lost' as const
       // The child commits its end before it wakes us, and the wake waits for our row lock.
       const again = await store.getRun(childRunId, tx)
@@ -160,12 +162,12 @@ export async function awaitChild(driver: RunDriver, driven: Driven, node: ChildD
       throw error
     })
   if (parked === 'retry') return { type: 'awaitChild', stepKey: node.key, stepName: node.name, childRunId }
-  if (parked === 'lost') return driver.lost(driven), undefined
-  driven.execution.leased = false
+  if (parked === 'lost') return driver.lost(drive), undefined
+  drive.leased = false
   return undefined
 }
 
-async function childEnded(driver: RunDriver, driven: Driven, node: ChildDefinition, child: RunRecord, now: Date): Promise<Action | undefined> {
+async function childEnded(driver: RunDriver, drive: Drive, node: ChildDefinition, child: RunRecord, now: Date): Promise<Action | undefined> {
   const at = now.toISOString()
   let event: RunEvent
   if (child.status === 'completed') {
@@ -180,5 +182,5 @@ async function childEnded(driver: RunDriver, driven: Driven, node: ChildDefiniti
     }
     event = { type: 'childFailed', stepKey: node.key, error, at }
   }
-  return driver.commit(driven, transition(driven.workflow, driven.state, event), undefined, undefined, now)
+  return driver.commit(drive, transition(drive.workflow, drive.state, event), undefined, undefined, now)
 }

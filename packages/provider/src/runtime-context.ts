@@ -11,6 +11,11 @@ export interface RuntimeContext {
   readonly queue: QueueAdapter
   readonly registry: WorkflowRegistry
   readonly clock: Clock
+  /**
+   * Call before reading `clock` in a new operation: resolves once it can be trusted (the first
+   * sample of the database's clock; at once afterwards, refreshing it in the background).
+   */
+  readonly syncClock: () => Promise<void>
   readonly logger: Logger
   readonly leaseMs: number
   readonly maxPayloadBytes: number

@@ -1,16 +1,19 @@
 import { hostname } from 'node:os'
-import { describeValue, DurableError, isDurableError, type RunRecord } from '@durable/core'
+import { describeValue, DurableError, isDurableError, LIVE_OWNER_MARK, type RunRecord, type WorkerLiveness } from '@durable/core'
 import type { DurableJob } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
-import { RunExecution } from './run-execution.js'
-import { RunExecutor } from './run-executor.js'
+import { Drive } from './drive.js'
+import { RunDriver } from './run-driver.js'
 import type { RuntimeContext } from './runtime-context.js'
 
 /** Options of `durable.worker()`. */
 export interface WorkerOptions {
   /** Runs driven at once. Default 16. */
   concurrency?: number
-  /** How often the reconciler looks for due, unleased runs whose job was lost. Default 2000 ms. */
+  /**
+   * How often the reconciler looks for due runs that no live worker holds — their job was lost,
+   * or their worker died. Default 1000 ms.
+   */
   reconcileIntervalMs?: number
   /** How long `stop()` lets running steps finish before abandoning them. Default 10,000 ms. */
   stopTimeoutMs?: number
@@ -30,6 +33,7 @@ export interface LocalStart {
 export interface DurableWorker {
   /** Worker id, used as the lease owner. */
   readonly id: string
+  /** Starts consuming; rejects with `NOT_MIGRATED` when the store's tables are missing or older than this code. */
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -38,19 +42,29 @@ export interface DurableWorker {
  * Consumes wake-up jobs and drives runs. Besides the queue, two timers keep the promises:
  * lease renewal (a long step keeps its run) and the reconciler (a run whose job was lost, or
  * whose worker died, is dispatched again once it is due and unleased).
+ *
+ * When the store can show a worker's liveness (`RunStore.holdLiveness`: PostgreSQL, not PGlite),
+ * the worker holds it from `start()` to `stop()`, and its id says so (`LIVE_OWNER_MARK`): once
+ * it dies, the others' reconcilers see its runs as free at their next scan (every second by
+ * default) and take them over — about two seconds after the death, whatever `leaseMs` is.
+ * Leases still expire as before: they cover a worker that lives but is stuck (a long pause), and
+ * workers without liveness.
  */
 export class Worker implements DurableWorker {
-  readonly id = `${hostname()}:${process.pid}:${ulid()}`
+  readonly id: string
   readonly #rt: RuntimeContext
-  readonly #executor: RunExecutor
+  readonly #driver: RunDriver
   readonly #concurrency: number
   readonly #reconcileIntervalMs: number
   readonly #stopTimeoutMs: number
-  readonly #inFlight = new Map<string, RunExecution>()
+  readonly #inFlight = new Map<string, Drive>()
   /** Slots promised to runs this process is starting (see `reserveLocalStart`). */
   #reserved = 0
   readonly #localDrives = new Set<Promise<void>>()
+  /** Runs the reconciler found due, and since when it keeps finding them. */
+  readonly #stillDue = new Map<string, number>()
   #consumer: { stop(): Promise<void> } | undefined
+  #liveness: WorkerLiveness | undefined
   #timers: NodeJS.Timeout[] = []
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new'
   /** Background tasks failing in a row (reconciler, lease renewal): logged once per outage. */
@@ -58,16 +72,33 @@ export class Worker implements DurableWorker {
 
   constructor(runtime: RuntimeContext, options: WorkerOptions = {}) {
     this.#rt = runtime
-    this.#executor = new RunExecutor(runtime, this.id)
+    this.id = `${hostname()}:${process.pid}:${ulid()}${typeof runtime.store.holdLiveness === 'function' ? LIVE_OWNER_MARK : ''}`
+    this.#driver = new RunDriver(runtime, this.id)
     this.#concurrency = positiveInteger(options.concurrency ?? 16, 'concurrency')
-    this.#reconcileIntervalMs = positiveInteger(options.reconcileIntervalMs ?? 2000, 'reconcileIntervalMs')
+    this.#reconcileIntervalMs = positiveInteger(options.reconcileIntervalMs ?? 1000, 'reconcileIntervalMs')
     this.#stopTimeoutMs = positiveInteger(options.stopTimeoutMs ?? 10_000, 'stopTimeoutMs')
   }
 
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new DurableError('INVALID_INPUT', `worker ${this.id} was already started; create a new one with durable.worker()`)
     this.#state = 'started'
-    this.#consumer = await this.#rt.queue.consume((job) => this.#handle(job), { concurrency: this.#concurrency })
+    try {
+      // Once per worker, not per call: a worker on tables that are missing or too old would only
+      // fail every scan in the background. Refuse now, naming the fix (NOT_MIGRATED). A database
+      // that cannot be reached is an outage the worker rides out, as ever: it starts, and its
+      // scans retry quietly (a NOT_MIGRATED found then is what their log line says).
+      await this.#rt.store.assertMigrated?.().catch((error: unknown) => {
+        if (!isDurableError(error, 'STORE_UNAVAILABLE')) throw error
+      })
+      // Alive before it leases anything: a lease of this id without the lock would look dead.
+      this.#liveness = await this.#rt.store.holdLiveness?.(this.id)
+      this.#consumer = await this.#rt.queue.consume((job) => this.#handle(job), { concurrency: this.#concurrency })
+    } catch (error) {
+      await this.#liveness?.release().catch(() => {})
+      this.#liveness = undefined
+      this.#state = 'new' // may be started again, once the cause is fixed
+      throw error
+    }
     this.#timers.push(setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(this.#rt.leaseMs / 3))))
     this.#timers.push(setInterval(() => void this.#reconcile(), this.#reconcileIntervalMs))
     for (const timer of this.#timers) timer.unref()
@@ -83,10 +114,10 @@ export class Worker implements DurableWorker {
     this.#state = 'stopping'
     for (const timer of this.#timers) clearInterval(timer)
     this.#timers = []
-    for (const execution of this.#inFlight.values()) execution.requestStop()
+    for (const drive of this.#inFlight.values()) drive.requestStop()
     const deadline = setTimeout(() => {
-      for (const execution of this.#inFlight.values()) {
-        execution.abort(new DurableError('RUN_CANCELLED', `worker ${this.id} stopped before the step finished (stopTimeoutMs)`))
+      for (const drive of this.#inFlight.values()) {
+        drive.abort(new DurableError('RUN_CANCELLED', `worker ${this.id} stopped before the step finished (stopTimeoutMs)`))
       }
     }, this.#stopTimeoutMs)
     try {
@@ -95,6 +126,8 @@ export class Worker implements DurableWorker {
     } finally {
       clearTimeout(deadline)
       this.#state = 'stopped'
+      // Last: leases not handed back by now are a dead worker's, free for the others at once.
+      await this.#liveness?.release()
     }
   }
 
@@ -105,7 +138,7 @@ export class Worker implements DurableWorker {
    * committed, or `release` when it was not created.
    */
   reserveLocalStart(): LocalStart | undefined {
-    if (this.#state !== 'started' || this.#inFlight.size + this.#reserved >= this.#concurrency) return undefined
+    if (this.#state !== 'started' || !this.#alive || this.#inFlight.size + this.#reserved >= this.#concurrency) return undefined
     this.#reserved++
     let settled = false
     /** Gives the slot back once; false when it was given back already. */
@@ -137,12 +170,15 @@ export class Worker implements DurableWorker {
       if (started !== undefined) await this.#rt.store.releaseLeases(this.id, [job.runId]).then(() => this.#rt.queue.dispatch({ runId: job.runId })).catch(() => {})
       return
     }
-    const execution = new RunExecution(job.runId)
-    this.#inFlight.set(job.runId, execution)
+    // Seen dead (its liveness connection is lost): a run claimed now would look free to the
+    // others at once. Leave it; the reconciler dispatches it again, here or elsewhere.
+    if (started === undefined && !this.#alive) return
+    const drive = new Drive(job.runId)
+    this.#inFlight.set(job.runId, drive)
     let outage = false
     try {
-      await this.#executor.advance(execution, started)
-      outage = isDurableError(execution.signal.reason, 'STORE_UNAVAILABLE')
+      await this.#driver.advance(drive, started)
+      outage = isDurableError(drive.signal.reason, 'STORE_UNAVAILABLE')
     } catch (error) {
       outage = isDurableError(error, 'STORE_UNAVAILABLE')
       // An outage is expected trouble (the run is handed back below); anything else is a bug.
@@ -175,15 +211,24 @@ export class Worker implements DurableWorker {
     }
   }
 
+  /**
+   * False while the store shows this worker dead: before it holds its liveness, and while its
+   * liveness connection is being restored. Always true on a store without liveness.
+   */
+  get #alive(): boolean {
+    return this.#liveness !== undefined ? this.#liveness.alive : typeof this.#rt.store.holdLiveness !== 'function'
+  }
+
   async #renewLeases(): Promise<void> {
     const leased = [...this.#inFlight.values()].filter((e) => e.leased)
     if (leased.length === 0) return
     try {
+      await this.#rt.syncClock()
       const until = new Date(this.#rt.clock.now().getTime() + this.#rt.leaseMs)
       const held = new Set(await this.#rt.store.renewLeases(this.id, leased.map((e) => e.runId), until))
-      for (const execution of leased) {
-        if (!held.has(execution.runId) && execution.leased) {
-          execution.abort(new DurableError('LEASE_LOST', `worker ${this.id} lost the lease of run "${execution.runId}"`))
+      for (const drive of leased) {
+        if (!held.has(drive.runId) && drive.leased) {
+          drive.abort(new DurableError('LEASE_LOST', `worker ${this.id} lost the lease of run "${drive.runId}"`))
         }
       }
       this.#recovered('lease renewal')
@@ -195,14 +240,20 @@ export class Worker implements DurableWorker {
   async #reconcile(): Promise<void> {
     if (this.#state !== 'started') return
     try {
+      await this.#rt.syncClock()
       // A grace of one interval: a run started a moment ago is not yet late, its job is on its way.
       const now = new Date(this.#rt.clock.now().getTime() - this.#reconcileIntervalMs)
       const due = await this.#rt.store.findDueRuns({ now, definitions: this.#rt.registry.definitions, limit: 100 })
+      const seenAt = Date.now()
+      for (const runId of [...this.#stillDue.keys()]) if (!due.includes(runId)) this.#stillDue.delete(runId)
       for (const runId of due) {
         if (this.#inFlight.has(runId)) continue
-        // Found due and of a definition this worker has: drive it here while a slot is free. In
-        // a mixed fleet its job may keep going to workers without that definition.
-        if (this.#inFlight.size + this.#reserved < this.#concurrency) this.#driveHere(runId)
+        // Still due long after its job went out: the wake-ups keep going elsewhere (in a mixed
+        // fleet, to workers without its definition). Drive it here while a slot is free.
+        const since = this.#stillDue.get(runId) ?? seenAt
+        this.#stillDue.set(runId, since)
+        const stuck = seenAt - since >= Math.max(5 * this.#reconcileIntervalMs, 3_000)
+        if (stuck && this.#inFlight.size + this.#reserved < this.#concurrency) this.#driveHere(runId)
         else await this.#rt.queue.dispatch({ runId })
       }
       this.#recovered('reconciler scan')

@@ -57,6 +57,20 @@ describe.each(backends)('sleep and signals on %s', (_name, makeHarness) => {
     expect(kinds.filter((k) => k === 'signal_received')).toHaveLength(1)
   })
 
+  it('refuses a signal the run waits for nowhere, naming those it waits for, and keeps nothing', async () => {
+    const runId = await h.durable.start(approval, { order: 'o-typo' })
+    await expect.poll(async () => (await h.durable.find(runId)).status, { timeout: 10_000 }).toBe('waiting')
+    const refused = await h.durable.signal(runId, 'approve', { by: 'ada' }).catch((e: unknown) => e)
+    expect(isDurableError(refused, 'INVALID_INPUT')).toBe(true)
+    expect((refused as Error).message).toBe(`run "${runId}" of workflow "approval" waits for no signal "approve": it waits for "approved"`)
+    const napping = await h.durable.start(napper, { ms: 60_000 })
+    await expect(h.durable.signal(napping, 'approved')).rejects.toThrow('it waits for no signal at all')
+    // Nothing was kept: the right signal is the first and only one delivered.
+    await h.durable.signal(runId, 'approved', { by: 'bob' })
+    expect(await h.durable.waitFor(runId, { timeout: '20s' })).toMatchObject({ status: 'completed', results: { approved: { by: 'bob' } } })
+    await h.durable.cancel(napping)
+  })
+
   it('keeps a signal sent before the run waits, and delivers each signal once', async () => {
     const runId = await h.durable.start(approval, { order: 'o-2' })
     await h.durable.signal(runId, 'approved', { by: 'first' })

@@ -49,7 +49,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * ### Example
  * ```ts
  * // test/my-queue.test.ts
- * import { testQueueAdapter } from '@durable/queue-adapter'
+ * import { testQueueAdapter } from '@durable/queue-adapter/testing'
  * testQueueAdapter('myQueue', async () => {
  *   const adapter = myQueue({ url: process.env.QUEUE_URL })
  *   return { adapter, cleanup: () => adapter.purge() }

@@ -116,7 +116,7 @@ export class GraphileWorkerQueue implements QueueAdapter {
       // 3F000: invalid_schema_name; 42883: undefined_function.
       const code = (error as { code?: string }).code
       if (code === '3F000' || code === '42883') {
-        throw new DurableError('INVALID_INPUT', `graphileWorkerQueue.dispatch: ${this.schema}.add_job does not exist in this database; run durable.migrate() (or graphile-worker's migrations) first`, { cause: error })
+        throw new DurableError('NOT_MIGRATED', `graphileWorkerQueue.dispatch: ${this.schema}.add_job does not exist in this database; run migrate() first — durable.migrate() (or graphile-worker's migrations)`, { cause: error })
       }
       throw error
     }

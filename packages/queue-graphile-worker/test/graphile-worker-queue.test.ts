@@ -104,6 +104,7 @@ describe('graphileWorkerQueue', () => {
     try {
       await expect(adapter.dispatch({ runId: 'r' })).rejects.toThrow(/not_migrated\.add_job does not exist.*durable\.migrate\(\)/)
       await expect(store.transaction((tx) => adapter.dispatch({ runId: 'r' }, { transaction: tx }))).rejects.toThrow(/does not exist/)
+      expect(await codeOf(() => adapter.dispatch({ runId: 'r' }))).toBe('NOT_MIGRATED')
     } finally {
       await adapter.close()
     }

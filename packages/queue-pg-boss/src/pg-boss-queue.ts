@@ -31,6 +31,8 @@ const MAX_NAME_LENGTH = 100
 const COMMIT_GRACE_MS = 15
 /** Margin for timers firing a little early, and for the database clock. */
 const CLOCK_SLACK_MS = 5
+/** Tries of `createQueue` before `migrate()` gives up (see `#createQueue`). */
+const CREATE_QUEUE_ATTEMPTS = 5
 
 /**
  * A durable queue on pg-boss 10: each dispatch is a pg-boss job `{ runId, runAt? }` in queue
@@ -74,8 +76,9 @@ export class PgBossQueue implements QueueAdapter {
 
   /**
    * Starts the boss (`boss.start()`: idempotent; it creates or upgrades pg-boss's schema) and
-   * creates the queue if it does not exist. The provider's `migrate()` calls it. Unreachable
-   * database or a start that does not finish within `connectTimeoutMs` → `INVALID_INPUT`.
+   * creates the queue if it does not exist. The provider's `migrate()` calls it, under the
+   * store's migration lock. Unreachable database or a start that does not finish within
+   * `connectTimeoutMs` → `INVALID_INPUT`; any other failure of pg-boss → `STORE_UNAVAILABLE`.
    */
   async migrate(): Promise<void> {
     const boss = this.#boss
@@ -85,13 +88,11 @@ export class PgBossQueue implements QueueAdapter {
     })
     try {
       await Promise.race([boss.start(), timeout])
-      if ((await boss.getQueue(this.queueName)) === null) {
-        await boss.createQueue(this.queueName, { name: this.queueName, policy: 'standard', retryLimit: 0 }).catch(async (error: unknown) => {
-          // Another process created it at the same moment: fine.
-          if ((await boss.getQueue(this.queueName)) === null) throw error
-        })
-      }
+      await this.#createQueue()
     } catch (error) {
+      if (!isConnectionFailure(error)) {
+        throw new DurableError('STORE_UNAVAILABLE', `pgBossQueue.migrate: pg-boss failed to start or to create queue "${this.queueName}": ${messageOf(error)}`, { cause: error })
+      }
       throw new DurableError(
         'INVALID_INPUT',
         `pgBossQueue.migrate: could not start pg-boss or create queue "${this.queueName}" (${messageOf(error)}); ` +
@@ -102,6 +103,30 @@ export class PgBossQueue implements QueueAdapter {
       clearTimeout(timer)
     }
     this.#checked = Promise.resolve()
+  }
+
+  /**
+   * Creates the queue unless it exists. pg-boss 10's `create_queue` deadlocks against itself when
+   * two sessions create queues at once (it inserts the queue's row, then adds a foreign key to
+   * that table, which the other's insert holds a lock on) — and `boss.start()` creates one of its
+   * own. `durable.migrate()` serializes processes; a direct call may still meet another process,
+   * so a failed create looks again, and tries again a few times, before it gives up.
+   */
+  async #createQueue(): Promise<void> {
+    const boss = this.#boss
+    for (let attempt = 1; ; attempt++) {
+      if ((await boss.getQueue(this.queueName)) !== null) return
+      try {
+        await boss.createQueue(this.queueName, { name: this.queueName, policy: 'standard', retryLimit: 0 })
+        return
+      } catch (error) {
+        if (attempt === CREATE_QUEUE_ATTEMPTS) {
+          if ((await boss.getQueue(this.queueName)) !== null) return // another process created it
+          throw error
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50))
+      }
+    }
   }
 
   /**
@@ -198,7 +223,7 @@ export class PgBossQueue implements QueueAdapter {
   }
 
   #noQueue(action: string): DurableError {
-    return new DurableError('INVALID_INPUT', `pgBossQueue.${action}: pg-boss has no queue "${this.queueName}"; run durable.migrate() (it creates the queue) or boss.createQueue("${this.queueName}")`)
+    return new DurableError('NOT_MIGRATED', `pgBossQueue.${action}: pg-boss has no queue "${this.queueName}"; run migrate() first — durable.migrate() creates the queue (or boss.createQueue("${this.queueName}"))`)
   }
 }
 
@@ -207,6 +232,18 @@ function positive(value: unknown, name: string): number {
     throw new DurableError('INVALID_INPUT', `pgBossQueue: ${name} must be a number of ms above 0, got ${String(value)}`)
   }
   return value
+}
+
+/**
+ * True when PostgreSQL could not be reached or would not let us in (or `boss.start()` timed out),
+ * as opposed to a failure of pg-boss's own SQL: only then do the connection options need a look.
+ * A SQLSTATE outside class 08 (connection), 28 (authorization) and 3D (no such database) is the
+ * database answering.
+ */
+function isConnectionFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true
+  return code.startsWith('08') || code.startsWith('28') || code.startsWith('3D')
 }
 
 function messageOf(error: unknown): string {

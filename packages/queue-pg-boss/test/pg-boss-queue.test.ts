@@ -75,7 +75,7 @@ describe('pgBossQueue misconfiguration', () => {
     const adapter = pgBossQueue(boss, { queueName: nextQueueName() })
     await expect(adapter.dispatch({ runId: 'r' })).rejects.toThrow(/no queue .*durable\.migrate\(\)/)
     await expect(store.transaction((tx) => adapter.dispatch({ runId: 'r' }, { transaction: tx }))).rejects.toThrow(/no queue/)
-    expect(await codeOf(() => adapter.consume(async () => {}, { concurrency: 1 }))).toBe('INVALID_INPUT')
+    expect(await codeOf(() => adapter.consume(async () => {}, { concurrency: 1 }))).toBe('NOT_MIGRATED')
     await adapter.migrate()
     await adapter.migrate() // idempotent
     await adapter.dispatch({ runId: 'r' })

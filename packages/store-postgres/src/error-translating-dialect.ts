@@ -10,7 +10,7 @@ import type {
   QueryResult,
   TransactionSettings,
 } from 'kysely'
-import { toStoreError } from './store-errors.js'
+import { toNotMigratedError, toStoreError } from './store-errors.js'
 
 /**
  * Wraps a Kysely dialect so that every error its driver raises goes through `toStoreError`: a
@@ -18,17 +18,23 @@ import { toStoreError } from './store-errors.js'
  * becomes `INVALID_INPUT`, anything else passes unchanged. One place covers every query of the
  * store, of the queue (it shares the store's `db`) and of `transactional` steps (`ctx.tx`).
  *
+ * A query on a table of `schema` (the store's and the default queue's) that fails because a
+ * schema, table or column is missing becomes `NOT_MIGRATED`. Looking at the query's text costs
+ * nothing on the hot path: it happens only once a query has failed.
+ *
  * @internal
  */
 export class ErrorTranslatingDialect implements Dialect {
   readonly #inner: Dialect
+  readonly #schema: string
 
-  constructor(inner: Dialect) {
+  constructor(inner: Dialect, options: { schema: string }) {
     this.#inner = inner
+    this.#schema = options.schema
   }
 
   createDriver(): Driver {
-    return new ErrorTranslatingDriver(this.#inner.createDriver())
+    return new ErrorTranslatingDriver(this.#inner.createDriver(), this.#schema)
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -48,9 +54,11 @@ export class ErrorTranslatingDialect implements Dialect {
 /** Connections handed out wrap the inner driver's; the inner driver always gets its own back. */
 class ErrorTranslatingDriver implements Driver {
   readonly #inner: Driver
+  readonly #schema: string
 
-  constructor(inner: Driver) {
+  constructor(inner: Driver, schema: string) {
     this.#inner = inner
+    this.#schema = schema
   }
 
   init(): Promise<void> {
@@ -58,7 +66,7 @@ class ErrorTranslatingDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new ErrorTranslatingConnection(await translated(this.#inner.acquireConnection(), 'connect'))
+    return new ErrorTranslatingConnection(await translated(this.#inner.acquireConnection(), 'connect'), this.#schema)
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -96,21 +104,35 @@ class ErrorTranslatingDriver implements Driver {
 
 class ErrorTranslatingConnection implements DatabaseConnection {
   readonly inner: DatabaseConnection
+  /** How the store's tables appear in compiled SQL: `"durable".` (Kysely quotes every identifier). */
+  readonly #qualifier: string
+  readonly #schema: string
 
-  constructor(inner: DatabaseConnection) {
+  constructor(inner: DatabaseConnection, schema: string) {
     this.inner = inner
+    this.#schema = schema
+    this.#qualifier = `"${schema.replaceAll('"', '""')}".`
   }
 
-  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    return translated(this.inner.executeQuery<R>(query), 'query')
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return await this.inner.executeQuery<R>(query)
+    } catch (error) {
+      throw this.#translate(error, query)
+    }
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
     try {
       yield* this.inner.streamQuery<R>(query, chunkSize)
     } catch (error) {
-      throw toStoreError(error, 'query')
+      throw this.#translate(error, query)
     }
+  }
+
+  #translate(error: unknown, query: CompiledQuery): unknown {
+    const translated = toStoreError(error, 'query')
+    return query.sql.includes(this.#qualifier) ? toNotMigratedError(translated, this.#schema) : translated
   }
 }
 

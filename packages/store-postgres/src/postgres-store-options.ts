@@ -13,7 +13,8 @@ export interface PostgresStoreCommonOptions {
 
 /** Connect with a connection string: the store creates, owns and closes a `pg` Pool. */
 export interface PostgresStoreConnectionStringOptions extends PostgresStoreCommonOptions {
-  readonly connectionString: string
+  /** `process.env.DATABASE_URL` may be passed as it is: when it is unset, the store says so. */
+  readonly connectionString: string | undefined
   /** Size of the store's pool (`max`), default 10. Listening holds one of its connections. */
   readonly poolSize?: number
   readonly pool?: never

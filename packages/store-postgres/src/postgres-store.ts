@@ -9,11 +9,13 @@ import {
   type Json,
   type ListRunsQuery,
   type NewRun,
+  type PruneRunsQuery,
   type RunChange,
   type RunRecord,
   type RunStats,
   type RunStore,
   type RunUpdate,
+  type WorkerLiveness,
 } from '@durable/core'
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
@@ -23,6 +25,7 @@ import { assertSchemaName } from './identifiers.js'
 import { storeMigrations } from './migrations/migrations.js'
 import { ErrorTranslatingDialect } from './error-translating-dialect.js'
 import { FencedTransactions } from './fenced-transactions.js'
+import { clientLike, withMigrationLock } from './migration-lock.js'
 import { PgListener } from './pg-listener.js'
 import { PGliteDialect } from './pglite-dialect.js'
 import { PGliteListener } from './pglite-listener.js'
@@ -31,9 +34,13 @@ import { changeRun } from './queries/change-run.js'
 import { claimRun } from './queries/claim-run.js'
 import { definitionMatch } from './queries/definition-match.js'
 import { insertRun } from './queries/create-run.js'
+import { pruneRuns } from './queries/prune-runs.js'
 import { updateRun } from './queries/update-run.js'
 import { runStats } from './queries/stats.js'
-import { JOURNAL_COLUMNS, runColumns, tablesIn, toJournalEntry, toRunRecord, type JournalRow, type RunRow, type Tables } from './rows.js'
+import { notMigrated, toNotMigratedError } from './store-errors.js'
+import { leaseHolderDead } from './queries/dead-lease-holder.js'
+import { JOURNAL_COLUMNS, runColumns, tablesIn, toDate, toJournalEntry, toRunRecord, type JournalRow, type RunRow, type Tables } from './rows.js'
+import { LivenessConnection } from './worker-liveness.js'
 
 const DEFAULT_SCHEMA = 'durable'
 const DEFAULT_POOL_SIZE = 10
@@ -55,11 +62,19 @@ export class PostgresStore implements RunStore {
   readonly #newListener: (() => ChannelListener) | undefined
   readonly #destroy: (() => Promise<void>) | undefined
   readonly #fenced = new FencedTransactions()
+  /** A connection outside the pool for the migration lock; none on PGlite (one process) or `{ db }`. */
+  readonly #lockClient: (() => pg.Client) | undefined
+  readonly #liveness: LivenessConnection | undefined
+  /** PGlite runs in this process. */
+  readonly #inProcess: boolean
   #listener: ChannelListener | undefined
   #closed = false
 
   constructor(options: PostgresStoreOptions) {
     const given = (['connectionString', 'pool', 'db', 'pglite'] as const).filter((key) => options?.[key] !== undefined)
+    if (given.length === 0 && typeof options === 'object' && options !== null && 'connectionString' in options) {
+      throw new DurableError('INVALID_INPUT', 'postgresStore got connectionString: undefined — is DATABASE_URL set? Pass a connection string such as postgres://user:password@127.0.0.1:5432/app')
+    }
     if (given.length !== 1) {
       throw new DurableError(
         'INVALID_INPUT',
@@ -86,43 +101,107 @@ export class PostgresStore implements RunStore {
       // unhandled, it would crash the process. The pool drops it and reconnects on next use.
       pool.on('error', () => {})
       surviveBrokenConnections(pool)
-      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool })) })
+      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool }), { schema }) })
       this.#newListener = () => new PgListener(pool)
+      this.#lockClient = clientLike(pool)
       this.#destroy = () => this.db.destroy()
+      this.#liveness = new LivenessConnection({ connectionString: options.connectionString })
     } else if (options.pool !== undefined) {
       const pool = options.pool
       surviveBrokenConnections(pool)
-      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool })) })
+      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool }), { schema }) })
       this.#newListener = () => new PgListener(pool)
+      this.#lockClient = clientLike(pool)
       this.#destroy = undefined // Kysely's destroy() would end the caller's pool.
+      // The pool's settings, on a connection of its own (see LivenessConnection).
+      this.#liveness = new LivenessConnection({ ...pool.options })
     } else if (options.pglite !== undefined) {
       const pglite = options.pglite
-      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PGliteDialect({ pglite })) })
+      this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PGliteDialect({ pglite }), { schema }) })
       this.#newListener = () => new PGliteListener(pglite, this.db)
+      this.#lockClient = undefined
       this.#destroy = undefined
     } else {
       this.db = options.db as NonNullable<typeof options.db>
       this.#newListener = undefined
+      this.#lockClient = undefined
       this.#destroy = undefined
+    }
+    this.#inProcess = options.pglite !== undefined
+    if (this.#liveness !== undefined) {
+      const liveness = this.#liveness
+      this.holdLiveness = (owner) => liveness.hold(owner)
     }
   }
 
   /**
-   * Creates the schema and tables, or upgrades them; idempotent, and safe to run from several
-   * processes at once: Kysely's `Migrator` serializes them with a Postgres advisory lock and
-   * runs each migration in a transaction. Its bookkeeping tables are `store_migration` and
-   * `store_migration_lock` in the store's schema.
+   * Shows other workers that the worker `owner` lives, by a session-level advisory lock on a
+   * connection of the store's own (with TCP keepalives of about a second on both ends), until
+   * `release()` or until this process dies: its unexpired leases are then free for the claims of
+   * other workers, which take its runs over within about two seconds whatever `leaseMs` is.
+   * Present on stores created from `{ connectionString }` or `{ pool }` only. Not on PGlite: one
+   * process serves its database, and all its workers share one session, where advisory locks
+   * cannot tell them apart. Not on `{ db }`: Kysely gives no connection of its own. Workers of
+   * those stores keep their leases until they expire.
    */
-  async migrate(): Promise<void> {
-    const migrator = new Migrator({
+  readonly holdLiveness?: (owner: string) => Promise<WorkerLiveness>
+
+  /**
+   * The database's time (`clock_timestamp()`), read in one round trip; the runtime's clock
+   * follows it. PGlite runs in this process: its clock is this process's clock, read at once.
+   */
+  async now(): Promise<Date> {
+    if (this.#inProcess) return new Date()
+    const { rows } = await sql<{ now: Date | string }>`SELECT clock_timestamp() AS now`.execute(this.db)
+    return toDate(rows[0]!.now)
+  }
+
+  /**
+   * Creates the schema and tables, or upgrades them, then runs `options.alongside` (the queue's
+   * migrations: `durable.migrate()` passes them); idempotent. Safe to run from many processes at
+   * once: on `pg` (a connection string or a pool), all of it runs under a session advisory lock
+   * on a connection of its own, so processes migrating one database go one after the other —
+   * whichever queue engine they migrate too. Each migration runs in a transaction (Kysely's
+   * `Migrator`, which locks its own too). Its bookkeeping tables are `store_migration` and
+   * `store_migration_lock` in the store's schema. On PGlite (one process) there is nothing to
+   * serialize; a store built from `{ db }` relies on the `Migrator`'s lock alone.
+   */
+  async migrate(options: { alongside?: () => Promise<void> } = {}): Promise<void> {
+    const migrateAll = async (): Promise<void> => {
+      const { error } = await this.#migrator().migrateToLatest()
+      if (error !== undefined) throw error
+      await options.alongside?.()
+    }
+    await (this.#lockClient ? withMigrationLock(this.#lockClient, migrateAll) : migrateAll())
+  }
+
+  /**
+   * Throws `NOT_MIGRATED` unless every migration this code knows has been applied: the tables
+   * are missing, or older than this code. A database migrated by newer code passes (its
+   * migrations add; they do not take away). One small query; a worker runs it when it starts.
+   */
+  async assertMigrated(): Promise<void> {
+    const known = Object.keys(await storeMigrations(this.schema).getMigrations())
+    let applied: Set<string>
+    try {
+      const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.id(this.schema, 'store_migration')}`.execute(this.db)
+      applied = new Set(rows.map((row) => row.name))
+    } catch (error) {
+      // Translated already on a store of ours; a store built from { db } gets the raw error.
+      throw toNotMigratedError(error, this.schema)
+    }
+    const missing = known.filter((name) => !applied.has(name))
+    if (missing.length > 0) throw notMigrated(this.schema, `not applied: ${missing.join(', ')}`)
+  }
+
+  #migrator(): Migrator {
+    return new Migrator({
       db: this.db,
       provider: storeMigrations(this.schema),
       migrationTableSchema: this.schema,
       migrationTableName: 'store_migration',
       migrationLockTableName: 'store_migration_lock',
     })
-    const { error } = await migrator.migrateToLatest()
-    if (error !== undefined) throw error
   }
 
   /**
@@ -136,6 +215,23 @@ export class PostgresStore implements RunStore {
       const result = await insertRun(tx, this.#tables, run)
       if (result.created) await inTransaction(tx)
       return result
+    })
+  }
+
+  /**
+   * Inserts runs in one transaction, in order (one statement each), or finds the runs that hold
+   * their idempotency keys. `inTransaction` gets the ids created and runs before the commit: if
+   * it throws, nothing is written.
+   */
+  async createRuns(
+    runs: readonly NewRun[],
+    inTransaction?: (tx: PostgresTransaction, created: readonly string[]) => Promise<void>,
+  ): Promise<Array<{ runId: string; created: boolean }>> {
+    return this.transaction(async (tx) => {
+      const results: Array<{ runId: string; created: boolean }> = []
+      for (const run of runs) results.push(await insertRun(tx, this.#tables, run))
+      await inTransaction?.(tx, results.filter((r) => r.created).map((r) => r.runId))
+      return results
     })
   }
 
@@ -244,7 +340,10 @@ export class PostgresStore implements RunStore {
     `.execute(this.db)
   }
 
-  /** Ids of active, due runs of `definitions` that no live worker leases, most overdue first. */
+  /**
+   * Ids of active, due runs of `definitions` that no live worker leases, most overdue first: no
+   * lease, an expired one, or one whose holder died (see `holdLiveness`).
+   */
   async findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]> {
     assertLimit(query.limit)
     // The WHERE repeats the predicate of the partial index runs_due_at_idx so the planner uses it.
@@ -252,7 +351,7 @@ export class PostgresStore implements RunStore {
       SELECT id FROM ${this.#tables.runs} AS r
       WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL
         AND due_at <= ${query.now}
-        AND (lease_owner IS NULL OR lease_expires_at <= ${query.now})
+        AND (lease_owner IS NULL OR lease_expires_at <= ${query.now} OR ${leaseHolderDead(sql`lease_owner`)})
         AND ${definitionMatch('r', query.definitions)}
       ORDER BY due_at, id
       LIMIT ${query.limit}
@@ -286,6 +385,7 @@ export class PostgresStore implements RunStore {
     const filters = [sql`true`]
     if (query.workflowName !== undefined) filters.push(sql`workflow_name = ${query.workflowName}`)
     if (query.status !== undefined) filters.push(sql`status = ${query.status}`)
+    if (query.createdBefore !== undefined) filters.push(sql`created_at < ${query.createdBefore}`)
     if (query.cursor !== undefined) filters.push(sql`id < ${query.cursor}`)
     const { rows } = await sql<RunRow>`
       SELECT ${runColumns('runs')} FROM ${this.#tables.runs} AS runs
@@ -304,6 +404,16 @@ export class PostgresStore implements RunStore {
       SELECT ${JOURNAL_COLUMNS} FROM ${this.#tables.journal} WHERE run_id = ${runId} ORDER BY seq
     `.execute(this.db)
     return rows.map(toJournalEntry)
+  }
+
+  /**
+   * Deletes up to `query.limit` runs that ended before `query.endedBefore` (of
+   * `query.workflowName` if given), with their journals and signals, in one statement; returns
+   * how many. Never an active run. With `dryRun`, deletes nothing and counts every match.
+   */
+  async pruneRuns(query: PruneRunsQuery): Promise<number> {
+    if (query.dryRun !== true) assertLimit(query.limit)
+    return pruneRuns(this.db, this.#tables, query)
   }
 
   /**
@@ -330,6 +440,7 @@ export class PostgresStore implements RunStore {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#liveness?.close()
     await this.#listener?.close()
     await this.#destroy?.()
   }

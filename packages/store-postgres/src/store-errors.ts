@@ -25,6 +25,13 @@ const CONNECTION_MESSAGES = /Connection terminated|not queryable|timeout exceede
 const UNSTORABLE_STATES: ReadonlySet<string> = new Set(['22021', '22P05', '22P02'])
 
 /**
+ * SQLSTATEs of a query naming something the database does not have: `3F000` no such schema,
+ * `42P01` no such table, `42703` no such column. On the store's own tables they mean that
+ * `migrate()` was never run, or not since this code added a migration.
+ */
+const MISSING_OBJECT_STATES: ReadonlySet<string> = new Set(['3F000', '42P01', '42703'])
+
+/**
  * Turns a driver error into a `DurableError` when it is one durable has a code for, and returns
  * any other error unchanged:
  * - a broken or refused connection → `STORE_UNAVAILABLE` (callers may retry; workers do);
@@ -46,6 +53,35 @@ export function toStoreError(error: unknown, during: 'connect' | 'query'): unkno
     return new DurableError('INVALID_INPUT', `PostgreSQL cannot store a value given: ${message} (a string with \\u0000 or a lone surrogate?)`, { cause: error })
   }
   return error
+}
+
+/**
+ * Turns the error of a query on the store's tables (in `schema`) that names a missing schema,
+ * table or column into `NOT_MIGRATED`, whose message says to run `migrate()`; returns any other
+ * error unchanged. Only for the store's own queries: a missing table in a `transactional`
+ * step's own SQL is the step's business, not a missing migration.
+ *
+ * @internal
+ */
+export function toNotMigratedError(error: unknown, schema: string): unknown {
+  if (isDurableError(error)) return error
+  const { code, message } = describe(error)
+  if (code === undefined || !MISSING_OBJECT_STATES.has(code)) return error
+  return notMigrated(schema, message, error)
+}
+
+/**
+ * The `NOT_MIGRATED` error: the store's tables in `schema` are missing, or older than this code.
+ *
+ * @internal
+ */
+export function notMigrated(schema: string, reason: string, cause?: unknown): DurableError {
+  return new DurableError(
+    'NOT_MIGRATED',
+    `the durable tables in schema "${schema}" are missing or older than this code (${reason}): ` +
+      'run migrate() first — await durable.migrate() in the app, or npx durable migrate',
+    cause === undefined ? undefined : { cause },
+  )
 }
 
 function isConnectionError(code: string | undefined, message: string): boolean {

@@ -57,7 +57,7 @@ describe('claimRun races (pg)', () => {
         a.updateRun({
           runId,
           owner: 'old',
-          state: stateOf({ status: 'running', position: 1 }),
+          state: stateOf({ status: 'running', step: 'b' }),
           dueAt: at(0),
           leaseUntil: at(100_000),
           now: at(5_000),

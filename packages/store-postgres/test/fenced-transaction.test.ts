@@ -8,7 +8,7 @@ const backends = useBackends()
 const update = (runId: string, owner: string): RunUpdate => ({
   runId,
   owner,
-  state: stateOf({ status: 'running', position: 1 }),
+  state: stateOf({ status: 'running', step: 'b' }),
   dueAt: at(10),
   leaseUntil: at(60_000),
   now: at(5),

@@ -54,6 +54,13 @@ describe('postgresStore options', () => {
     }
   })
 
+  it('takes process.env.DATABASE_URL as it is under strict types, and says so when it is unset', () => {
+    const env: { DATABASE_URL?: string } = {}
+    const error = thrown(() => postgresStore({ connectionString: env.DATABASE_URL }))
+    expect(isDurableError(error, 'INVALID_INPUT')).toBe(true)
+    expect((error as Error).message).toContain('is DATABASE_URL set?')
+  })
+
   it('works on a pg Pool it does not own, and leaves it open', async () => {
     const pool = new pg.Pool({ connectionString: database.url, max: 3 })
     const store = postgresStore({ pool, schema: 'from_pool' })

@@ -16,7 +16,7 @@ const completed = (stepKey: string, result: unknown, attempt = 1): NewJournalEnt
 const change = (runId: string, changes: Partial<RunUpdate> = {}): RunUpdate => ({
   runId,
   owner: 'w1',
-  state: stateOf({ status: 'running', position: 1 }),
+  state: stateOf({ status: 'running', step: 'b' }),
   dueAt: at(10),
   leaseUntil: at(60_000),
   now: at(5),
@@ -29,7 +29,7 @@ describe.each(backends)('updateRun ($name)', (backend) => {
     const id = await insertRun(store)
     await lease(store, id, 'w1')
     const error = { message: 'card declined', code: 'NON_RETRYABLE', step: 'charge' }
-    const state = stateOf({ status: 'compensating', position: 2, attempts: 3, error })
+    const state = stateOf({ status: 'compensating', step: 'c', attempts: 3, error })
     expect(await store.updateRun(change(id, { state, dueAt: at(77), leaseUntil: at(90_000), now: at(50) }))).toBe(true)
     expect(await store.getRun(id)).toMatchObject({
       status: 'compensating',

@@ -9,6 +9,7 @@ import {
   type ListRunsQuery,
   type NewJournalEntry,
   type NewRun,
+  type PruneRunsQuery,
   type ResultEntry,
   type RunChange,
   type RunRecord,
@@ -20,7 +21,7 @@ import {
 import { appendJournal, jsonText, UniqueViolationError } from './journal-rows.js'
 import { idempotencyKeyOf, Layer, toJournalEntry, toRunRecord, type RunRow } from './memory-tables.js'
 import { RowLocks } from './row-locks.js'
-import { assertLimit, dueRows, matchesDefinition, nextDueTime, pageOf, statsOf } from './run-queries.js'
+import { assertLimit, dueRows, matchesDefinition, nextDueTime, pageOf, pruneOrder, statsOf } from './run-queries.js'
 
 /** One transaction of the memory store: the layer its writes go to, and how it must end. */
 class MemoryTransaction {
@@ -51,9 +52,10 @@ export class MemoryStore implements RunStore {
   #signalIds = 0
   #closed = false
 
-  /** Nothing to create: the store is ready when made. Idempotent. */
-  async migrate(): Promise<void> {
+  /** Nothing to create: the store is ready when made. Runs `options.alongside` (the queue's migrations). Idempotent. */
+  async migrate(options: { alongside?: () => Promise<void> } = {}): Promise<void> {
     this.#assertOpen()
+    await options.alongside?.()
   }
 
   /**
@@ -62,45 +64,65 @@ export class MemoryStore implements RunStore {
    * transaction: if it throws, nothing is written and the key is free again.
    */
   async createRun(run: NewRun, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<{ runId: string; created: boolean }> {
-    const locks = [`run:${run.id}`, ...(run.idempotencyKey !== null ? [`key:${idempotencyKeyOf(run.workflowName, run.idempotencyKey)}`] : [])]
-    const insert = (tx: StoreTransaction | undefined) =>
-      this.#write(tx, locks, (layer) => {
-        const key = run.idempotencyKey === null ? undefined : idempotencyKeyOf(run.workflowName, run.idempotencyKey)
-        const holder = key === undefined ? undefined : layer.runWithKey(key)
-        if (holder !== undefined) return { runId: holder, created: false }
-        if (layer.run(run.id) !== undefined) throw new UniqueViolationError('runs_pkey', `a run with id "${run.id}" exists already`)
-        const now = run.now.getTime()
-        const entries = run.journal ?? []
-        layer.setJournal(run.id, appendJournal(run.id, [], entries, 0, now))
-        layer.setRun({
-          id: run.id,
-          workflowName: run.workflowName,
-          workflowVersion: run.workflowVersion,
-          shapeHash: run.shapeHash,
-          status: run.lease ? 'running' : run.state.status,
-          inputJson: jsonText(run.inputJson, `input of run "${run.id}"`),
-          stateJson: JSON.stringify(run.state),
-          errorJson: run.state.error == null ? null : JSON.stringify(run.state.error),
-          parentRunId: run.parentRunId,
-          idempotencyKey: run.idempotencyKey,
-          dueAt: now,
-          leaseOwner: run.lease?.owner ?? null,
-          leaseExpiresAt: run.lease?.until.getTime() ?? null,
-          lastSeq: entries.length,
-          createdAt: now,
-          updatedAt: now,
-          cancelRequestJson: null,
-        })
-        if (key !== undefined) layer.setKey(key, run.id)
-        // A definition's first start keeps its shape's text, once.
-        if (run.shape !== undefined && run.shapeHash !== null && layer.shape(run.shapeHash) === undefined) layer.setShape(run.shapeHash, run.shape)
-        return { runId: run.id, created: true }
-      })
-    if (inTransaction === undefined) return insert(undefined)
+    if (inTransaction === undefined) return this.#insert(run, undefined)
     return this.transaction(async (tx) => {
-      const result = await insert(tx)
+      const result = await this.#insert(run, tx)
       if (result.created) await inTransaction(tx)
       return result
+    })
+  }
+
+  /**
+   * Inserts runs in one transaction, in order; a run whose idempotency key is held (by an earlier
+   * run of the same call too) gets that run's id. `inTransaction` gets the ids created, before
+   * the commit: if it throws, nothing is written.
+   */
+  async createRuns(
+    runs: readonly NewRun[],
+    inTransaction?: (tx: StoreTransaction, created: readonly string[]) => Promise<void>,
+  ): Promise<Array<{ runId: string; created: boolean }>> {
+    return this.transaction(async (tx) => {
+      const results: Array<{ runId: string; created: boolean }> = []
+      for (const run of runs) results.push(await this.#insert(run, tx))
+      await inTransaction?.(tx, results.filter((result) => result.created).map((result) => result.runId))
+      return results
+    })
+  }
+
+  /** One run's insert, or the run that holds its idempotency key. */
+  #insert(run: NewRun, tx: StoreTransaction | undefined): Promise<{ runId: string; created: boolean }> {
+    const key = run.idempotencyKey === null ? undefined : idempotencyKeyOf(run.workflowName, run.idempotencyKey)
+    const locks = [`run:${run.id}`, ...(key !== undefined ? [`key:${key}`] : [])]
+    return this.#write(tx, locks, (layer) => {
+      const holder = key === undefined ? undefined : layer.runWithKey(key)
+      if (holder !== undefined) return { runId: holder, created: false }
+      if (layer.run(run.id) !== undefined) throw new UniqueViolationError('runs_pkey', `a run with id "${run.id}" exists already`)
+      const now = run.now.getTime()
+      const entries = run.journal ?? []
+      layer.setJournal(run.id, appendJournal(run.id, [], entries, 0, now))
+      layer.setRun({
+        id: run.id,
+        workflowName: run.workflowName,
+        workflowVersion: run.workflowVersion,
+        shapeHash: run.shapeHash,
+        status: run.lease ? 'running' : run.state.status,
+        inputJson: jsonText(run.inputJson, `input of run "${run.id}"`),
+        stateJson: JSON.stringify(run.state),
+        errorJson: run.state.error == null ? null : JSON.stringify(run.state.error),
+        parentRunId: run.parentRunId,
+        idempotencyKey: run.idempotencyKey,
+        dueAt: now,
+        leaseOwner: run.lease?.owner ?? null,
+        leaseExpiresAt: run.lease?.until.getTime() ?? null,
+        lastSeq: entries.length,
+        createdAt: now,
+        updatedAt: now,
+        cancelRequestJson: null,
+      })
+      if (key !== undefined) layer.setKey(key, run.id)
+      // A definition's first start keeps its shape's text, once.
+      if (run.shape !== undefined && run.shapeHash !== null && layer.shape(run.shapeHash) === undefined) layer.setShape(run.shapeHash, run.shape)
+      return { runId: run.id, created: true }
     })
   }
 
@@ -329,6 +351,25 @@ export class MemoryStore implements RunStore {
   async stats(now: Date): Promise<RunStats> {
     this.#assertOpen()
     return statsOf(this.#committed.allRuns(), now.getTime())
+  }
+
+  /**
+   * Deletes up to `limit` runs that ended (`completed`, `failed`, `cancelled`) before
+   * `endedBefore`, oldest first, with their journals and signals; a run a transaction holds is
+   * skipped (as `SKIP LOCKED` does). With `dryRun`, counts every run that matches.
+   */
+  async pruneRuns(query: PruneRunsQuery): Promise<number> {
+    this.#assertOpen()
+    const before = query.endedBefore.getTime()
+    const matching = this.#committed
+      .allRuns()
+      .filter((row) => isTerminal(row.status) && row.updatedAt < before && (query.workflowName === undefined || row.workflowName === query.workflowName))
+    if (query.dryRun === true) return matching.length
+    const pruned = pruneOrder(matching)
+      .filter((row) => !this.#locks.isHeld(`run:${row.id}`))
+      .slice(0, query.limit)
+    for (const row of pruned) this.#committed.deleteRun(row.id)
+    return pruned.length
   }
 
   /** Every journal entry of the run, in `seq` order. */

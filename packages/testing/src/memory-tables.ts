@@ -113,6 +113,21 @@ export class Layer {
     return [...below, ...this.#runs.values()]
   }
 
+  /**
+   * Deletes a run with its journal, signals and idempotency key. Only on the bottom layer (the
+   * committed rows): a delete is a statement of its own, never part of a transaction here.
+   */
+  deleteRun(id: string): void {
+    if (this.#parent !== undefined) throw new Error('deleteRun is for the committed rows only')
+    const row = this.#runs.get(id)
+    if (row === undefined) return
+    this.#runs.delete(id)
+    this.#journals.delete(id)
+    for (const signal of this.#signalsOfRun.get(id) ?? []) this.#signals.delete(signal)
+    this.#signalsOfRun.delete(id)
+    if (row.idempotencyKey !== null) this.#keys.delete(idempotencyKeyOf(row.workflowName, row.idempotencyKey))
+  }
+
   /** Hands this layer's rows down to its parent. */
   commit(): void {
     const parent = this.#parent

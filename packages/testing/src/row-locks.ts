@@ -29,6 +29,11 @@ export class RowLocks {
     }
   }
 
+  /** True while some holder has the lock `name`. */
+  isHeld(name: string): boolean {
+    return this.#held.has(name)
+  }
+
   /** Gives back every lock `holder` has; the first waiter of each then goes on. */
   releaseAll(holder: object): void {
     for (const [name, lock] of this.#held) {

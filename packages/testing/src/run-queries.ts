@@ -44,6 +44,7 @@ export function pageOf(rows: readonly RunRow[], query: ListRunsQuery): { rows: R
       (row) =>
         (query.workflowName === undefined || row.workflowName === query.workflowName) &&
         (query.status === undefined || row.status === query.status) &&
+        (query.createdBefore === undefined || row.createdAt < query.createdBefore.getTime()) &&
         (query.cursor === undefined || compareIds(row.id, query.cursor) < 0),
     )
     .sort((a, b) => compareIds(b.id, a.id))
@@ -65,6 +66,11 @@ export function statsOf(rows: readonly RunRow[], now: number): RunStats {
     if (row.leaseOwner !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > now) leased++
   }
   return { byStatus, due, oldestDueAt: oldest === null ? null : new Date(oldest), leased }
+}
+
+/** Runs to prune in the order they go: ended first, then by id. @internal */
+export function pruneOrder(rows: readonly RunRow[]): RunRow[] {
+  return [...rows].sort((a, b) => a.updatedAt - b.updatedAt || compareIds(a.id, b.id))
 }
 
 /** Run ids in the order of ULIDs (and of PostgreSQL's text order for them). @internal */

@@ -2,6 +2,7 @@ import { isTerminal, type ClaimResult, type DefinitionKey, type RunStatus } from
 import { sql, type Kysely } from 'kysely'
 import { definitionMatch } from './definition-match.js'
 import { runColumns, toDateOrNull, toRunRecord, type RunRow, type Tables } from '../rows.js'
+import { leaseHolderDead } from './dead-lease-holder.js'
 
 /** What `claimRun` asks for. @internal */
 export interface Claim {
@@ -17,6 +18,7 @@ type ClaimRow = Partial<RunRow> & {
   readonly target_due_at: Date | string | null
   readonly target_lease_owner: string | null
   readonly target_lease_expires_at: Date | string | null
+  readonly target_lease_free: boolean
 }
 
 /**
@@ -26,6 +28,10 @@ type ClaimRow = Partial<RunRow> & {
  * claimable. Two workers claiming at once queue on the row lock: under READ COMMITTED the second
  * one's `FOR UPDATE` returns the row as the first one committed it — now leased — so exactly
  * one of them wins. The final SELECT returns the locked row either way, so a refusal says why.
+ *
+ * The lease is free when there is none, when it expired (`now` is the database's time, as the
+ * runtime reads it), or when its holder is a worker that is dead (see `leaseHolderDead`): that
+ * test runs in `lease`, on the row as `target` locked it, once.
  *
  * The claim does not wait for its WAL flush (`synchronous_commit` off for this statement only):
  * a claim lost in a database crash only means the lease is free again, and the claimant's next
@@ -42,24 +48,28 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
       FROM ${tables.runs} AS t, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
       WHERE t.id = ${runId}
       FOR UPDATE OF t
+    ), lease AS (
+      SELECT CASE WHEN t.lease_owner IS NULL OR t.lease_expires_at <= ${claim.now} THEN true
+        ELSE ${leaseHolderDead(sql`t.lease_owner`, claim.owner)} END AS free
+      FROM target AS t
     ), claimed AS (
       UPDATE ${tables.runs} AS r
       SET lease_owner = ${claim.owner}, lease_expires_at = ${claim.leaseUntil},
         -- A claimed run is running. Its state catches up at the first commit, which saves
         -- a write per run; a crash before it leaves the state as it was, which is right.
         status = CASE WHEN r.status = 'pending' THEN 'running' ELSE r.status END
-      FROM target AS t
+      FROM target AS t, lease AS l
       WHERE r.id = t.id
         AND t.status NOT IN ('completed', 'failed', 'cancelled')
         AND t.known
-        AND (t.lease_owner IS NULL OR t.lease_expires_at <= ${claim.now})
+        AND l.free
         AND t.due_at <= ${claim.now}
       RETURNING ${runColumns('r')}
     )
     SELECT c.*,
       t.known AS target_known, t.status AS target_status, t.due_at AS target_due_at,
-      t.lease_owner AS target_lease_owner, t.lease_expires_at AS target_lease_expires_at
-    FROM target AS t LEFT JOIN claimed AS c ON c.id = t.id
+      t.lease_owner AS target_lease_owner, t.lease_expires_at AS target_lease_expires_at, l.free AS target_lease_free
+    FROM target AS t CROSS JOIN lease AS l LEFT JOIN claimed AS c ON c.id = t.id
   `.execute(db)
   const row = rows[0]
   if (!row) return { claimed: false, reason: 'missing', dueAt: null }
@@ -73,7 +83,6 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
 function refusal(row: ClaimRow, claim: Claim): 'ended' | 'unregistered' | 'leased' | 'notDue' {
   if (isTerminal(row.target_status as RunStatus)) return 'ended'
   if (!row.target_known) return 'unregistered'
-  const leaseExpiresAt = toDateOrNull(row.target_lease_expires_at)
-  if (row.target_lease_owner !== null && !(leaseExpiresAt !== null && leaseExpiresAt <= claim.now)) return 'leased'
+  if (!row.target_lease_free) return 'leased'
   return 'notDue'
 }

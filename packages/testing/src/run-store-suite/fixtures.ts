@@ -74,7 +74,7 @@ export async function lease(store: RunStore, runId: string, owner: string, now =
 
 /** A fenced update of `runId` by `w1` that keeps the lease, with `changes`. */
 export function update(runId: string, changes: Partial<RunUpdate> = {}): RunUpdate {
-  return { runId, owner: 'w1', state: stateOf('running', { position: 1 }), dueAt: at(10), leaseUntil: at(60_000), now: at(5), ...changes }
+  return { runId, owner: 'w1', state: stateOf('running', { attempts: 1 }), dueAt: at(10), leaseUntil: at(60_000), now: at(5), ...changes }
 }
 
 /** A `step_completed` entry. */

@@ -9,7 +9,7 @@ export function journalCases({ store }: SuiteContext): void {
       const id = await insertRun(store())
       await lease(store(), id, 'w1')
       const error = { message: 'card declined', code: 'NON_RETRYABLE', step: 'charge' }
-      const state = stateOf('compensating', { position: 2, attempts: 3, error })
+      const state = stateOf('compensating', { attempt: 2, attempts: 3, error })
       expect(await store().updateRun(update(id, { state, dueAt: at(77), leaseUntil: at(90_000), now: at(50) })), 'updateRun by the holder').toBe(true)
       expect(await store().getRun(id), 'the run after the update').toMatchObject({
         status: 'compensating',

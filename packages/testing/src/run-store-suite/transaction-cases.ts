@@ -15,9 +15,9 @@ export function transactionCases({ store }: SuiteContext): void {
     it('commits every write of fn when it resolves, and returns its value; fn reads its own writes', async () => {
       const { id, signalId } = await leasedRunWithSignal()
       const value = await store().transaction(async (tx) => {
-        expect(await store().updateRun(update(id, { state: stateOf('running', { position: 1 }), journal: completed('pay', 1) }), tx), 'fenced update in the transaction').toBe(true)
+        expect(await store().updateRun(update(id, { state: stateOf('running', { attempts: 1 }), journal: completed('pay', 1) }), tx), 'fenced update in the transaction').toBe(true)
         expect(await store().consumeSignal(signalId, at(2), tx), 'consume in the transaction').toBe(true)
-        expect((await store().getRun(id, tx))?.state, 'getRun in the transaction sees its update').toEqual(stateOf('running', { position: 1 }))
+        expect((await store().getRun(id, tx))?.state, 'getRun in the transaction sees its update').toEqual(stateOf('running', { attempts: 1 }))
         expect(await store().takeSignal(id, 'go', tx), 'takeSignal in the transaction sees its consume').toBeUndefined()
         return 'done'
       })

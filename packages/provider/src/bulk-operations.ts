@@ -1,0 +1,84 @@
+import { describeValue, DurableError, initialState, isDurableError, toJsonText, type NewRun, type RunStatus, type Workflow } from '@durable/core'
+import { ulid } from 'ulid'
+import type { RuntimeContext } from './runtime-context.js'
+
+/** One run of `startMany`. */
+export interface StartItem {
+  readonly input?: unknown
+  readonly idempotencyKey?: string
+  /** An integer, default 0. Accepted and checked; claims do not order by it yet. */
+  readonly priority?: number
+}
+
+/** Which runs `cancelMany` and `retryMany` act on. */
+export interface RunFilter {
+  readonly workflowName?: string
+  readonly status?: RunStatus
+  readonly createdBefore?: Date
+}
+
+/** Most items in one `startMany`. */
+const MAX_ITEMS = 100_000
+/** Runs read per page while acting on many. */
+const PAGE = 500
+
+/**
+ * Starts runs of one definition, all in one transaction with their first jobs; ids in the order
+ * of `items`. Every item is checked before anything is written: one bad item refuses the call.
+ * @internal
+ */
+export async function startMany(rt: RuntimeContext, workflow: Workflow | string, items: readonly StartItem[], checkKey: (key: unknown) => string | null): Promise<string[]> {
+  const { store, queue, registry, clock, maxPayloadBytes } = rt
+  const definition = registry.resolve(workflow)
+  if (!Array.isArray(items)) throw new DurableError('INVALID_INPUT', `startMany takes an array of { input?, idempotencyKey?, priority? }, got ${describeValue(items)}`)
+  if (items.length > MAX_ITEMS) throw new DurableError('INVALID_INPUT', `startMany takes at most ${MAX_ITEMS} items at once, got ${items.length}: split the call`)
+  const now = clock.now()
+  const runs: NewRun[] = items.map((item, i) => {
+    if (typeof item !== 'object' || item === null) throw new DurableError('INVALID_INPUT', `item ${i} of startMany must be { input?, idempotencyKey?, priority? }, got ${describeValue(item)}`)
+    if (item.priority !== undefined && !Number.isSafeInteger(item.priority)) {
+      throw new DurableError('INVALID_INPUT', `priority of item ${i} of startMany must be an integer, got ${describeValue(item.priority)}`)
+    }
+    const inputJson = toJsonText(item.input, `input of item ${i} of startMany("${definition.key.name}")`, maxPayloadBytes)
+    return { id: ulid(), ...registry.runFields(definition), inputJson, state: initialState(definition.workflow), idempotencyKey: checkKey(item.idempotencyKey), parentRunId: null, now }
+  })
+  if (runs.length === 0) return []
+  const dispatchAll = (created: readonly string[], transaction?: unknown) =>
+    Promise.all(created.map((runId) => queue.dispatch({ runId }, transaction === undefined ? undefined : { transaction })))
+  const results = await store.createRuns(runs, queue.transactional ? (tx, created) => dispatchAll(created, tx).then(() => {}) : undefined)
+  if (runs[0]!.shapeHash !== null) registry.shapeStored(runs[0]!.shapeHash)
+  // Not transactional: a crash right here leaves runs without a job; the reconciler finds them.
+  if (!queue.transactional) await dispatchAll(results.filter((r) => r.created).map((r) => r.runId))
+  return results.map((r) => r.runId)
+}
+
+/**
+ * Calls `act` on every run that matches `filter`, page by page, and counts the runs it acted on.
+ * A run that changed meanwhile (`RUN_NOT_ACTIVE`, `RUN_NOT_FOUND`) is skipped, not counted.
+ * @internal
+ */
+export async function forEachRun(rt: RuntimeContext, filter: RunFilter, act: (runId: string) => Promise<void>): Promise<number> {
+  checkFilter(filter)
+  let count = 0
+  let cursor: string | undefined
+  do {
+    const page = await rt.store.listRuns({ ...filter, limit: PAGE, ...(cursor !== undefined ? { cursor } : {}) })
+    for (const run of page.runs) {
+      try {
+        await act(run.id)
+        count++
+      } catch (error) {
+        if (!isDurableError(error, 'RUN_NOT_ACTIVE') && !isDurableError(error, 'RUN_NOT_FOUND')) throw error
+      }
+    }
+    cursor = page.nextCursor
+  } while (cursor !== undefined)
+  return count
+}
+
+function checkFilter(filter: RunFilter): void {
+  if (typeof filter !== 'object' || filter === null) throw new DurableError('INVALID_INPUT', 'a run filter is { workflowName?, status?, createdBefore? }')
+  if (filter.workflowName !== undefined && typeof filter.workflowName !== 'string') throw new DurableError('INVALID_INPUT', 'workflowName must be a string')
+  if (filter.createdBefore !== undefined && !(filter.createdBefore instanceof Date && !Number.isNaN(filter.createdBefore.getTime()))) {
+    throw new DurableError('INVALID_INPUT', `createdBefore must be a valid Date, got ${describeValue(filter.createdBefore)}`)
+  }
+}
