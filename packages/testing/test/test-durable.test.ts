@@ -141,6 +141,19 @@ describe('testDurable', () => {
     expect(t.clock.now().toISOString()).toBe(later(20 * 60_000 + 30 * 24 * HOUR))
   })
 
+  it('has what the Durable API grew: startMany, cancelMany, prune, on simulated time', async () => {
+    const task = defineWorkflow<{ n: number }>('task').sleep('later', '1h').step('do', async (ctx) => ctx.input.n * 2)
+    const t = kit(task)
+    const ids = await t.startMany(task, [{ input: { n: 1 } }, { input: { n: 2 } }, { input: { n: 3 }, idempotencyKey: 'three' }])
+    expect(ids).toHaveLength(3)
+    await t.settle()
+    expect(await t.cancelMany({ workflowName: 'task', status: 'waiting', createdBefore: new Date(START.getTime() + 1) }, { reason: 'test' })).toEqual({ count: 3 })
+    for (const id of ids) expect((await t.waitFor(id)).status, `run ${id}`).toBe('cancelled')
+    await t.advance('2d')
+    expect(await t.prune({ olderThan: '1d' }), 'runs pruned a day after they ended').toEqual({ count: 3 })
+    expect((await t.list()).runs).toEqual([])
+  })
+
   it('has the rest of the Durable API: list, journal, stats, cancel, retry, fork', async () => {
     let fail = true
     const order = defineWorkflow('order')

@@ -88,6 +88,35 @@ export function runCases({ store }: SuiteContext): void {
       expect((await store().journal(fork)).map((e) => e.seq), 'seq after the copied entries').toEqual([1, 2, 3])
     })
 
+    it('createRuns inserts several runs in one transaction, in order, honouring idempotency keys', async () => {
+      const existing = await insertRun(store(), { idempotencyKey: 'k-old' })
+      const runs = [newRun({ idempotencyKey: 'k1' }), newRun({ idempotencyKey: 'k-old' }), newRun({ idempotencyKey: 'k1' }), newRun()]
+      let seen: readonly string[] | undefined
+      const results = await store().createRuns(runs, async (_tx, created) => {
+        seen = created
+      })
+      expect(results, 'what createRuns returns').toEqual([
+        { runId: runs[0]!.id, created: true },
+        { runId: existing, created: false },
+        { runId: runs[0]!.id, created: false },
+        { runId: runs[3]!.id, created: true },
+      ])
+      expect(seen, 'the ids inTransaction got').toEqual([runs[0]!.id, runs[3]!.id])
+      expect(await store().getRun(runs[2]!.id), 'a run whose key an earlier one of the call took').toBeUndefined()
+    })
+
+    it('createRuns writes nothing when inTransaction throws', async () => {
+      const runs = [newRun({ idempotencyKey: 'a' }), newRun()]
+      await expect(
+        store().createRuns(runs, async () => {
+          throw new Error('refused (expected by the test)')
+        }),
+        'createRuns whose inTransaction throws',
+      ).rejects.toThrow('refused')
+      for (const run of runs) expect(await store().getRun(run.id), `run ${run.id} of a rolled-back createRuns`).toBeUndefined()
+      expect((await store().createRuns([newRun({ idempotencyKey: 'a' })]))[0]?.created, 'the key of a rolled-back createRuns is free again').toBe(true)
+    })
+
     it('keeps a definition shape once, and reads it back by its hash', async () => {
       await insertRun(store(), { shapeHash: 'h1', shape: 'step:a > step:b' })
       await insertRun(store(), { shapeHash: 'h1', shape: 'step:a > step:b' })
@@ -130,6 +159,45 @@ export function runCases({ store }: SuiteContext): void {
       expect(second.runs.map((run) => run.id), 'second filtered page').toEqual([a1])
       expect(second, 'the last filtered page').not.toHaveProperty('nextCursor')
       expect(await ids({ limit: 10, workflowName: 'nope' }), 'runs of an unknown workflow').toEqual([])
+    })
+
+    it('listRuns keeps only runs created before createdBefore', async () => {
+      const old = await insertRun(store(), { now: at(10) })
+      await insertRun(store(), { now: at(20) })
+      expect((await store().listRuns({ limit: 10, createdBefore: at(20) })).runs.map((run) => run.id), 'runs created before 20').toEqual([old])
+    })
+
+    it('pruneRuns deletes ended runs that ended before the cut, with their journals and signals, never an active run', async (context) => {
+      if (store().pruneRuns === undefined) return context.skip()
+      const end = async (status: 'completed' | 'failed' | 'cancelled', at_: number, workflowName = 'wf') => {
+        const id = await insertRun(store(), { workflowName })
+        await lease(store(), id, 'w1', at(0), 30_000, workflowName)
+        await store().updateRun(update(id, { journal: completed('a', 1), now: at(1) }))
+        await store().changeRun(id, at(2), () => ({ signal: { name: 'late', payloadJson: '1' } }))
+        await store().updateRun(update(id, { state: stateOf(status), dueAt: null, leaseUntil: null, now: at(at_) }))
+        return id
+      }
+      const done = await end('completed', 100)
+      const failedRun = await end('failed', 200)
+      const cancelled = await end('cancelled', 300)
+      const recent = await end('completed', 5_000)
+      const other = await end('completed', 100, 'other')
+      const active = await insertRun(store(), { now: at(0) })
+      const prune = (limit: number, extra: { workflowName?: string; dryRun?: boolean } = {}) => store().pruneRuns!({ endedBefore: at(1_000), limit, ...extra })
+      expect(await prune(100, { dryRun: true }), 'runs a dry run counts').toBe(4)
+      expect(await store().getRun(done), 'a run after a dry run').toBeDefined()
+      expect(await prune(100, { workflowName: 'other' }), 'runs of "other" pruned').toBe(1)
+      expect(await store().getRun(other), 'the pruned run of "other"').toBeUndefined()
+      expect(await prune(2), 'runs pruned with limit 2').toBe(2)
+      expect(await prune(100), 'runs pruned next').toBe(1)
+      for (const id of [done, failedRun, cancelled]) {
+        expect(await store().getRun(id), `pruned run ${id}`).toBeUndefined()
+        expect(await store().journal(id), `journal of pruned run ${id}`).toEqual([])
+        expect(await store().takeSignal(id, 'late'), `signals of pruned run ${id}`).toBeUndefined()
+      }
+      expect(await store().getRun(recent), 'a run that ended after the cut').toBeDefined()
+      expect(await store().getRun(active), 'an active run').toBeDefined()
+      expect(await prune(100), 'runs left to prune').toBe(0)
     })
 
     it('refuses a list or scan limit that is not a positive integer with INVALID_INPUT', async () => {
