@@ -90,6 +90,8 @@ export interface NewJournalEntry {
   readonly attempt: number
   readonly resultJson?: string
   readonly error?: StepError
+  /** When it happened; default the time of the commit that appends it (a fork's copies keep the original's). */
+  readonly createdAt?: Date
 }
 
 /** Outcome of `claimRun`. */

@@ -462,11 +462,13 @@ class DurableRuntime implements Durable {
       idempotencyKey: null,
       parentRunId: null,
       now: clock.now(),
-      journal: plan.entries.map(({ stepKey, stepName, kind, attempt, result, error }) => ({
+      // The copies keep the original's times: the fork's journal replays to the fork's state.
+      journal: plan.entries.map(({ stepKey, stepName, kind, attempt, result, error, createdAt }) => ({
         stepKey,
         stepName,
         kind,
         attempt,
+        createdAt: new Date(createdAt),
         ...(result !== undefined ? { resultJson: JSON.stringify(result) } : {}),
         ...(error !== undefined ? { error } : {}),
       })),

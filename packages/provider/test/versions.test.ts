@@ -202,6 +202,8 @@ describe.each(fleets)('versions and shapes (%s)', (_name, makeFleet) => {
     expect(ran).toEqual(['fraud@2', 'charge@2'])
     const journal = await durable.journal(forked)
     expect(journal.map((e) => `${e.seq}:${e.kind}:${e.stepKey}`)).toEqual(['1:step_completed:reserve', '2:step_completed:fraud', '3:step_completed:charge'])
+    // The copy keeps the original's time: the fork's journal replays to the fork's state.
+    expect(journal[0]!.createdAt).toEqual(journalBefore.find((e) => e.stepKey === 'reserve')!.createdAt)
     expect(await durable.journal(failed)).toEqual(journalBefore)
     expect((await durable.find(failed)).status).toBe('failed')
     await worker.stop()

@@ -64,7 +64,7 @@ export function appendJournal(
       attempt: entry.attempt,
       resultJson: entry.resultJson === undefined ? null : jsonText(entry.resultJson, `result of step "${entry.stepKey}"`),
       errorJson: entry.error === undefined ? null : JSON.stringify(entry.error),
-      createdAt: now,
+      createdAt: entry.createdAt?.getTime() ?? now,
     })
   })
   return rows

@@ -33,8 +33,8 @@ export async function insertRun(db: Kysely<any>, tables: Tables, run: NewRun): P
         ? sql``
         : sql`, copied AS (
             INSERT INTO ${tables.journal} (run_id, seq, step_key, step_name, kind, attempt, result, error, created_at)
-            SELECT r.id, e.n, e.step_key, e.step_name, e.kind, e.attempt, e.result, e.error, cast(${run.now} AS timestamptz)
-            FROM r CROSS JOIN (VALUES ${journalValues(entries)}) AS e (n, step_key, step_name, kind, attempt, result, error))`
+            SELECT r.id, e.n, e.step_key, e.step_name, e.kind, e.attempt, e.result, e.error, coalesce(e.created_at, cast(${run.now} AS timestamptz))
+            FROM r CROSS JOIN (VALUES ${journalValues(entries)}) AS e (n, step_key, step_name, kind, attempt, result, error, created_at))`
     const inserted = await sql`
       WITH ${shape} r AS (
         INSERT INTO ${tables.runs}

@@ -58,8 +58,8 @@ export async function updateRun(db: Kysely<any>, tables: Tables, update: RunUpda
       UPDATE ${tables.runs} SET ${changes}, next_seq = next_seq + cast(${entries.length} AS integer) WHERE ${fence} RETURNING id, next_seq
     ) ${wake}
     INSERT INTO ${tables.journal} (run_id, seq, step_key, step_name, kind, attempt, result, error, created_at)
-    SELECT u.id, u.next_seq - cast(${entries.length} AS integer) + e.n, e.step_key, e.step_name, e.kind, e.attempt, e.result, e.error, cast(${update.now} AS timestamptz)
-    FROM u CROSS JOIN (VALUES ${journalValues(entries)}) AS e (n, step_key, step_name, kind, attempt, result, error)
+    SELECT u.id, u.next_seq - cast(${entries.length} AS integer) + e.n, e.step_key, e.step_name, e.kind, e.attempt, e.result, e.error, coalesce(e.created_at, cast(${update.now} AS timestamptz))
+    FROM u CROSS JOIN (VALUES ${journalValues(entries)}) AS e (n, step_key, step_name, kind, attempt, result, error, created_at)
     RETURNING seq
   `.execute(db)
   return rows.length > 0
