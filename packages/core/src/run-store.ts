@@ -60,12 +60,15 @@ export interface RunRecord {
 
 /** A change made under the run's row lock by someone who does not hold its lease (signal, cancel, retry). */
 export interface RunChange {
-  readonly state?: RunState
   readonly dueAt?: Date | null
   /** Take the lease away from whoever holds it: their next commit is refused. */
   readonly revokeLease?: boolean
   readonly cancelRequest?: { readonly reason: string | null }
-  readonly journal?: NewJournalEntry
+  /**
+   * `retry()`: the failed run becomes claimable again (status `pending`); the worker that claims
+   * it resumes it (core's `claimed` on a failed state). The state itself is never written here.
+   */
+  readonly retryRequest?: true
   /** A signal to keep until the run takes it. */
   readonly signal?: { readonly name: string; readonly payloadJson: string }
 }

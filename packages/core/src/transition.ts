@@ -44,6 +44,14 @@ export function transition(workflow: Workflow, given: RunState, event: RunEvent)
   // have) starts at the first step of the definition that drives it.
   const state = given.status === 'pending' && given.step === null ? { ...given, step: nameAt(workflow, 0) } : given
   if (event.type === 'retryRequested') return retryRequested(flow, state, event.at)
+  // A failed run is claimed only once `retry()` asked for it: it resumes, and a cancel asked for
+  // since applies to the resumed run.
+  if (event.type === 'claimed' && state.status === 'failed') {
+    const retried = retryRequested(flow, state, event.at)
+    if (retried.state === state || event.cancel === undefined) return retried
+    const cancelled = cancelRequested(flow, retried.state, event.cancel.reason ?? undefined)
+    return { state: cancelled.state, commands: [...retried.commands.filter((c) => c.type === 'appendJournal'), ...cancelled.commands] }
+  }
   if (isTerminal(state.status)) return unchanged(state)
   switch (event.type) {
     case 'claimed':
@@ -106,10 +114,15 @@ function cancelRequested(flow: Flow, state: RunState, reason: string | undefined
   return flow.compensateFrom({ ...stopBranches(state), error, dueAt: null }, state.step, [append(entry)])
 }
 
+/** True when `retry` can resume the run: it failed for good at a step it remembers. */
+export function retryable(state: RunState): boolean {
+  return state.status === 'failed' && state.failedAt !== undefined
+}
+
 /** `retry` of a failed run: resume at the node that failed, with a fresh retry budget. */
 function retryRequested(flow: Flow, state: RunState, at: string): Transition {
   const failedAt = state.failedAt
-  if (state.status !== 'failed' || failedAt === undefined) return unchanged(state)
+  if (!retryable(state) || failedAt === undefined) return unchanged(state)
   const node = nodeNamed(flow.workflow, failedAt.step)
   if (node === undefined) return unchanged(state)
   const attempt = failedAt.attempt + 1

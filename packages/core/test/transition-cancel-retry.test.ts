@@ -238,3 +238,25 @@ describe('claimed: the first event of a worker that took the run', () => {
     expect(transition(linear, initialState(linear), { type: 'claimed', at: at(0), previousLeaseExpired: false })).toEqual(transition(linear, initialState(linear), { type: 'woken', at: at(0) }))
   })
 })
+
+describe('claimed on a failed run: retry() asked for it, the claiming worker resumes it', () => {
+  const failed = transition(flaky, running({ step: 'charge', attempt: 3, attempts: 3 }), { type: 'stepFailed', stepKey: 'charge', attempt: 3, error: boom, at: at(10) }).state
+
+  it('resumes as retryRequested does', () => {
+    expect(failed.status).toBe('failed')
+    expect(transition(flaky, failed, { type: 'claimed', at: at(20), previousLeaseExpired: false })).toEqual(transition(flaky, failed, retry(20)))
+  })
+
+  it('applies a cancel asked for after the retry to the resumed run', () => {
+    const { state, commands } = transition(flaky, failed, { type: 'claimed', at: at(20), previousLeaseExpired: false, cancel: { reason: 'changed my mind' } })
+    expect(state).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED' } })
+    expect(commands.filter((c) => c.type === 'appendJournal').map((c) => (c as { entry: JournalRecord }).entry.kind)).toEqual(['run_retried', 'cancel_requested'])
+  })
+
+  it('leaves a failed run with no step to resume as it is', () => {
+    const { failedAt: _, ...nowhere } = failed
+    const { state, commands } = transition(flaky, nowhere, { type: 'claimed', at: at(20), previousLeaseExpired: false })
+    expect(state).toBe(nowhere)
+    expect(commands).toEqual([])
+  })
+})

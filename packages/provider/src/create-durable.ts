@@ -10,10 +10,10 @@ import {
   planFork,
   RunNotActiveError,
   RunNotFoundError,
+  retryable,
   signalNames,
   runResults,
   toJsonText,
-  transition,
   type Duration,
   type Json,
   type NewRun,
@@ -425,15 +425,11 @@ class DurableRuntime implements Durable {
     checkRunId(runId)
     await this.#rt.syncClock()
     const now = this.#rt.clock.now()
+    // Asked here, done by the worker that claims the run next: the same path as cancel and signal.
     await this.#change(runId, now, (run) => {
       if (run.status !== 'failed') throw new RunNotActiveError(runId, run.status, 'retry')
-      const workflow = this.#rt.registry.forRun(run)?.workflow
-      if (workflow === undefined) throw notDrivable(run)
-      const next = transition(workflow, run.state, { type: 'retryRequested', at: now.toISOString() })
-      const entry = next.commands.find((c) => c.type === 'appendJournal')
-      if (next.state === run.state || entry === undefined) throw new RunNotActiveError(runId, run.status, 'retry (it has no failed step to resume)')
-      const { stepKey, stepName, kind, attempt } = entry.entry
-      return { state: next.state, journal: { stepKey, stepName, kind, attempt }, dueAt: now, revokeLease: true }
+      if (!retryable(run.state)) throw new RunNotActiveError(runId, run.status, 'retry (it has no failed step to resume)')
+      return { retryRequest: true, dueAt: now, revokeLease: true }
     })
   }
 

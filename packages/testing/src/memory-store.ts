@@ -211,18 +211,14 @@ export class MemoryStore implements RunStore {
       const change = decide(run)
       await this.#write(tx, [`run:${runId}`], (layer) => {
         const row = layer.run(runId)!
-        const entries = change.journal === undefined ? [] : [change.journal]
-        layer.setJournal(runId, appendJournal(runId, layer.journal(runId), entries, row.lastSeq, at))
         layer.setRun({
           ...row,
           updatedAt: at,
-          ...(change.state !== undefined
-            ? { stateJson: JSON.stringify(change.state), status: change.state.status, errorJson: change.state.error == null ? null : JSON.stringify(change.state.error) }
-            : {}),
+          // The state stays as the worker last committed it: the next claim decides from there.
+          ...(change.retryRequest ? { status: 'pending' as const } : {}),
           ...(change.dueAt !== undefined ? { dueAt: change.dueAt?.getTime() ?? null } : {}),
           ...(change.revokeLease ? { leaseOwner: null, leaseExpiresAt: null } : {}),
           ...(change.cancelRequest !== undefined ? { cancelRequestJson: JSON.stringify(change.cancelRequest) } : {}),
-          lastSeq: row.lastSeq + entries.length,
         })
         if (change.signal !== undefined) {
           assertStorableText(change.signal.name, `signal name ${JSON.stringify(change.signal.name.slice(0, 40))}`)

@@ -28,24 +28,12 @@ export async function changeRun(
     const run = toRunRecord(rows[0])
     const change = decide(run)
     const sets = [sql`updated_at = ${now}`]
-    if (change.state !== undefined) {
-      sets.push(sql`state = ${jsonb(JSON.stringify(change.state))}`, sql`status = ${change.state.status}`)
-      sets.push(sql`error = ${jsonb(change.state.error === null ? null : JSON.stringify(change.state.error))}`)
-    }
+    // The state stays as the worker last committed it: the next claim decides from there.
+    if (change.retryRequest) sets.push(sql`status = 'pending'`)
     if (change.dueAt !== undefined) sets.push(sql`due_at = ${change.dueAt}`)
     if (change.revokeLease) sets.push(sql`lease_owner = NULL`, sql`lease_expires_at = NULL`)
     if (change.cancelRequest !== undefined) sets.push(sql`cancel_request = ${jsonb(JSON.stringify(change.cancelRequest))}`)
-    if (change.journal !== undefined) sets.push(sql`next_seq = next_seq + 1`)
-    const { rows: updated } = await sql<{ next_seq: number }>`
-      UPDATE ${tables.runs} SET ${sql.join(sets, sql`, `)} WHERE id = ${runId} RETURNING next_seq`.execute(tx)
-    const entry = change.journal
-    if (entry !== undefined) {
-      await sql`
-        INSERT INTO ${tables.journal} (run_id, seq, step_key, step_name, kind, attempt, result, error, created_at)
-        VALUES (${runId}, ${updated[0]!.next_seq}, ${entry.stepKey}, ${entry.stepName}, ${entry.kind}, ${entry.attempt},
-          ${jsonb(entry.resultJson ?? null)}, ${jsonb(entry.error === undefined ? null : JSON.stringify(entry.error))}, ${now})
-      `.execute(tx)
-    }
+    await sql`UPDATE ${tables.runs} SET ${sql.join(sets, sql`, `)} WHERE id = ${runId}`.execute(tx)
     if (change.signal !== undefined) {
       assertStorableText(change.signal.name, `signal name ${JSON.stringify(change.signal.name.slice(0, 40))}`)
       await sql`

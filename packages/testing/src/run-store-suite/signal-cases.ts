@@ -34,38 +34,35 @@ export function signalCases({ store }: SuiteContext): void {
   })
 
   describe('changeRun', () => {
-    it('applies the change under the lock, with its journal entry and signal, and returns the run as it was', async () => {
+    it('applies the change under the lock — a retry request, a cancel request, a signal — and returns the run as it was', async () => {
       const id = await insertRun(store())
       await lease(store(), id, 'w1')
-      await store().updateRun(update(id, { journal: { stepKey: 'a', stepName: 'a', kind: 'step_completed', attempt: 1, resultJson: '1' } }))
+      await store().updateRun(update(id, { state: stateOf('failed', { error: { message: 'stop' } }), journal: { stepKey: 'a', stepName: 'a', kind: 'step_completed', attempt: 1, resultJson: '1' } }))
       const before = await store().getRun(id)
       const returned = await store().changeRun(id, at(70), (run) => {
         expect(run, 'the run decide() sees').toEqual(before)
         return {
-          state: stateOf('failed', { error: { message: 'stop', code: 'RUN_CANCELLED' } }),
+          retryRequest: true,
           dueAt: at(80),
           revokeLease: true,
           cancelRequest: { reason: 'no longer needed' },
-          journal: { stepKey: '$run', stepName: '$run', kind: 'cancel_requested', attempt: 1 },
           signal: { name: 'go', payloadJson: '{"ok":true}' },
         }
       })
       expect(returned, 'what changeRun returns').toEqual(before)
-      expect(await store().getRun(id), 'the run after changeRun').toMatchObject({
-        status: 'failed',
-        error: { message: 'stop', code: 'RUN_CANCELLED' },
+      const after = await store().getRun(id)
+      expect(after, 'the run after changeRun').toMatchObject({
+        status: 'pending',
         dueAt: at(80),
         leaseOwner: null,
         leaseExpiresAt: null,
         cancelRequest: { reason: 'no longer needed' },
         updatedAt: at(70),
       })
-      expect(await journalOf(store(), id), 'journal after changeRun').toEqual([
-        [1, 'a', 'step_completed'],
-        [2, '$run', 'cancel_requested'],
-      ])
+      expect(after?.state, 'the state, which only a worker writes').toEqual(before?.state)
+      expect(await journalOf(store(), id), 'journal after changeRun').toEqual([[1, 'a', 'step_completed']])
       expect((await store().takeSignal(id, 'go'))?.payload, 'the signal changeRun kept').toEqual({ ok: true })
-      expect(await store().updateRun(update(id, { now: at(71) })), 'update by the worker whose lease was revoked').toBe(false)
+      expect(await store().updateRun(update(id, { now: at(71) })), 'update by a worker whose lease was revoked').toBe(false)
     })
 
     it('writes nothing when decide throws, and the error reaches the caller', async () => {
@@ -87,7 +84,7 @@ export function signalCases({ store }: SuiteContext): void {
         store().changeRun(
           id,
           at(5),
-          () => ({ dueAt: at(6), cancelRequest: { reason: null }, journal: { stepKey: 'x', stepName: 'x', kind: 'run_retried', attempt: 1 }, signal: { name: 'go', payloadJson: '1' } }),
+          () => ({ dueAt: at(6), cancelRequest: { reason: null }, retryRequest: true, signal: { name: 'go', payloadJson: '1' } }),
           async () => {
             throw new Error('dispatch failed (expected by the test)')
           },
