@@ -215,7 +215,8 @@ export class MemoryStore implements RunStore {
           ...row,
           updatedAt: at,
           // The state stays as the worker last committed it: the next claim decides from there.
-          ...(change.retryRequest ? { status: 'pending' as const } : {}),
+          // A cancel asked for before the run failed was spent on its rollback.
+          ...(change.retryRequest ? { status: 'pending' as const, cancelRequestJson: null } : {}),
           ...(change.dueAt !== undefined ? { dueAt: change.dueAt?.getTime() ?? null } : {}),
           ...(change.revokeLease ? { leaseOwner: null, leaseExpiresAt: null } : {}),
           ...(change.cancelRequest !== undefined ? { cancelRequestJson: JSON.stringify(change.cancelRequest) } : {}),

@@ -29,7 +29,10 @@ export async function changeRun(
     const change = decide(run)
     const sets = [sql`updated_at = ${now}`]
     // The state stays as the worker last committed it: the next claim decides from there.
+    // A cancel asked for before the run failed was spent on its rollback; only one asked for
+    // after the retry applies to the resumed run.
     if (change.retryRequest) sets.push(sql`status = 'pending'`)
+    if (change.retryRequest && change.cancelRequest === undefined) sets.push(sql`cancel_request = NULL`)
     if (change.dueAt !== undefined) sets.push(sql`due_at = ${change.dueAt}`)
     if (change.revokeLease) sets.push(sql`lease_owner = NULL`, sql`lease_expires_at = NULL`)
     if (change.cancelRequest !== undefined) sets.push(sql`cancel_request = ${jsonb(JSON.stringify(change.cancelRequest))}`)

@@ -65,6 +65,15 @@ export function signalCases({ store }: SuiteContext): void {
       expect(await store().updateRun(update(id, { now: at(71) })), 'update by a worker whose lease was revoked').toBe(false)
     })
 
+    it('clears a cancel request spent before the run failed when a retry is asked for', async () => {
+      const id = await insertRun(store())
+      await store().changeRun(id, at(5), () => ({ cancelRequest: { reason: 'during the rollback' } }))
+      await store().changeRun(id, at(6), () => ({ retryRequest: true, dueAt: at(6) }))
+      expect(await store().getRun(id), 'the run after the retry request').toMatchObject({ status: 'pending', cancelRequest: null })
+      await store().changeRun(id, at(7), () => ({ cancelRequest: { reason: 'after the retry' } }))
+      expect((await store().getRun(id))?.cancelRequest, 'a cancel asked for after the retry').toEqual({ reason: 'after the retry' })
+    })
+
     it('writes nothing when decide throws, and the error reaches the caller', async () => {
       const id = await insertRun(store())
       const before = await store().getRun(id)
