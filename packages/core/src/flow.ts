@@ -102,7 +102,7 @@ function compensateBefore(flow: Flow, state: RunState, step: string | null, comm
 }
 
 /** A run names a step its definition does not have: never drive it with this definition. */
-export function unknownStep(workflow: Workflow, step: string): DurableError {
+function unknownStep(workflow: Workflow, step: string): DurableError {
   return new DurableError(
     'INVALID_DEFINITION',
     `the run is at step "${step}", which workflow "${workflow.name}"${workflow.version === undefined ? '' : ` version "${workflow.version}"`} does not have: it must be driven by the definition it started with`,

@@ -30,12 +30,12 @@ const NOT_COPIED: ReadonlySet<JournalKind> = new Set(['cancel_requested', 'run_r
  * ```
  */
 export function planFork(workflow: Workflow, journal: readonly JournaledRecord[], fromStep?: string): ForkPlan {
-  const topLevel = workflow.steps.filter((node) => node.inBranch === undefined).map((node) => ({ node }))
-  const stop = fromStep === undefined ? topLevel.length : topLevel.findIndex(({ node }) => node.name === fromStep)
+  const topLevel = workflow.steps.filter((node) => node.inBranch === undefined)
+  const stop = fromStep === undefined ? topLevel.length : topLevel.findIndex((node) => node.name === fromStep)
   if (stop < 0) {
     throw new DurableError(
       'INVALID_INPUT',
-      `fork fromStep "${fromStep}" is not a top-level step of workflow "${workflow.name}"${workflow.version === undefined ? '' : ` version "${workflow.version}"`} (its steps: ${topLevel.map(({ node }) => `"${node.name}"`).join(', ')})`,
+      `fork fromStep "${fromStep}" is not a top-level step of workflow "${workflow.name}"${workflow.version === undefined ? '' : ` version "${workflow.version}"`} (its steps: ${topLevel.map((node) => `"${node.name}"`).join(', ')})`,
     )
   }
   let kept: JournaledRecord[] = []
@@ -43,11 +43,11 @@ export function planFork(workflow: Workflow, journal: readonly JournaledRecord[]
   const names = new Set<string>()
   let at = 0
   for (; at < stop; at++) {
-    for (const name of namesOf(workflow, topLevel[at]!.node)) names.add(name)
+    for (const name of namesOf(workflow, topLevel[at]!)) names.add(name)
     const tried = journal.filter((e) => names.has(e.stepName) && !NOT_COPIED.has(e.kind))
     const next = replay(workflow, tried)
     // Kept only if the entries finish the step: the run is then at the next top-level step.
-    const nextStep = topLevel[at + 1]?.node.name
+    const nextStep = topLevel[at + 1]?.name
     const finished = nextStep === undefined ? next.status === 'completed' : next.step === nextStep && ['running', 'pending', 'waiting'].includes(next.status)
     if (!finished) break
     kept = tried
@@ -58,7 +58,7 @@ export function planFork(workflow: Workflow, journal: readonly JournaledRecord[]
   if (at === topLevel.length) {
     throw new DurableError('INVALID_INPUT', `every step of the run finished: pass fork(runId, { fromStep }) to say which step runs again`)
   }
-  return { entries: kept, state, fromStep: topLevel[at]!.node.name }
+  return { entries: kept, state, fromStep: topLevel[at]!.name }
 }
 
 /** The journal step names of a top-level node: its own, and a route's nested nodes'. */

@@ -211,7 +211,7 @@ class DurableRuntime implements Durable {
   }
 
   async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: { idempotencyKey?: string } = {}): Promise<string> {
-    const { store, queue, registry, clock, maxPayloadBytes } = this.#rt
+    const { registry, clock, maxPayloadBytes } = this.#rt
     const definition = registry.resolve(workflow)
     const idempotencyKey = checkIdempotencyKey(options?.idempotencyKey)
     const inputJson = toJsonText(input, `input of workflow "${definition.key.name}"`, maxPayloadBytes)

@@ -17,7 +17,6 @@ type ClaimRow = Partial<RunRow> & {
   readonly target_status: string
   readonly target_due_at: Date | string | null
   readonly target_lease_owner: string | null
-  readonly target_lease_expires_at: Date | string | null
   readonly target_lease_free: boolean
 }
 
@@ -68,7 +67,7 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
     )
     SELECT c.*,
       t.known AS target_known, t.status AS target_status, t.due_at AS target_due_at,
-      t.lease_owner AS target_lease_owner, t.lease_expires_at AS target_lease_expires_at, l.free AS target_lease_free
+      t.lease_owner AS target_lease_owner, l.free AS target_lease_free
     FROM target AS t CROSS JOIN lease AS l LEFT JOIN claimed AS c ON c.id = t.id
   `.execute(db)
   const row = rows[0]
@@ -76,11 +75,11 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
   if (row.id != null) {
     return { claimed: true, run: toRunRecord(row as RunRow), previousLeaseExpired: row.target_lease_owner !== null }
   }
-  return { claimed: false, reason: refusal(row, claim), dueAt: toDateOrNull(row.target_due_at) }
+  return { claimed: false, reason: refusal(row), dueAt: toDateOrNull(row.target_due_at) }
 }
 
 /** Why the UPDATE above did not match: its conditions, checked in the same order. */
-function refusal(row: ClaimRow, claim: Claim): 'ended' | 'unregistered' | 'leased' | 'notDue' {
+function refusal(row: ClaimRow): 'ended' | 'unregistered' | 'leased' | 'notDue' {
   if (isTerminal(row.target_status as RunStatus)) return 'ended'
   if (!row.target_known) return 'unregistered'
   if (!row.target_lease_free) return 'leased'
