@@ -58,6 +58,8 @@ export { signalNames } from './plan.js'
 export type { ForkPlan } from './fork.js'
 export type { JournaledRecord } from './replay.js'
 export { isTerminal, TERMINAL_STATUSES } from './run-state.js'
+export { notStarted, stateFromStore, storedState } from './stored-state.js'
+export type { StoredState } from './stored-state.js'
 export type { BranchState, Command, Compensated, JournalKind, JournalRecord, NodeCursor, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
 export type {
   ClaimResult,

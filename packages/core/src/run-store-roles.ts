@@ -123,6 +123,13 @@ export interface JournalStore {
    * roll back at its end (see `StoreLifecycle.transaction`).
    */
   updateRun(update: RunUpdate, tx?: StoreTransaction): Promise<boolean>
+  /**
+   * `updateRun` for many runs at once — a worker's group commit — in one statement: each update
+   * is fenced on its own run, so a run whose lease was lost is refused alone while the others
+   * apply. Returns, in order, whether each held. At most one update per run (`INVALID_INPUT`
+   * otherwise). A failure (a broken uniqueness, a lost connection) applies none of them.
+   */
+  updateRuns(updates: readonly RunUpdate[], tx?: StoreTransaction): Promise<boolean[]>
   /** The run's entries of `RESULT_KINDS` (they carry step results), in journal order. */
   loadResults(runId: string): Promise<ResultEntry[]>
   /** Every journal entry of the run, in `seq` order; empty for an unknown run. */

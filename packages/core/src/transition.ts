@@ -6,20 +6,21 @@ import { runCompensation } from './nodes/step.js'
 import { nameAt, nodeNamed } from './plan.js'
 import type { JournalRecord, RunError, RunEvent, RunState, Transition } from './run-state.js'
 import { isTerminal } from './run-state.js'
+import { notStarted } from './stored-state.js'
 import type { Workflow, WorkflowNode } from './workflow-nodes.js'
 
 /**
- * The state of a run that has not started yet: at its first step. Without the workflow (a child
- * run of a workflow this process does not have), `step` is null until a worker that has the
- * definition starts it at its first step.
+ * The state of a run that has not started yet: at no step. The worker that first holds it starts
+ * it at the first step of the definition that drives it — a claim may have marked it `running`
+ * already, so "not started" is read from the step, never from the status (see `notStarted`).
  *
  * ### Example
  * ```ts
  * const state = initialState(checkout, { sku: 'A1', qty: 2 })
  * ```
  */
-export function initialState(workflow: Workflow | undefined, _input?: unknown): RunState {
-  return { status: 'pending', step: workflow?.steps[0]?.name ?? null, attempt: 1, dueAt: null, attempts: 0, error: null }
+export function initialState(_workflow?: Workflow, _input?: unknown): RunState {
+  return { status: 'pending', step: null, attempt: 1, dueAt: null, attempts: 0, error: null }
 }
 
 /** Step key and name of journal entries about the run as a whole (`cancel_requested`). */
@@ -39,14 +40,20 @@ export const RUN_KEY = '$run'
  * ```
  */
 export function transition(workflow: Workflow, given: RunState, event: RunEvent): Transition {
-  const flow = flowOf(workflow)
-  // A run created where its definition was unknown (a child of a workflow only other workers
-  // have) starts at the first step of the definition that drives it.
-  const state = given.status === 'pending' && given.step === null ? { ...given, step: nameAt(workflow, 0) } : given
-  if (event.type === 'retryRequested') return retryRequested(flow, state, event.at)
-  // A failed run is claimed only once `retry()` asked for it: it resumes, and a cancel asked for
-  // since applies to the resumed run.
-  if (event.type === 'claimed' && state.status === 'failed') {
+  if (!notStarted(given)) return decide(flowOf(workflow), given, event)
+  // A run that has not started is pending at the first step, whatever a claim wrote as status.
+  const starting: RunState = { ...given, status: 'pending', step: nameAt(workflow, 0) }
+  const next = decide(flowOf(workflow), starting, event)
+  // An event that changes nothing hands back the very state it was given, as for any other run.
+  return next.state === starting ? { ...next, state: given } : next
+}
+
+function decide(flow: Flow, state: RunState, event: RunEvent): Transition {
+  if (event.type === 'retryRequested') return retryable(state) ? retryRequested(flow, state, event.at) : unchanged(state)
+  // A run that failed for good is claimed only once `retry()` asked for it (the request made it
+  // pending again, and the claim running): it resumes, and a cancel asked for since applies to
+  // the resumed run.
+  if (event.type === 'claimed' && state.failedAt !== undefined && state.status !== 'compensating') {
     const retried = retryRequested(flow, state, event.at)
     if (retried.state === state || event.cancel === undefined) return retried
     const cancelled = cancelRequested(flow, retried.state, event.cancel.reason ?? undefined)
@@ -65,7 +72,7 @@ export function transition(workflow: Workflow, given: RunState, event: RunEvent)
     case 'cancelRequested':
       return cancelRequested(flow, state, event.reason)
     default: {
-      const node = nodeNamed(workflow, state.step)
+      const node = nodeNamed(flow.workflow, state.step)
       return node === undefined ? unchanged(state) : kindOf(node).on(flow, node, state, event)
     }
   }
@@ -121,8 +128,8 @@ export function retryable(state: RunState): boolean {
 
 /** `retry` of a failed run: resume at the node that failed, with a fresh retry budget. */
 function retryRequested(flow: Flow, state: RunState, at: string): Transition {
-  const failedAt = state.failedAt
-  if (!retryable(state) || failedAt === undefined) return unchanged(state)
+  const { failedAt } = state
+  if (failedAt === undefined) return unchanged(state)
   const node = nodeNamed(flow.workflow, failedAt.step)
   if (node === undefined) return unchanged(state)
   const attempt = failedAt.attempt + 1

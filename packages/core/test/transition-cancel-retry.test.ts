@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { defineWorkflow, initialState, RUN_KEY, transition, type JournalRecord, type RunEvent, type RunState, type Workflow } from '@durable/core'
-import { at, boom, linear, noop, running } from './transition-fixtures.js'
+import { at, boom, linear, noop, running, saga } from './transition-fixtures.js'
 
 /** reserve (undo) → notify → charge (undo: 2 tries) → approve (signal, 1 h) → cool-off (sleep 1 h) → ship (3 tries, 1 s apart). */
 const order = defineWorkflow('order')
@@ -251,6 +251,20 @@ describe('claimed on a failed run: retry() asked for it, the claiming worker res
     const { state, commands } = transition(flaky, failed, { type: 'claimed', at: at(20), previousLeaseExpired: false, cancel: { reason: 'changed my mind' } })
     expect(state).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED' } })
     expect(commands.filter((c) => c.type === 'appendJournal').map((c) => (c as { entry: JournalRecord }).entry.kind)).toEqual(['run_retried', 'cancel_requested'])
+  })
+
+  it('resumes the same way from the status the store reads back: pending after the request, running once claimed', () => {
+    const resumed = transition(flaky, failed, retry(20))
+    for (const status of ['pending', 'running'] as const) {
+      expect(transition(flaky, { ...failed, status }, { type: 'claimed', at: at(20), previousLeaseExpired: false })).toEqual(resumed)
+    }
+  })
+
+  it('does not mistake a run still rolling back (it remembers where it failed) for one asked to retry', () => {
+    const rollingBack = transition(saga, running({ step: 'ship', attempt: 1, attempts: 2 }), { type: 'stepFailed', stepKey: 'ship', attempt: 1, error: { ...boom, retryable: false }, at: at(10) }).state
+    expect(rollingBack).toMatchObject({ status: 'compensating', failedAt: { step: 'ship' } })
+    const { commands } = transition(saga, rollingBack, { type: 'claimed', at: at(20), previousLeaseExpired: false })
+    expect(commands.map((c) => c.type)).toEqual(['runCompensation'])
   })
 
   it('leaves a failed run with no step to resume as it is', () => {

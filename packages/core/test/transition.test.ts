@@ -26,7 +26,7 @@ describe('woken from pending', () => {
   })
 
   it('starts from a pending state with nothing counted', () => {
-    expect(initialState(linear)).toEqual({ status: 'pending', step: 'reserve', attempt: 1, dueAt: null, attempts: 0, error: null })
+    expect(initialState(linear)).toEqual({ status: 'pending', step: null, attempt: 1, dueAt: null, attempts: 0, error: null })
   })
 })
 
@@ -273,6 +273,17 @@ describe('leaseExpired', () => {
       { type: 'appendJournal', entry: { stepKey: 'reserve', stepName: 'reserve', kind: 'step_failed', attempt: 1, error: expect.objectContaining({ code: 'LEASE_EXPIRED' }) } },
       { type: 'scheduleWake', at: at(3) },
     ])
+  })
+
+  it('reads "not started" from the step, not the status a claim wrote: a lost first try counts the same', () => {
+    const claimedOnce: RunState = { ...initialState(linear), status: 'running' }
+    expect(transition(linear, claimedOnce, { type: 'claimed', at: at(1), previousLeaseExpired: true })).toEqual(
+      transition(linear, initialState(linear), { type: 'leaseExpired', at: at(1) }),
+    )
+    const fanFirst = defineWorkflow('fan-first').parallel('fan', { a: noop, b: noop })
+    const { state, commands } = transition(fanFirst, { ...initialState(fanFirst), status: 'running' }, { type: 'claimed', at: at(1), previousLeaseExpired: true })
+    expect(state).toMatchObject({ status: 'running', step: 'fan', attempts: 2 })
+    expect(commands.filter((c) => c.type === 'appendJournal')).toHaveLength(2)
   })
 
   it('starts a run whose first node runs no handler as woken would, after a lost lease', () => {

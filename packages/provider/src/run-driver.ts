@@ -1,6 +1,7 @@
 import {
   addRunResult,
   currentStep,
+  notStarted,
   describeShapeChange,
   DurableError,
   runResults,
@@ -35,6 +36,7 @@ import type { RuntimeContext } from './runtime-context.js'
 import { runTry, stepErrorOf, type TryOutcome } from './step-runner.js'
 import { describeVersion } from './workflow-registry.js'
 import { ACTIONS, type Action } from './actions.js'
+import { CommitPipeline } from './commit-pipeline.js'
 import { awaitChild, awaitSignal, selectRoute, startChild, startTimer } from './node-actions.js'
 
 type TryCommand = Extract<Command, { type: 'runStep' | 'runCompensation' }>
@@ -42,8 +44,9 @@ type TryCommand = Extract<Command, { type: 'runStep' | 'runCompensation' }>
 type Tried = StepDefinition | LoopDefinition | BranchDefinition
 
 /**
- * Drives one run while this worker holds its lease: consecutive steps run here, one commit per
- * step, with no queue round trip between them. No transaction or row lock is held while a
+ * Drives one run while this worker holds its lease: consecutive steps run here, one fenced
+ * commit per step, with no queue round trip between them; the commits of all the runs this
+ * worker drives share statements (`CommitPipeline`). No transaction or row lock is held while a
  * non-transactional handler runs; every commit is fenced by the lease.
  */
 export class RunDriver {
@@ -51,6 +54,8 @@ export class RunDriver {
   readonly #owner: string
   /** Runs whose missing definition was logged already. */
   readonly #warned = new Set<string>()
+  /** The step commits of all the runs this worker drives, gathered into shared statements. */
+  readonly #commits: CommitPipeline
 
   get runtime(): RuntimeContext {
     return this.#rt
@@ -63,6 +68,7 @@ export class RunDriver {
   constructor(runtime: RuntimeContext, owner: string) {
     this.#rt = runtime
     this.#owner = owner
+    this.#commits = new CommitPipeline(runtime.store)
   }
 
   /** Claims the run (unless `started` is a run this worker leased at its creation) and drives it. */
@@ -84,7 +90,7 @@ export class RunDriver {
     const workflow = registry.forRun(run)?.workflow
     if (workflow === undefined) throw new DurableError('WORKFLOW_NOT_REGISTERED', `run "${run.id}" was claimed without its definition`)
     // A run that never committed a transition has no journal; every other one is read back whole.
-    const results = run.state.status === 'pending' ? {} : runResults(await store.loadResults(run.id))
+    const results = notStarted(run.state) ? {} : runResults(await store.loadResults(run.id))
     const span = startRunSpan(run)
     drive.claimed(run, workflow, results, span.context)
     const at = now.toISOString()
@@ -243,11 +249,16 @@ export class RunDriver {
     }
     const wake = wakeAt !== undefined ? { runId: drive.run.id, runAt: wakeAt } : undefined
     let held: boolean
-    if (wake !== undefined && queue.transactional && tx === undefined) {
+    if (tx !== undefined) {
+      // A transactional step: its writes, its journal entry and its wake-up job commit together.
+      held = await store.updateRun(update, tx)
+      if (held && wake !== undefined) await queue.dispatch(wake, queue.transactional ? { transaction: tx } : undefined)
+    } else if (wake !== undefined && queue.transactional) {
+      // A timer's job commits with the state that parks the run (rare: off the group commit).
       held = await store.transaction(async (own) => (await store.updateRun(update, own)) && (await queue.dispatch(wake, { transaction: own }), true))
     } else {
-      held = await store.updateRun(update, tx)
-      if (held && wake !== undefined) await queue.dispatch(wake, queue.transactional && tx !== undefined ? { transaction: tx } : undefined)
+      held = await this.#commits.commit(update)
+      if (held && wake !== undefined) await queue.dispatch(wake)
     }
     if (!held) {
       this.lost(drive)
@@ -302,7 +313,7 @@ export class RunDriver {
 const ROLLBACK = Symbol('rollback')
 
 function onlyStarted(before: RunState, after: RunState): boolean {
-  return before.status === 'pending' && after.status === 'running' && after.step === before.step && after.attempt === before.attempt && after.dueAt === before.dueAt
+  return notStarted(before) && after.status === 'running' && after.attempt === before.attempt && after.dueAt === before.dueAt
 }
 
 /** The snapshot of a run this worker just ended, as `find` would read it. */

@@ -35,7 +35,7 @@ import { claimRun } from './queries/claim-run.js'
 import { definitionMatch } from './queries/definition-match.js'
 import { insertRun } from './queries/create-run.js'
 import { pruneRuns } from './queries/prune-runs.js'
-import { updateRun } from './queries/update-run.js'
+import { assertOnePerRun, updateRuns } from './queries/update-runs.js'
 import { runStats } from './queries/stats.js'
 import { notMigrated, toNotMigratedError } from './store-errors.js'
 import { leaseHolderDead } from './queries/dead-lease-holder.js'
@@ -268,10 +268,22 @@ export class PostgresStore implements RunStore {
    * (see {@link transaction}), so its other writes never land without their journal entry.
    */
   async updateRun(update: RunUpdate, tx?: PostgresTransaction): Promise<boolean> {
-    if (!this.#fenced.mayWrite(update.owner, update.runId)) return false
-    const held = await updateRun(tx ?? this.db, this.#tables, update)
-    if (tx !== undefined) this.#fenced.wrote(tx, update.owner, update.runId, held)
-    return held
+    const [held] = await this.updateRuns([update], tx)
+    return held!
+  }
+
+  /**
+   * {@link updateRun} for many runs in one statement (a worker's group commit): each update is
+   * fenced on its own run, so a run whose lease was lost is refused alone and the others commit.
+   * Returns, in order, whether each held. At most one update per run.
+   */
+  async updateRuns(updates: readonly RunUpdate[], tx?: PostgresTransaction): Promise<boolean[]> {
+    assertOnePerRun(updates)
+    const allowed = updates.filter((update) => this.#fenced.mayWrite(update.owner, update.runId))
+    const held = await updateRuns(tx ?? this.db, this.#tables, allowed)
+    const heldIds = new Set(allowed.filter((_, i) => held[i]).map((update) => update.runId))
+    if (tx !== undefined) for (const update of allowed) this.#fenced.wrote(tx, update.owner, update.runId, heldIds.has(update.runId))
+    return updates.map((update) => heldIds.has(update.runId))
   }
 
   /**

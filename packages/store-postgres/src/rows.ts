@@ -1,4 +1,4 @@
-import type { JournalEntry, JournalKind, Json, RunError, RunRecord, RunState, RunStatus, StepError } from '@durable/core'
+import { stateFromStore, type JournalEntry, type JournalKind, type Json, type RunError, type RunRecord, type RunStatus, type StepError, type StoredState } from '@durable/core'
 import { sql, type RawBuilder } from 'kysely'
 
 /**
@@ -75,15 +75,17 @@ export function runColumns(alias: string): RawBuilder<unknown> {
 
 /** @internal */
 export function toRunRecord(row: RunRow): RunRecord {
+  const status = row.status as RunStatus
+  const error = row.error === null ? null : (JSON.parse(row.error) as RunError | null)
   return {
     id: row.id,
     workflowName: row.workflow_name,
     workflowVersion: row.workflow_version,
     shapeHash: row.shape_hash,
-    status: row.status as RunStatus,
+    status,
     input: JSON.parse(row.input) as Json,
-    state: JSON.parse(row.state) as RunState,
-    error: row.error === null ? null : (JSON.parse(row.error) as RunError | null),
+    state: stateFromStore(JSON.parse(row.state) as StoredState, status, error),
+    error,
     parentRunId: row.parent_run_id,
     idempotencyKey: row.idempotency_key,
     dueAt: toDateOrNull(row.due_at),

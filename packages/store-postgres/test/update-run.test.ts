@@ -43,6 +43,22 @@ describe.each(backends)('updateRun ($name)', (backend) => {
     })
   })
 
+  it('stores the status and the error once, in their columns: the state column holds neither', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    await lease(store, id, 'w1')
+    const error = { message: 'card declined', code: 'NON_RETRYABLE', step: 'charge' }
+    await store.updateRun(change(id, { state: stateOf({ status: 'compensating', step: 'c', error }) }))
+    const keys = await store.transaction(async (tx) => {
+      const { rows } = await sql<{ keys: string[] }>`SELECT array(SELECT jsonb_object_keys(state)) AS keys FROM ${sql.id(store.schema, 'runs')} WHERE id = ${id}`.execute(tx)
+      return rows[0]!.keys
+    })
+    expect(keys).toContain('step')
+    expect(keys).not.toContain('status')
+    expect(keys).not.toContain('error')
+    expect(await store.getRun(id)).toMatchObject({ status: 'compensating', error, state: { status: 'compensating', error } })
+  })
+
   it('keeps a past due time while the worker holds the lease, so the row updates in place', async () => {
     const store = await backend.newStore()
     const id = await insertRun(store)
@@ -75,8 +91,8 @@ describe.each(backends)('updateRun ($name)', (backend) => {
     expect(await store.updateRun(change(id, { owner: 'w2' }))).toBe(false)
     expect(await store.updateRun(change('nope', { journal: completed('a', 1) }))).toBe(false)
     expect(await store.getRun(id)).toEqual(leased)
-    // Claiming a pending run shows it running (its state catches up at the first commit).
-    expect(leased).toEqual({ ...before, status: 'running', leaseOwner: 'w1', leaseExpiresAt: at(30_000) })
+    // Claiming a pending run shows it running; the run has one status, so its state says so too.
+    expect(leased).toEqual({ ...before, status: 'running', state: { ...before?.state, status: 'running' }, leaseOwner: 'w1', leaseExpiresAt: at(30_000) })
     expect(await store.journal(id)).toEqual([])
   })
 

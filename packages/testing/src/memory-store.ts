@@ -2,6 +2,7 @@ import {
   DurableError,
   isTerminal,
   RESULT_KINDS,
+  storedState,
   type ClaimResult,
   type DefinitionKey,
   type JournalEntry,
@@ -107,7 +108,7 @@ export class MemoryStore implements RunStore {
         shapeHash: run.shapeHash,
         status: run.lease ? 'running' : run.state.status,
         inputJson: jsonText(run.inputJson, `input of run "${run.id}"`),
-        stateJson: JSON.stringify(run.state),
+        stateJson: JSON.stringify(storedState(run.state)),
         errorJson: run.state.error == null ? null : JSON.stringify(run.state.error),
         parentRunId: run.parentRunId,
         idempotencyKey: run.idempotencyKey,
@@ -162,34 +163,18 @@ export class MemoryStore implements RunStore {
    * makes that transaction roll back at its end.
    */
   async updateRun(update: RunUpdate, tx?: StoreTransaction): Promise<boolean> {
-    const locks = [`run:${update.runId}`, ...(update.wake !== undefined ? [`run:${update.wake}`] : [])]
-    const held = await this.#write(tx, locks, (layer) => {
-      const row = layer.run(update.runId)
-      if (row === undefined || row.leaseOwner !== update.owner) return false
-      const now = update.now.getTime()
-      const entries: readonly NewJournalEntry[] = update.journal === undefined ? [] : Array.isArray(update.journal) ? update.journal : [update.journal as NewJournalEntry]
-      let dueAt = update.dueAt?.getTime() ?? null
-      // While the worker keeps the lease, a due time already past is kept (store-postgres does so
-      // to update the row in place); the reconciler sees the same due time on either store.
-      if (update.leaseUntil !== null && dueAt !== null && dueAt <= now && row.dueAt !== null && row.dueAt <= dueAt) dueAt = row.dueAt
-      layer.setJournal(row.id, appendJournal(row.id, layer.journal(row.id), entries, row.lastSeq, now))
-      layer.setRun({
-        ...row,
-        stateJson: JSON.stringify(update.state),
-        status: update.state.status,
-        errorJson: update.state.error == null ? null : JSON.stringify(update.state.error),
-        dueAt,
-        updatedAt: now,
-        leaseOwner: update.leaseUntil === null ? null : row.leaseOwner,
-        leaseExpiresAt: update.leaseUntil === null ? null : update.leaseUntil.getTime(),
-        lastSeq: row.lastSeq + entries.length,
-      })
-      // A child that ends makes its waiting parent due in the same statement.
-      const parent = update.wake === undefined ? undefined : layer.run(update.wake)
-      if (parent !== undefined && parent.status === 'waiting') layer.setRun({ ...parent, dueAt: now })
-      return true
-    })
-    if (!held && tx !== undefined) this.#transactionOf(tx).refused = true
+    const [held] = await this.updateRuns([update], tx)
+    return held!
+  }
+
+  /** `updateRun` for many runs in one statement: each fenced on its own, all applied or none on a failure. */
+  async updateRuns(updates: readonly RunUpdate[], tx?: StoreTransaction): Promise<boolean[]> {
+    if (new Set(updates.map((update) => update.runId)).size < updates.length) {
+      throw new DurableError('INVALID_INPUT', 'updateRuns: a batch holds at most one update per run')
+    }
+    const locks = updates.flatMap((update) => [`run:${update.runId}`, ...(update.wake !== undefined ? [`run:${update.wake}`] : [])])
+    const held = await this.#write(tx, [...new Set(locks)], (layer) => updates.map((update) => applyUpdate(layer, update)))
+    if (held.includes(false) && tx !== undefined) this.#transactionOf(tx).refused = true
     return held
   }
 
@@ -475,4 +460,32 @@ function assertStorableText(value: string, what: string): void {
  */
 export function memoryStore(): MemoryStore {
   return new MemoryStore()
+}
+
+/** One fenced update, applied to `layer` when its owner holds the run's lease. */
+function applyUpdate(layer: Layer, update: RunUpdate): boolean {
+  const row = layer.run(update.runId)
+  if (row === undefined || row.leaseOwner !== update.owner) return false
+  const now = update.now.getTime()
+  const entries: readonly NewJournalEntry[] = update.journal === undefined ? [] : Array.isArray(update.journal) ? update.journal : [update.journal as NewJournalEntry]
+  let dueAt = update.dueAt?.getTime() ?? null
+  // While the worker keeps the lease, a due time already past is kept (store-postgres does so
+  // to update the row in place); the reconciler sees the same due time on either store.
+  if (update.leaseUntil !== null && dueAt !== null && dueAt <= now && row.dueAt !== null && row.dueAt <= dueAt) dueAt = row.dueAt
+  layer.setJournal(row.id, appendJournal(row.id, layer.journal(row.id), entries, row.lastSeq, now))
+  layer.setRun({
+    ...row,
+    stateJson: JSON.stringify(storedState(update.state)),
+    status: update.state.status,
+    errorJson: update.state.error == null ? null : JSON.stringify(update.state.error),
+    dueAt,
+    updatedAt: now,
+    leaseOwner: update.leaseUntil === null ? null : row.leaseOwner,
+    leaseExpiresAt: update.leaseUntil === null ? null : update.leaseUntil.getTime(),
+    lastSeq: row.lastSeq + entries.length,
+  })
+  // A child that ends makes its waiting parent due in the same statement.
+  const parent = update.wake === undefined ? undefined : layer.run(update.wake)
+  if (parent !== undefined && parent.status === 'waiting') layer.setRun({ ...parent, dueAt: now })
+  return true
 }

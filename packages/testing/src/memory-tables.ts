@@ -1,4 +1,4 @@
-import type { JournalEntry, JournalKind, Json, RunError, RunRecord, RunState, RunStatus, StepError } from '@durable/core'
+import { stateFromStore, type JournalEntry, type JournalKind, type Json, type RunError, type RunRecord, type RunStatus, type StepError, type StoredState } from '@durable/core'
 
 /*
  * The memory store's rows. JSON is kept as text, as PostgreSQL keeps jsonb: every read parses a
@@ -147,6 +147,7 @@ export function idempotencyKeyOf(workflowName: string, key: string): string {
 
 /** A run row as the store returns it. @internal */
 export function toRunRecord(row: RunRow): RunRecord {
+  const error = row.errorJson === null ? null : (JSON.parse(row.errorJson) as RunError | null)
   return {
     id: row.id,
     workflowName: row.workflowName,
@@ -154,8 +155,8 @@ export function toRunRecord(row: RunRow): RunRecord {
     shapeHash: row.shapeHash,
     status: row.status,
     input: JSON.parse(row.inputJson) as Json,
-    state: JSON.parse(row.stateJson) as RunState,
-    error: row.errorJson === null ? null : (JSON.parse(row.errorJson) as RunError | null),
+    state: stateFromStore(JSON.parse(row.stateJson) as StoredState, row.status, error),
+    error,
     parentRunId: row.parentRunId,
     idempotencyKey: row.idempotencyKey,
     dueAt: toDate(row.dueAt),

@@ -1,4 +1,4 @@
-import { DurableError, type NewRun } from '@durable/core'
+import { DurableError, storedState, type NewRun } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
 import { jsonb } from '../jsonb.js'
 import type { Tables } from '../rows.js'
@@ -40,7 +40,7 @@ export async function insertRun(db: Kysely<any>, tables: Tables, run: NewRun): P
         INSERT INTO ${tables.runs}
           (id, workflow_name, workflow_version, shape_hash, status, input, state, error, parent_run_id, idempotency_key, due_at, lease_owner, lease_expires_at, next_seq, created_at, updated_at)
         VALUES (
-          ${run.id}, ${run.workflowName}, ${run.workflowVersion}, ${run.shapeHash}, ${run.lease ? 'running' : state.status}, ${jsonb(run.inputJson)}, ${jsonb(JSON.stringify(state))},
+          ${run.id}, ${run.workflowName}, ${run.workflowVersion}, ${run.shapeHash}, ${run.lease ? 'running' : state.status}, ${jsonb(run.inputJson)}, ${jsonb(JSON.stringify(storedState(state)))},
           ${jsonb(state.error === null ? null : JSON.stringify(state.error))}, ${run.parentRunId}, ${run.idempotencyKey},
           ${run.now}, ${run.lease?.owner ?? null}, ${run.lease?.until ?? null}, cast(${entries.length} AS integer), ${run.now}, ${run.now}
         )

@@ -1,8 +1,8 @@
 import type { NewJournalEntry } from '@durable/core'
 import { describe, expect, it } from 'vitest'
-import { at, completed, failed, insertRun, journalOf, lease, stateOf, update, type SuiteContext } from './fixtures.js'
+import { at, completed, definitions, failed, insertRun, journalOf, lease, stateOf, update, type SuiteContext } from './fixtures.js'
 
-/** Cases of `JournalStore`: fenced updateRun, journal order and uniqueness, loadResults. */
+/** Cases of `JournalStore`: fenced updateRun and updateRuns, journal order and uniqueness, loadResults. */
 export function journalCases({ store }: SuiteContext): void {
   describe('fenced updates', () => {
     it('applies the holder’s update: state, status, error, due time, lease', async () => {
@@ -67,6 +67,47 @@ export function journalCases({ store }: SuiteContext): void {
       await store().updateRun(update(other, { state: stateOf('waiting'), dueAt: null, leaseUntil: null, now: at(1) }))
       expect(await store().updateRun(update(child, { owner: 'w9', now: at(50), wake: other })), 'a refused update with wake').toBe(false)
       expect((await store().getRun(other))?.dueAt, 'due time of a parent a refused update named').toBeNull()
+    })
+  })
+
+  describe('group commit (updateRuns)', () => {
+    it('applies many runs’ updates in one call: each fenced on its own run, the refused one alone changes nothing', async () => {
+      const [a, b, c] = [await insertRun(store()), await insertRun(store()), await insertRun(store())]
+      for (const id of [a, b, c]) await lease(store(), id, 'w1')
+      await store().claimRun(b, { owner: 'w2', now: at(40_000), leaseUntil: at(90_000), definitions: definitions('wf') }) // b's lease lapsed: w2 took it
+      const before = await store().getRun(b)
+      const held = await store().updateRuns([
+        update(a, { state: stateOf('running', { attempts: 1, step: 'x' }), journal: completed('a', 'A'), now: at(41_000), leaseUntil: at(99_000) }),
+        update(b, { journal: completed('a', 'B'), now: at(41_000), leaseUntil: at(99_000) }),
+        update(c, { state: stateOf('completed', { attempts: 2 }), journal: [failed('a'), completed('a', null, 2)], now: at(41_000), leaseUntil: null, dueAt: null }),
+      ])
+      expect(held, 'which updates held').toEqual([true, false, true])
+      expect(await store().getRun(a), 'run a').toMatchObject({ status: 'running', state: { step: 'x' }, leaseExpiresAt: at(99_000), updatedAt: at(41_000) })
+      expect(await store().getRun(b), 'run b, refused').toEqual(before)
+      expect(await store().getRun(c), 'run c').toMatchObject({ status: 'completed', leaseOwner: null, dueAt: null })
+      expect(await journalOf(store(), a), 'journal of a').toEqual([[1, 'a', 'step_completed']])
+      expect(await store().journal(b), 'journal of b').toEqual([])
+      expect(await journalOf(store(), c), 'journal of c').toEqual([[1, 'a', 'step_failed'], [2, 'a', 'step_completed']])
+      expect((await store().loadResults(c)).map((entry) => entry.result), 'a null result stays a JSON null').toEqual([null])
+      expect(await store().updateRuns([]), 'an empty batch').toEqual([])
+    })
+
+    it('applies none of a batch when one entry breaks the journal’s uniqueness', async () => {
+      const [a, b] = [await insertRun(store()), await insertRun(store())]
+      for (const id of [a, b]) await lease(store(), id, 'w1')
+      await store().updateRun(update(b, { journal: completed('a', 1) }))
+      const before = [await store().getRun(a), await store().getRun(b)]
+      await expect(store().updateRuns([update(a, { journal: completed('a', 1), now: at(6) }), update(b, { journal: completed('a', 2), now: at(6) })])).rejects.toThrow()
+      expect([await store().getRun(a), await store().getRun(b)], 'both runs after the failed batch').toEqual(before)
+      expect(await store().journal(a), 'journal of a').toEqual([])
+    })
+
+    it('refuses two updates of one run in one batch (INVALID_INPUT), applying none', async () => {
+      const id = await insertRun(store())
+      await lease(store(), id, 'w1')
+      const before = await store().getRun(id)
+      await expect(store().updateRuns([update(id), update(id, { journal: completed('a', 1) })])).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+      expect(await store().getRun(id)).toEqual(before)
     })
   })
 
