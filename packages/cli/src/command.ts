@@ -63,6 +63,8 @@ export interface Command {
   readonly argHelp?: ReadonlyArray<readonly [string, string]>
   /** `--help` lines for `options`: `['--limit N', 'runs per page, 1–1000 (default 50)']`. */
   readonly flagHelp: ReadonlyArray<readonly [string, string]>
+  /** `--help` lines that say what each column of the output holds: `['TRIES', 'tries that reached the journal']`. */
+  readonly columnHelp?: ReadonlyArray<readonly [string, string]>
   /** Example command lines for `--help`. */
   readonly examples: readonly string[]
   /** Does the work; throws `UsageError`, `CliError` or whatever the runtime throws. */

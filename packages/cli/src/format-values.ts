@@ -1,3 +1,5 @@
+import type { WaitingFor } from '@durable/core'
+
 /** Small formatters shared by the commands' human output. */
 
 /**
@@ -28,6 +30,26 @@ export function oneLine(value: unknown, max = 60): string {
 export function truncate(text: string, max: number): string {
   const flat = text.replace(/\s*\n\s*/g, ' ')
   return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`
+}
+
+/** An instant to the second, in UTC: `2026-01-08T12:00:00Z`. */
+export function formatInstant(at: Date): string {
+  return `${at.toISOString().slice(0, 19)}Z`
+}
+
+/**
+ * What a waiting run waits for, in a few words: `signal approved until 2026-01-08T12:00:00Z`,
+ * `signal approved` (no timeout), `timer 2026-01-08T12:00:00Z`, `child 01JD2Q7ZK4…`.
+ */
+export function describeWaitingFor(waiting: WaitingFor): string {
+  switch (waiting.kind) {
+    case 'signal':
+      return `signal ${waiting.name}${waiting.until === null ? '' : ` until ${formatInstant(waiting.until)}`}`
+    case 'timer':
+      return `timer ${formatInstant(waiting.until)}`
+    case 'child':
+      return `child ${waiting.runId}`
+  }
 }
 
 /** An error recorded by durable, `message [CODE]`, with `in step X` when it names one. */

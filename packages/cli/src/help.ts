@@ -31,6 +31,7 @@ export function commandHelp(command: Command): string {
   const sections = [`Usage: durable ${usage(command)} [flags]\n`, `${command.summary}\n`]
   if (command.argHelp?.length) sections.push(`Arguments:\n${formatFields(command.argHelp, { indent: 2 })}`)
   if (command.flagHelp.length > 0) sections.push(`Flags:\n${formatFields(command.flagHelp, { indent: 2 })}`)
+  if (command.columnHelp?.length) sections.push(`Columns:\n${formatFields(command.columnHelp, { indent: 2 })}`)
   sections.push(`Connection and output:\n${formatFields(COMMON_FLAGS, { indent: 2 })}`)
   if (command.examples.length > 0) sections.push(`Examples:\n${command.examples.map((example) => `  ${example}`).join('\n')}\n`)
   sections.push(EXIT_CODES)

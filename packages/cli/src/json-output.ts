@@ -1,4 +1,4 @@
-import type { JournalEntry } from '@durable/core'
+import type { JournalEntry, PendingSignal, WaitingFor } from '@durable/core'
 import type { RunSnapshot, RunSummary } from '@durable/provider'
 
 /**
@@ -16,6 +16,7 @@ export function summaryJson(run: RunSummary) {
     error: run.error === null ? null : { message: run.error.message, code: run.error.code ?? null, step: run.error.step ?? null },
     parentRunId: run.parentRunId,
     attempts: run.attempts,
+    waitingFor: run.waitingFor === null ? null : waitingForJson(run.waitingFor),
     createdAt: run.createdAt.toISOString(),
     updatedAt: run.updatedAt.toISOString(),
   }
@@ -23,8 +24,25 @@ export function summaryJson(run: RunSummary) {
 
 /** The run of `runs show --json`: the summary plus `results` and `result`. */
 export function snapshotJson(run: RunSnapshot) {
-  const { id, workflowName, status, input, error, parentRunId, attempts, createdAt, updatedAt } = summaryJson(run)
-  return { id, workflowName, status, input, results: run.results, result: run.result, error, parentRunId, attempts, createdAt, updatedAt }
+  const { id, workflowName, status, input, error, parentRunId, attempts, waitingFor, createdAt, updatedAt } = summaryJson(run)
+  return { id, workflowName, status, input, results: run.results, result: run.result, error, parentRunId, attempts, waitingFor, createdAt, updatedAt }
+}
+
+/** What a run waits for: `{ kind: 'signal', name, until }` (`until` null without timeout), `{ kind: 'timer', until }`, `{ kind: 'child', runId }`. */
+export function waitingForJson(waiting: WaitingFor) {
+  switch (waiting.kind) {
+    case 'signal':
+      return { kind: waiting.kind, name: waiting.name, until: waiting.until === null ? null : waiting.until.toISOString() }
+    case 'timer':
+      return { kind: waiting.kind, until: waiting.until.toISOString() }
+    case 'child':
+      return { kind: waiting.kind, runId: waiting.runId }
+  }
+}
+
+/** A signal the run has not taken yet, in `runs show --json`. */
+export function pendingSignalJson(signal: PendingSignal) {
+  return { name: signal.name, payload: signal.payload, sentAt: signal.sentAt.toISOString() }
 }
 
 /** A journal entry of `runs show --json`. A step's error keeps name, message, code, retryable. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
 import { shipping } from './fixtures/shipping-workflows.mjs'
 import { http, startDashboardProcess, type DashboardProcess, type HttpAnswer } from './dashboard-process.ts'
-import { guestbook, invoice, napper, order, XSS_IMAGE, XSS_NOTE } from './dashboard-workflows.ts'
+import { doorman, guestbook, invoice, napper, order, XSS_IMAGE, XSS_NOTE } from './dashboard-workflows.ts'
 import { checkout, cli, durableBin, finishRuns, runtimeOn, waitForStatus } from './helpers.ts'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
@@ -23,7 +23,7 @@ let shippingId: string
 beforeAll(async () => {
   database = await createTestDatabase('cli_dashboard_api')
   env = { DATABASE_URL: database.url }
-  runtime = await runtimeOn(database.url, [checkout, order, invoice, napper, guestbook, shipping])
+  runtime = await runtimeOn(database.url, [checkout, order, invoice, napper, guestbook, shipping, doorman])
   process.env.DURABLE_CLI_TEST_CARRIER = 'down'
   try {
     ;[shippingId] = (await finishRuns(runtime, [() => runtime.start(shipping, { orderId: 'd-1' })])) as [string]
@@ -68,7 +68,7 @@ describe('durable dashboard: the JSON API', () => {
     const all = await get('/api/runs')
     expect(all.status).toBe(200)
     expect(all.json.runs.map((run: { id: string }) => run.id)).toEqual((await runtime.list()).runs.map((run) => run.id))
-    expect(Object.keys(all.json.runs[0])).toEqual(['id', 'workflowName', 'status', 'input', 'error', 'parentRunId', 'attempts', 'createdAt', 'updatedAt'])
+    expect(Object.keys(all.json.runs[0])).toEqual(['id', 'workflowName', 'status', 'input', 'error', 'parentRunId', 'attempts', 'waitingFor', 'createdAt', 'updatedAt'])
 
     const checkouts = await get('/api/runs?workflow=checkout')
     expect(checkouts.json.runs.map((run: { id: string }) => run.id)).toEqual([...checkoutIds].reverse())
@@ -80,6 +80,38 @@ describe('durable dashboard: the JSON API', () => {
 
     const failed = await get('/api/runs?status=failed')
     expect(failed.json.runs.map((run: { id: string }) => run.id).sort()).toEqual([guestbookId, shippingId].sort())
+  })
+
+  it('counts runs by status with the due backlog, as stats() does', async () => {
+    // Every run so far has ended: the counts hold still while both are read.
+    const [answer, stats] = await Promise.all([get('/api/stats'), runtime.stats()])
+    expect(answer.status).toBe(200)
+    expect(Object.keys(answer.json)).toEqual(['byStatus', 'total', 'due', 'dueLagMs', 'leased'])
+    expect(answer.json.byStatus).toEqual(stats.byStatus)
+    expect(answer.json.byStatus).toMatchObject({ completed: checkoutIds.length, failed: 2 })
+    expect(answer.json.total).toBe(stats.total)
+    expect(answer.json).toMatchObject({ due: 0, dueLagMs: 0, leased: 0 })
+    expectError(await post('/api/stats'), 405, 'METHOD_NOT_ALLOWED')
+  })
+
+  it('says what a waiting run waits for and lists the signals it has not taken yet, though the dashboard lacks its workflow', async () => {
+    const id = await runtime.start(doorman, { guest: 'ada' })
+    await waitForStatus(runtime, id, 'waiting')
+    await runtime.signal(id, 'enter', { door: 'front' })
+    const shown = await get(`/api/runs/${id}`)
+    expect(Object.keys(shown.json)).toEqual(['run', 'timeline', 'pendingSignals'])
+    expect(shown.json.run.waitingFor).toEqual({ kind: 'signal', name: 'knock', until: expect.stringMatching(/Z$/) })
+    const until = Date.parse(shown.json.run.waitingFor.until) - Date.parse(shown.json.run.createdAt)
+    expect(until).toBeGreaterThanOrEqual(7 * 24 * 3_600_000)
+    expect(shown.json.pendingSignals).toEqual([{ name: 'enter', payload: { door: 'front' }, sentAt: expect.stringMatching(/Z$/) }])
+    const listed = (await get('/api/runs?workflow=doorman')).json.runs
+    expect(listed.map((run: { waitingFor: unknown }) => run.waitingFor)).toEqual([shown.json.run.waitingFor])
+
+    await runtime.signal(id, 'knock')
+    expect((await runtime.waitFor(id, { timeout: '20s' })).result).toMatchObject({ enter: { door: 'front' }, greet: 'welcome, ada' })
+    const done = await get(`/api/runs/${id}`)
+    expect(done.json.run.waitingFor).toBeNull()
+    expect(done.json.pendingSignals).toEqual([])
   })
 
   it('shows a run with its timeline: a row per journal entry, timed from the entry before, with errors, compensations, the signal and the child', async () => {

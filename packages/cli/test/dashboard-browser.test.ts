@@ -7,7 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
 import { startDashboardProcess, type DashboardProcess } from './dashboard-process.ts'
-import { guestbook, invoice, napper, order, XSS_IMAGE, XSS_NOTE } from './dashboard-workflows.ts'
+import { doorman, guestbook, invoice, napper, order, XSS_IMAGE, XSS_NOTE } from './dashboard-workflows.ts'
 import { checkout, finishRuns, runtimeOn, waitForStatus } from './helpers.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -35,7 +35,7 @@ beforeAll(async () => {
   // A missing browser fails the tests: skipping would hide that the page was never tried.
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: the dashboard's browser tests need it (the test setup installs it with apt-get when it runs as root on Debian; otherwise: sudo apt-get install -y chromium)`)
   database = await createTestDatabase('cli_dashboard_browser')
-  runtime = await runtimeOn(database.url, [checkout, order, invoice, napper, guestbook])
+  runtime = await runtimeOn(database.url, [checkout, order, invoice, napper, guestbook, doorman])
   checkoutIds = await finishRuns(runtime, ['A1', 'B2'].map((sku) => () => runtime.start(checkout, { sku })))
   orderId = await runtime.start(order, { orderId: 'o-42' })
   // Kept until the run reaches its wait: the order then fails at `ship` and is compensated.
@@ -88,6 +88,66 @@ describe('durable dashboard in a browser', () => {
     await expect.poll(() => new URL(page.url()).hash).toBe('#/?status=failed')
     await expect.poll(listedIds, { timeout: 10_000 }).toEqual([guestbookId, orderId])
     expect(await page.locator('tr[data-run-id] .status').allTextContents()).toEqual(['failed', 'failed'])
+  })
+
+  it('counts the runs by status at the top, with the backlog; a count filters the list', async () => {
+    await page.goto(dashboard.url)
+    const count = (status: string) => page.locator(`#stats .count[data-status="${status}"] .number`).textContent()
+    // The live checkout of the test before has completed by now.
+    await expect.poll(async () => (await runtime.stats()).byStatus.running + (await runtime.stats()).byStatus.pending, { timeout: 10_000 }).toBe(0)
+    const stats = await runtime.stats()
+    await expect.poll(() => count('completed'), { timeout: 10_000 }).toBe(String(stats.byStatus.completed))
+    expect(await count('failed')).toBe('2')
+    expect(await page.locator('#stats .count.total').textContent()).toBe(`${stats.total} in all`)
+    expect(await page.locator('#backlog').textContent()).toMatch(/^Backlog: (no run is due and unheld|\d+ runs? (is|are) due and held by no worker, the oldest for .+) · \d+ held by workers now$/)
+    await page.locator('#stats .count[data-status="failed"]').click()
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/?status=failed')
+    await expect.poll(listedIds, { timeout: 10_000 }).toEqual([guestbookId, orderId])
+  })
+
+  it('shows what a waiting run waits for and its pending signals, and offers only the actions that apply', async () => {
+    const id = await runtime.start(doorman, { guest: 'ada' })
+    await waitForStatus(runtime, id, 'waiting')
+    await runtime.signal(id, 'enter', { door: 'front' })
+    const until = (await runtime.find(id)).waitingFor
+    expect(until?.kind).toBe('signal')
+    const deadline = until?.kind === 'signal' ? until.until!.toISOString().slice(0, 19) + 'Z' : ''
+
+    await page.goto(dashboard.url)
+    await page.locator(`tr[data-run-id="${id}"]`).waitFor({ timeout: 10_000 })
+    expect(await page.locator(`tr[data-run-id="${id}"] td.waiting`).textContent()).toBe(`signal knock until ${deadline}`)
+    expect(await page.locator('table.runs th', { hasText: 'Tries' }).getAttribute('title')).toContain('tries of steps and compensators that reached the journal')
+
+    await page.goto(`${dashboard.url}#/runs/${id}`)
+    await statusShown('waiting')
+    expect(await page.locator('#run-waiting-for').textContent()).toBe(`signal knock until ${deadline}`)
+    expect(await page.locator('#pending-signals h2').textContent()).toBe('Pending signals · 1')
+    expect(await page.locator('#pending-signals tr[data-signal="enter"] td').allTextContents()).toEqual([
+      'enter',
+      (await runtime.pendingSignals(id))[0]!.sentAt.toISOString().slice(0, 19).replace('T', ' '),
+      '{"door":"front"}',
+    ])
+    // Active: signal (named after the wait) and cancel, never retry.
+    expect(await page.locator('#signal-name').inputValue()).toBe('knock')
+    expect(await page.locator('#signal-button').isVisible()).toBe(true)
+    expect(await page.locator('#cancel-button').isVisible()).toBe(true)
+    expect(await page.locator('#retry-button').isVisible()).toBe(false)
+
+    // The run takes both signals and completes: nothing pending, nothing to do.
+    await runtime.signal(id, 'knock')
+    await statusShown('completed')
+    await page.locator('#pending-signals').waitFor({ state: 'hidden' })
+    expect(await page.locator('#run-waiting-for').count()).toBe(0)
+    for (const button of ['#signal-button', '#cancel-button', '#retry-button']) expect(await page.locator(button).isVisible()).toBe(false)
+    expect(await page.locator('#no-action').textContent()).toContain('Run completed: no action applies')
+
+    // Failed: retry only.
+    await page.goto(`${dashboard.url}#/runs/${orderId}`)
+    await statusShown('failed')
+    expect(await page.locator('#retry-button').isVisible()).toBe(true)
+    expect(await page.locator('#signal-button').isVisible()).toBe(false)
+    expect(await page.locator('#cancel-button').isVisible()).toBe(false)
+    expect(await page.locator('#no-action').isVisible()).toBe(false)
   })
 
   it("shows a run's timeline: a bar per journal entry, attempts, errors with their stack, compensations, the signal and the child run", async () => {

@@ -39,6 +39,8 @@ describe('durable dashboard on the embedded data directory', () => {
         ['ship', 'step_failed', false],
         ['reserve', 'compensated', true],
       ])
+      expect(shown.json.pendingSignals).toEqual([])
+      expect((await http(dashboard.url, 'GET', '/api/stats')).json).toMatchObject({ byStatus: { completed: 1, failed: 1, waiting: 0 }, total: 2, due: 0 })
     } finally {
       expect(await dashboard.stop()).toBe(0)
     }

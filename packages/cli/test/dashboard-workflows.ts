@@ -30,6 +30,12 @@ export const napper = defineWorkflow<{ guest: string }>('napper')
   .sleep('nap', '7d')
   .step('checkout', async () => 'never reached')
 
+/** Waits a week at most for `knock`, then for `enter`: an `enter` sent early is kept until then. */
+export const doorman = defineWorkflow<{ guest: string }>('doorman')
+  .waitForSignal('knock', { timeout: '7d' })
+  .waitForSignal('enter')
+  .step('greet', async (ctx) => `welcome, ${ctx.input.guest}`)
+
 /** What a visitor typed, as HTML that must stay text: in the input, a result and an error. */
 export const XSS_NOTE = '<script>alert(1)</script>'
 export const XSS_IMAGE = '<img src=x onerror="window.__xss=1;alert(2)">'

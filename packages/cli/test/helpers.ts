@@ -58,6 +58,18 @@ export const saga = defineWorkflow<{ orderId: string }>('saga')
     throw new NonRetryableError('address is invalid')
   })
 
+/** Waits a week at most for `approved`, then for `shipped`: a `shipped` sent early is kept until then. */
+export const gate = defineWorkflow<{ orderId: string }>('gate')
+  .waitForSignal('approved', { timeout: '7d' })
+  .waitForSignal('shipped')
+  .step('close', async () => 'closed')
+
+/** Sleeps an hour. */
+export const nap = defineWorkflow('nap').sleep('doze', '1h').step('wake', async () => 'up')
+
+/** Starts a `gate` child and waits for it. */
+export const gatekeeper = defineWorkflow('gatekeeper').child('gate', gate, () => ({ orderId: 'child' }))
+
 /** A runtime on `url` with a running worker, for making runs. */
 export async function runtimeOn(url: string, workflows: readonly Workflow[] = [checkout, saga]): Promise<Durable> {
   const store = postgresStore({ connectionString: url })

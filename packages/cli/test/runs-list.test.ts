@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
-import { ANSI, checkout, cli, finishRuns, runtimeOn, saga } from './helpers.ts'
+import { ANSI, checkout, cli, finishRuns, gate, gatekeeper, nap, runtimeOn, saga, waitForStatus } from './helpers.ts'
 
 let database: TestDatabase
 let env: Record<string, string>
@@ -27,7 +27,7 @@ describe('durable runs list', () => {
     const { code, stdout, stderr } = await cli(['runs', 'list'], { env })
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
     const lines = stdout.trimEnd().split('\n')
-    expect(lines[0]).toMatch(/^ID\s+WORKFLOW\s+STATUS\s+ATTEMPTS\s+CREATED\s+ERROR$/)
+    expect(lines[0]).toMatch(/^ID\s+WORKFLOW\s+STATUS\s+WAITING FOR\s+TRIES\s+CREATED\s+ERROR$/)
     expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual([...ids].reverse())
     const failed = lines.find((line) => line.startsWith(ids[1]!))!
     expect(failed).toMatch(/saga\s+failed\s+\d+\s+\S+Z\s+address is invalid \[NON_RETRYABLE\] in step ship$/)
@@ -59,7 +59,7 @@ describe('durable runs list', () => {
     expect(page.nextCursor).toBeNull()
     expect(page.runs).toHaveLength(1)
     const [run] = page.runs
-    expect(Object.keys(run)).toEqual(['id', 'workflowName', 'status', 'input', 'error', 'parentRunId', 'attempts', 'createdAt', 'updatedAt'])
+    expect(Object.keys(run)).toEqual(['id', 'workflowName', 'status', 'input', 'error', 'parentRunId', 'attempts', 'waitingFor', 'createdAt', 'updatedAt'])
     expect(run).toMatchObject({
       id: ids[1],
       workflowName: 'saga',
@@ -67,6 +67,7 @@ describe('durable runs list', () => {
       input: { orderId: 'o-1' },
       error: { message: 'address is invalid', code: 'NON_RETRYABLE', step: 'ship' },
       parentRunId: null,
+      waitingFor: null,
     })
     expect(new Date(run.createdAt).toISOString()).toBe(run.createdAt)
   })
@@ -99,5 +100,53 @@ describe('durable runs list', () => {
     expect(code).toBe(2)
     expect(stdout).toBe('')
     expect(stderr).toBe(`durable: ${message}\nRun "durable runs list --help" for usage.\n`)
+  })
+})
+
+describe('durable runs list: what waiting runs wait for', () => {
+  let waitingDb: TestDatabase
+  let napId: string
+  let gateId: string
+  let keeperId: string
+  let childId: string
+
+  beforeAll(async () => {
+    waitingDb = await createTestDatabase('cli_list_waiting')
+    const durable = await runtimeOn(waitingDb.url, [nap, gate, gatekeeper])
+    try {
+      napId = await durable.start(nap)
+      gateId = await durable.start(gate, { orderId: 'o-1' })
+      keeperId = await durable.start(gatekeeper)
+      for (const id of [napId, gateId, keeperId]) await waitForStatus(durable, id, 'waiting')
+      childId = (await durable.list({ workflowName: 'gate' })).runs.find((run) => run.parentRunId === keeperId)!.id
+    } finally {
+      await durable.close()
+    }
+  })
+  afterAll(async () => waitingDb?.drop())
+
+  it('shows a signal with its deadline, a timer, and a child run in the WAITING FOR column, and explains the columns in --help', async () => {
+    const { code, stdout } = await cli(['runs', 'list'], { env: { DATABASE_URL: waitingDb.url } })
+    expect(code).toBe(0)
+    const lines = stdout.trimEnd().split('\n')
+    const from = lines[0]!.indexOf('WAITING FOR')
+    const to = lines[0]!.indexOf('TRIES')
+    const cell = (id: string) => lines.find((line) => line.startsWith(id))!.slice(from, to).trim()
+    expect(cell(napId)).toMatch(/^timer \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    expect(cell(gateId)).toMatch(/^signal approved until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    expect(cell(childId)).toMatch(/^signal approved until /)
+    expect(cell(keeperId)).toBe(`child ${childId}`)
+
+    const json = JSON.parse((await cli(['runs', 'list', '--json'], { env: { DATABASE_URL: waitingDb.url } })).stdout)
+    const byId = (id: string) => json.runs.find((run: { id: string }) => run.id === id).waitingFor
+    expect(byId(keeperId)).toEqual({ kind: 'child', runId: childId })
+    expect(Object.keys(byId(gateId))).toEqual(['kind', 'name', 'until'])
+    expect(byId(gateId)).toMatchObject({ kind: 'signal', name: 'approved' })
+    expect(cell(gateId)).toBe(`signal approved until ${byId(gateId).until.slice(0, 19)}Z`)
+    expect(byId(napId)).toEqual({ kind: 'timer', until: expect.stringMatching(/Z$/) })
+
+    const help = await cli(['runs', 'list', '--help'])
+    expect(help.stdout).toMatch(/Columns:\n {2}WAITING FOR +what a waiting run waits for/)
+    expect(help.stdout).toMatch(/\n {2}TRIES +tries of steps and compensators that reached the journal/)
   })
 })

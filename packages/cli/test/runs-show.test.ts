@@ -1,21 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
-import { ANSI, checkout, cli, finishRuns, runtimeOn, saga } from './helpers.ts'
+import { ANSI, checkout, cli, finishRuns, gate, runtimeOn, saga, waitForStatus } from './helpers.ts'
 
 let database: TestDatabase
 let env: Record<string, string>
 let completedId: string
 let failedId: string
+let gateId: string
 
 beforeAll(async () => {
   database = await createTestDatabase('cli_show')
   env = { DATABASE_URL: database.url }
-  const durable = await runtimeOn(database.url)
+  const durable = await runtimeOn(database.url, [checkout, saga, gate])
   try {
     ;[completedId, failedId] = (await finishRuns(durable, [
       () => durable.start(checkout, { sku: 'A1' }),
       () => durable.start(saga, { orderId: 'o-1' }),
     ])) as [string, string]
+    // Waits for `approved`; two `shipped` (its next wait) are sent early and kept.
+    gateId = await durable.start(gate, { orderId: 'o-2' })
+    await waitForStatus(durable, gateId, 'waiting')
+    await durable.signal(gateId, 'shipped', { note: 'x'.repeat(200) })
+    await durable.signal(gateId, 'shipped', 'twice')
   } finally {
     await durable.close()
   }
@@ -68,10 +74,12 @@ describe('durable runs show', () => {
     const { code, stdout } = await cli(['runs', 'show', '--json', failedId], { env })
     expect(code).toBe(0)
     const shown = JSON.parse(stdout)
-    expect(Object.keys(shown)).toEqual(['run', 'journal'])
+    expect(Object.keys(shown)).toEqual(['run', 'journal', 'pendingSignals'])
     expect(Object.keys(shown.run)).toEqual([
-      'id', 'workflowName', 'status', 'input', 'results', 'result', 'error', 'parentRunId', 'attempts', 'createdAt', 'updatedAt',
+      'id', 'workflowName', 'status', 'input', 'results', 'result', 'error', 'parentRunId', 'attempts', 'waitingFor', 'createdAt', 'updatedAt',
     ])
+    expect(shown.run.waitingFor).toBeNull()
+    expect(shown.pendingSignals).toEqual([])
     expect(shown.run).toMatchObject({ id: failedId, status: 'failed', result: null, results: { reserve: { id: 'r1' } } })
     expect(shown.journal).toHaveLength(3)
     for (const entry of shown.journal) {
@@ -84,6 +92,37 @@ describe('durable runs show', () => {
       result: null,
       error: { name: 'NonRetryableError', message: 'address is invalid', code: 'NON_RETRYABLE', retryable: false },
     })
+  })
+
+  it('prints what a waiting run waits for and the signals it has not taken yet', async () => {
+    const { code, stdout } = await cli(['runs', 'show', gateId], { env })
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/\n {2}status +waiting\n {2}waiting for +signal approved until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n {2}tries +0\n/)
+    expect(stdout).toContain('Pending signals (2)\n')
+    const lines = stdout.split('\n')
+    const header = lines.findIndex((line) => line.startsWith('NAME'))
+    expect(lines[header]).toMatch(/^NAME +SENT +PAYLOAD$/)
+    const rows = lines.slice(header + 1, header + 3).map((line) => line.split(/ {2,}/))
+    expect(rows.map(([name]) => name)).toEqual(['shipped', 'shipped'])
+    for (const row of rows) expect(row[1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    // The payload, short: one line cut to 60 characters.
+    expect(rows[0]![2]).toBe(`{"note":"${'x'.repeat(50)}…`)
+    expect(rows[1]![2]).toBe('"twice"')
+    expect(stdout).toContain('Journal: no entries yet')
+
+    const shown = JSON.parse((await cli(['runs', 'show', '--json', gateId], { env })).stdout)
+    expect(shown.run.waitingFor).toEqual({ kind: 'signal', name: 'approved', until: expect.stringMatching(/Z$/) })
+    expect(stdout).toContain(`signal approved until ${shown.run.waitingFor.until.slice(0, 19)}Z`)
+    expect(shown.pendingSignals).toEqual([
+      { name: 'shipped', payload: { note: 'x'.repeat(200) }, sentAt: expect.stringMatching(/Z$/) },
+      { name: 'shipped', payload: 'twice', sentAt: expect.stringMatching(/Z$/) },
+    ])
+  })
+
+  it('says a waiting run has no pending signal, and an ended one says nothing of signals', async () => {
+    const done = await cli(['runs', 'show', completedId], { env })
+    expect(done.stdout).not.toContain('Pending signals')
+    expect(done.stdout).not.toContain('waiting for')
   })
 
   it('exits 1 with a clear message, and no stack, for an unknown run id', async () => {

@@ -55,6 +55,8 @@ export type { ResultEntry } from './results.js'
 export { describeShapeChange, workflowShape } from './workflow-shape.js'
 export { planFork } from './fork.js'
 export { signalNames } from './plan.js'
+export { waitingFor } from './waiting-for.js'
+export type { WaitingFor } from './waiting-for.js'
 export type { ForkPlan } from './fork.js'
 export type { JournaledRecord } from './replay.js'
 export { isTerminal, TERMINAL_STATUSES } from './run-state.js'
@@ -68,6 +70,7 @@ export type {
   ListRunsQuery,
   NewJournalEntry,
   NewRun,
+  PendingSignal,
   PruneRunsQuery,
   RunChange,
   RunRecord,

@@ -6,6 +6,7 @@ import type {
   JournalEntry,
   ListRunsQuery,
   NewRun,
+  PendingSignal,
   PruneRunsQuery,
   RunChange,
   RunRecord,
@@ -140,7 +141,7 @@ export interface JournalStore {
 
 /**
  * Changes made by someone who does not hold the run's lease — a signal, a cancel, a retry — and
- * the signals a waiting run takes, each consumed exactly once.
+ * the signals a waiting run takes, each consumed exactly once; those not taken yet can be listed.
  *
  * ### Example
  * ```ts
@@ -164,6 +165,8 @@ export interface SignalStore {
   takeSignal(runId: string, name: string, tx?: StoreTransaction): Promise<{ id: string; payload: Json } | undefined>
   /** Marks a signal consumed; false when it already was (it must then not be delivered again). */
   consumeSignal(signalId: string, now: Date, tx?: StoreTransaction): Promise<boolean>
+  /** Every signal the run has not consumed yet, in the order they were kept (the order `takeSignal` hands out those of one name); empty for an unknown run. */
+  pendingSignals(runId: string): Promise<PendingSignal[]>
 }
 
 /**

@@ -73,6 +73,16 @@ export interface RunChange {
   readonly signal?: { readonly name: string; readonly payloadJson: string }
 }
 
+/** A signal sent to a run that the run has not taken yet (it is kept until the run waits for it). */
+export interface PendingSignal {
+  /** The store's id of the signal. */
+  readonly id: string
+  readonly name: string
+  readonly payload: Json
+  /** When it was sent (the time `changeRun` was given). */
+  readonly sentAt: Date
+}
+
 /** A journal entry as stored. `seq` orders a run's entries; clock time never does. */
 export interface JournalEntry {
   readonly seq: number

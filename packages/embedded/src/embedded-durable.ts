@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite'
-import type { Duration, JournalEntry, Workflow, WorkflowInput } from '@durable/core'
+import type { Duration, JournalEntry, PendingSignal, Workflow, WorkflowInput } from '@durable/core'
 import {
   createDurable,
   type Durable,
@@ -104,6 +104,11 @@ class EmbeddedDurable implements Durable {
   async journal(runId: string): Promise<JournalEntry[]> {
     await this.#ready
     return this.#inner.journal(runId)
+  }
+
+  async pendingSignals(runId: string): Promise<PendingSignal[]> {
+    await this.#ready
+    return this.#inner.pendingSignals(runId)
   }
 
   async stats(): Promise<DurableStats> {

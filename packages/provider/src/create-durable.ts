@@ -18,6 +18,7 @@ import {
   type Json,
   type NewRun,
   type JournalEntry,
+  type PendingSignal,
   type RunRecord,
   type RunStatus,
   type RunStore,
@@ -32,6 +33,7 @@ import { toSnapshot, toSummary, type RunSnapshot, type RunSummary } from './run-
 import type { RuntimeContext } from './runtime-context.js'
 import { Worker, type DurableWorker, type LocalStart, type WorkerOptions } from './worker.js'
 import { describeVersion, WorkflowRegistry } from './workflow-registry.js'
+import { WaitDefinitions } from './wait-definitions.js'
 import { forEachRun, startMany, type RunFilter, type StartItem } from './bulk-operations.js'
 
 /** Options of `createDurable`. */
@@ -77,6 +79,11 @@ export interface Durable {
   waitFor(runId: string, options?: { timeout?: Duration }): Promise<RunSnapshot>
   list(options?: ListOptions): Promise<{ runs: RunSummary[]; nextCursor?: string }>
   journal(runId: string): Promise<JournalEntry[]>
+  /**
+   * The signals sent to the run that it has not taken yet, oldest first: a signal sent before
+   * the run reaches its `waitForSignal` step is kept until then. Unknown run → `RUN_NOT_FOUND`.
+   */
+  pendingSignals(runId: string): Promise<PendingSignal[]>
   /** Runs by status and the backlog: runs due now that no worker holds (a growing one means too few workers). */
   stats(): Promise<DurableStats>
   /**
@@ -198,9 +205,11 @@ function chooseClock(options: DurableOptions): Clock {
 class DurableRuntime implements Durable {
   readonly #rt: RuntimeContext
   readonly #workers = new Set<Worker>()
+  readonly #waits: WaitDefinitions
 
   constructor(runtime: RuntimeContext) {
     this.#rt = runtime
+    this.#waits = new WaitDefinitions(runtime.registry, runtime.store)
   }
 
   async migrate(): Promise<void> {
@@ -292,8 +301,8 @@ class DurableRuntime implements Durable {
   async find(runId: string): Promise<RunSnapshot> {
     const run = await this.#rt.store.getRun(checkRunId(runId))
     if (run === undefined) throw new RunNotFoundError(runId)
-    const results = runResults(await this.#rt.store.loadResults(runId))
-    return toSnapshot(run, results)
+    const [results, definition] = await Promise.all([this.#rt.store.loadResults(runId), this.#waits.of(run)])
+    return toSnapshot(run, runResults(results), definition)
   }
 
   async waitFor(runId: string, options: { timeout?: Duration } = {}): Promise<RunSnapshot> {
@@ -339,7 +348,8 @@ class DurableRuntime implements Durable {
     if (options.workflowName !== undefined && typeof options.workflowName !== 'string') throw new DurableError('INVALID_INPUT', 'list workflowName must be a string')
     if (options.cursor !== undefined && typeof options.cursor !== 'string') throw new DurableError('INVALID_INPUT', 'list cursor must be the nextCursor of a previous page')
     const page = await this.#rt.store.listRuns({ ...options, limit })
-    return { runs: page.runs.map(toSummary), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) }
+    const definitions = await this.#waits.all(page.runs)
+    return { runs: page.runs.map((run, i) => toSummary(run, definitions[i])), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) }
   }
 
   async stats(): Promise<DurableStats> {
@@ -355,6 +365,12 @@ class DurableRuntime implements Durable {
     const run = await this.#rt.store.getRun(checkRunId(runId))
     if (run === undefined) throw new RunNotFoundError(runId)
     return this.#rt.store.journal(runId)
+  }
+
+  async pendingSignals(runId: string): Promise<PendingSignal[]> {
+    const run = await this.#rt.store.getRun(checkRunId(runId))
+    if (run === undefined) throw new RunNotFoundError(runId)
+    return this.#rt.store.pendingSignals(runId)
   }
 
   async signal(runId: string, name: string, payload?: unknown): Promise<void> {

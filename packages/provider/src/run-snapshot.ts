@@ -1,4 +1,4 @@
-import type { Json, RunError, RunRecord, RunStatus } from '@durable/core'
+import { waitingFor, type Json, type RunError, type RunRecord, type RunStatus, type WaitingFor, type Workflow } from '@durable/core'
 
 /** A run as users see it. */
 export interface RunSnapshot {
@@ -16,6 +16,11 @@ export interface RunSnapshot {
   readonly parentRunId: string | null
   /** Tries (of steps and compensators) that reached the journal. */
   readonly attempts: number
+  /**
+   * What a `waiting` run waits for — a signal (`until` its timeout, or null), a timer, or a child
+   * run — and null for a run in any other status. See `waitingFor` in `@durable/core`.
+   */
+  readonly waitingFor: WaitingFor | null
   readonly createdAt: Date
   readonly updatedAt: Date
 }
@@ -23,7 +28,11 @@ export interface RunSnapshot {
 /** A run in a `list()` page: the snapshot without results. */
 export type RunSummary = Omit<RunSnapshot, 'results' | 'result'>
 
-export function toSummary(run: RunRecord): RunSummary {
+/**
+ * The summary of a stored run. `definition` — the workflow the run started with, or its recorded
+ * shape — tells a sleep from a signal wait with a timeout in `waitingFor`.
+ */
+export function toSummary(run: RunRecord, definition?: Workflow | string): RunSummary {
   return {
     id: run.id,
     workflowName: run.workflowName,
@@ -33,11 +42,12 @@ export function toSummary(run: RunRecord): RunSummary {
     error: run.error,
     parentRunId: run.parentRunId,
     attempts: run.state.attempts,
+    waitingFor: waitingFor(run.state, definition),
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
   }
 }
 
-export function toSnapshot(run: RunRecord, results: Record<string, Json>): RunSnapshot {
-  return { ...toSummary(run), results, result: run.status === 'completed' ? results : null }
+export function toSnapshot(run: RunRecord, results: Record<string, Json>, definition?: Workflow | string): RunSnapshot {
+  return { ...toSummary(run, definition), results, result: run.status === 'completed' ? results : null }
 }

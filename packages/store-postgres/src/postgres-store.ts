@@ -9,6 +9,7 @@ import {
   type Json,
   type ListRunsQuery,
   type NewRun,
+  type PendingSignal,
   type PruneRunsQuery,
   type RunChange,
   type RunRecord,
@@ -317,6 +318,16 @@ export class PostgresStore implements RunStore {
       WHERE id = cast(${signalId} AS bigint) AND consumed_at IS NULL RETURNING id::text AS id
     `.execute(tx ?? this.db)
     return rows.length > 0
+  }
+
+  /** The signals of the run not consumed yet, in the order they were kept (the pending-signals index covers it). */
+  async pendingSignals(runId: string): Promise<PendingSignal[]> {
+    const { rows } = await sql<{ id: string; name: string; payload: string; created_at: Date | string }>`
+      SELECT id::text AS id, name, payload::text AS payload, created_at FROM ${this.#tables.signals}
+      WHERE run_id = ${runId} AND consumed_at IS NULL
+      ORDER BY id
+    `.execute(this.db)
+    return rows.map((row) => ({ id: row.id, name: row.name, payload: JSON.parse(row.payload) as Json, sentAt: toDate(row.created_at) }))
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   type ListRunsQuery,
   type NewJournalEntry,
   type NewRun,
+  type PendingSignal,
   type PruneRunsQuery,
   type ResultEntry,
   type RunChange,
@@ -237,6 +238,16 @@ export class MemoryStore implements RunStore {
       layer.setSignal({ ...signal, consumedAt: now.getTime() })
       return true
     })
+  }
+
+  /** The signals of the run not consumed yet, in the order they were kept. */
+  async pendingSignals(runId: string): Promise<PendingSignal[]> {
+    const layer = this.#reader(undefined)
+    return layer
+      .signalsOf(runId)
+      .map((id) => layer.signal(id)!)
+      .filter((signal) => signal.consumedAt === null)
+      .map((signal) => ({ id: String(signal.id), name: signal.name, payload: JSON.parse(signal.payloadJson) as Json, sentAt: new Date(signal.createdAt) }))
   }
 
   /**

@@ -3,7 +3,7 @@ import type { ListOptions, RunSummary } from '@durable/provider'
 import { UsageError } from '../cli-error.js'
 import type { Command, CommandContext, FlagValues } from '../command.js'
 import { formatTable } from '../format-table.js'
-import { describeRecordedError, truncate } from '../format-values.js'
+import { describeRecordedError, describeWaitingFor, truncate } from '../format-values.js'
 import { summaryJson } from '../json-output.js'
 import { styleStatus } from '../style.js'
 
@@ -27,6 +27,10 @@ export const runsListCommand: Command = {
     ['--limit N', `runs per page, 1–${MAX_LIMIT} (default 50)`],
     ['--cursor C', 'the page after the one that printed this cursor'],
   ],
+  columnHelp: [
+    ['WAITING FOR', 'what a waiting run waits for: signal NAME [until T], timer T (a sleep), child RUN-ID'],
+    ['TRIES', 'tries of steps and compensators that reached the journal, over the whole run (a retried step counts each try)'],
+  ],
   examples: ['durable runs list', 'durable runs list --workflow checkout --status failed --limit 20', 'durable runs list --json | jq -r ".runs[].id"'],
   async run(context) {
     const query = listOptions(context.flags)
@@ -49,11 +53,12 @@ function printTable(context: CommandContext, runs: readonly RunSummary[]): void 
     run.id,
     run.workflowName,
     styleStatus(context.style, run.status),
+    run.waitingFor === null ? '' : describeWaitingFor(run.waitingFor),
     String(run.attempts),
     run.createdAt.toISOString(),
     run.error === null ? '' : truncate(describeRecordedError(run.error), 60),
   ])
-  context.stdout(formatTable(['ID', 'WORKFLOW', 'STATUS', 'ATTEMPTS', 'CREATED', 'ERROR'], rows, { style: context.style }))
+  context.stdout(formatTable(['ID', 'WORKFLOW', 'STATUS', 'WAITING FOR', 'TRIES', 'CREATED', 'ERROR'], rows, { style: context.style }))
 }
 
 /** Checks the filter flags before anything connects: a bad value is a usage error (exit 2). */

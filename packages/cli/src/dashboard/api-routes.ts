@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { RunStatus } from '@durable/core'
 import type { Durable, ListOptions } from '@durable/provider'
-import { snapshotJson, summaryJson } from '../json-output.js'
+import { pendingSignalJson, snapshotJson, summaryJson } from '../json-output.js'
 import { authorizeChange } from './access-token.js'
 import { ApiError, type ApiAction } from './api-error.js'
 import { readJsonObject } from './request-body.js'
@@ -34,14 +34,15 @@ export interface ApiRequestInfo {
 }
 
 /**
- * Answers one request under `/api/`. Reads go through the runtime's `list`, `find` and
- * `journal`; changes through `signal`, `cancel` and `retry`, after the token check.
+ * Answers one request under `/api/`. Reads go through the runtime's `list`, `find`, `journal`,
+ * `pendingSignals` and `stats`; changes through `signal`, `cancel` and `retry`, after the token check.
  *
  * | request | answer |
  * |---|---|
  * | `GET /api/config` | `{ readOnly, pollMs }` |
+ * | `GET /api/stats` | `{ byStatus, total, due, dueLagMs, leased }`, as `durable.stats()` |
  * | `GET /api/runs?workflow=&status=&limit=&cursor=` | `{ runs, nextCursor }`, as `durable runs list --json` |
- * | `GET /api/runs/:id` | `{ run, timeline: { spanMs, rows } }` |
+ * | `GET /api/runs/:id` | `{ run, timeline: { spanMs, rows }, pendingSignals }` |
  * | `POST /api/runs/:id/signal` `{ name, payload? }` | `{ ok, runId, signal }` |
  * | `POST /api/runs/:id/cancel` `{ reason? }` | `{ ok, runId }` |
  * | `POST /api/runs/:id/retry` | `{ ok, runId }` |
@@ -52,6 +53,11 @@ export async function answerApi(request: IncomingMessage, url: URL, context: Api
   if (parts.length === 1 && parts[0] === 'config') {
     onlyMethods(method, ['GET'])
     return { status: 200, body: { readOnly: context.token === undefined, pollMs: context.pollMs } }
+  }
+  if (parts.length === 1 && parts[0] === 'stats') {
+    onlyMethods(method, ['GET'])
+    const { byStatus, total, due, dueLagMs, leased } = await context.durable.stats()
+    return { status: 200, body: { byStatus, total, due, dueLagMs, leased } }
   }
   if (parts[0] !== 'runs') throw notFound(method, url)
   if (parts.length === 1) {
@@ -64,8 +70,8 @@ export async function answerApi(request: IncomingMessage, url: URL, context: Api
     onlyMethods(method, ['GET'])
     info.about = { runId, action: 'show it' }
     const run = await context.durable.find(runId)
-    const journal = await context.durable.journal(runId)
-    return { status: 200, body: { run: snapshotJson(run), timeline: runTimeline(run, journal) } }
+    const [journal, signals] = await Promise.all([context.durable.journal(runId), context.durable.pendingSignals(runId)])
+    return { status: 200, body: { run: snapshotJson(run), timeline: runTimeline(run, journal), pendingSignals: signals.map(pendingSignalJson) } }
   }
   if (parts.length !== 3) throw notFound(method, url)
   const action = parts[2]
@@ -122,7 +128,7 @@ function onlyMethods(method: string, allowed: readonly string[]): void {
 }
 
 function notFound(method: string, url: URL): ApiError {
-  return new ApiError(404, 'NOT_FOUND', `no API route ${method} ${url.pathname}: see GET /api/runs and GET /api/runs/<id>`)
+  return new ApiError(404, 'NOT_FOUND', `no API route ${method} ${url.pathname}: see GET /api/runs, GET /api/runs/<id> and GET /api/stats`)
 }
 
 function decodeSegment(segment: string): string {

@@ -4,7 +4,7 @@ import { at, insertRun, journalOf, lease, newId, stateOf, update, type SuiteCont
 
 const signal = (name: string, payload: unknown): RunChange => ({ signal: { name, payloadJson: JSON.stringify(payload) } })
 
-/** Cases of `SignalStore`: changeRun, takeSignal, consumeSignal. */
+/** Cases of `SignalStore`: changeRun, takeSignal, consumeSignal, pendingSignals. */
 export function signalCases({ store }: SuiteContext): void {
   describe('signals', () => {
     it('keeps signals until taken, and hands out the oldest of a name first', async () => {
@@ -30,6 +30,29 @@ export function signalCases({ store }: SuiteContext): void {
       expect(both.filter(Boolean).length, 'simultaneous consumes that succeeded').toBe(1)
       expect(await store().consumeSignal(taken.id, at(3)), 'a later consume').toBe(false)
       expect(await store().takeSignal(id, 'go'), 'takeSignal after the only signal was consumed').toBeUndefined()
+    })
+
+    it('lists the signals not consumed yet, in the order they were kept, with when each was sent', async () => {
+      const id = await insertRun(store())
+      expect(await store().pendingSignals(id), 'pendingSignals before any signal').toEqual([])
+      await store().changeRun(id, at(1), () => signal('go', { n: 1 }))
+      await store().changeRun(id, at(2), () => signal('other', 'x'))
+      await store().changeRun(id, at(3), () => signal('go', null))
+      const pending = await store().pendingSignals(id)
+      expect(
+        pending.map(({ name, payload, sentAt }) => ({ name, payload, sentAt })),
+        'the pending signals',
+      ).toEqual([
+        { name: 'go', payload: { n: 1 }, sentAt: at(1) },
+        { name: 'other', payload: 'x', sentAt: at(2) },
+        { name: 'go', payload: null, sentAt: at(3) },
+      ])
+      const first = (await store().takeSignal(id, 'go'))!
+      expect(pending[0]?.id, 'the id pendingSignals gives, as takeSignal gives it').toBe(first.id)
+      await store().consumeSignal(first.id, at(4))
+      expect((await store().pendingSignals(id)).map((s) => s.payload), 'pending signals after one was consumed').toEqual(['x', null])
+      expect(await store().pendingSignals(await insertRun(store())), 'pending signals of another run').toEqual([])
+      expect(await store().pendingSignals(newId()), 'pending signals of an unknown run').toEqual([])
     })
   })
 

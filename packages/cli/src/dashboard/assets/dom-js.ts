@@ -85,6 +85,26 @@ Dash.describeError = function (error) {
   return error.message + (error.code ? ' [' + error.code + ']' : '') + (error.step ? ' in step ' + error.step : '');
 };
 
+/* An ISO instant to the second, in UTC, as the CLI prints it: 2026-01-08T12:00:00Z. */
+Dash.instant = function (iso) {
+  return String(iso).slice(0, 19) + 'Z';
+};
+
+/* What a waiting run waits for, as the CLI says it: "signal approved until …Z", "timer …Z", "child 01J…". */
+Dash.describeWaitingFor = function (waiting) {
+  if (!waiting) return '';
+  if (waiting.kind === 'signal') return 'signal ' + waiting.name + (waiting.until ? ' until ' + Dash.instant(waiting.until) : '');
+  if (waiting.kind === 'timer') return 'timer ' + Dash.instant(waiting.until);
+  if (waiting.kind === 'child') return 'child ' + waiting.runId;
+  return waiting.kind;
+};
+
+/* What a waiting run waits for, with the child run as a link. */
+Dash.waitingFor = function (waiting, id) {
+  if (waiting && waiting.kind === 'child') return Dash.h('span', { id: id, class: 'waiting-for' }, ['child ', Dash.runLink(waiting.runId)]);
+  return Dash.h('span', { id: id, class: 'waiting-for', text: Dash.describeWaitingFor(waiting) });
+};
+
 /* The token that unlocks signal, cancel and retry, kept for this tab only. */
 Dash.token = {
   KEY: 'durable-dashboard-token',

@@ -1,7 +1,8 @@
 /**
  * The actions panel of a run: signal (name and JSON payload), cancel (with a reason) and retry.
  * Each asks for confirmation in the page first — no `window.confirm` — then calls the API with
- * the token. Buttons are enabled only when the run's status allows the action.
+ * the token. Only the actions the run's status allows are offered: signal and cancel while it
+ * is active, retry once it failed; without the token they show, disabled.
  */
 export const RUN_ACTIONS_JS = String.raw`'use strict';
 Dash.runActions = function (runId, afterChange) {
@@ -12,6 +13,9 @@ Dash.runActions = function (runId, afterChange) {
 
   var lockNote = h('p', { class: 'muted', id: 'actions-locked' });
   var signalName = h('input', { id: 'signal-name', placeholder: 'approved', autocomplete: 'off' });
+  // Filled with the signal the run waits for until the user types a name of their own.
+  var nameTyped = false;
+  signalName.addEventListener('input', function () { nameTyped = true; });
   var signalPayload = h('textarea', { id: 'signal-payload', placeholder: 'null', spellcheck: 'false' });
   var signalButton = h('button', { id: 'signal-button', type: 'button', text: 'Send signal…' });
   var reasonInput = h('input', { id: 'cancel-reason', placeholder: 'optional', maxlength: '1000', autocomplete: 'off' });
@@ -90,39 +94,47 @@ Dash.runActions = function (runId, afterChange) {
     });
   });
 
-  /* Enables what the run's status and the token allow, and says why the rest is disabled. */
+  /* Offers what the run's status allows, enabled when the token is there too; says why not. */
   function update(next) {
     run = next;
     if (!run) return;
     var token = Dash.token.get();
     var locked = Dash.config.readOnly || !token;
+    var active = !Dash.isTerminal(run.status);
+    var failed = run.status === 'failed';
     lockNote.textContent = Dash.config.readOnly
       ? 'Read-only dashboard: restart it with DURABLE_DASHBOARD_TOKEN (or --token) set to signal, cancel and retry runs.'
       : !token ? 'Enter the dashboard token at the top right to signal, cancel or retry this run.' : '';
-    lockNote.hidden = !lockNote.textContent;
-    var active = !Dash.isTerminal(run.status);
-    var ended = 'run ' + run.status + ': nothing to do';
+    lockNote.hidden = !lockNote.textContent || (!active && !failed);
+    // What the status does not allow is not offered at all.
+    signalRow.hidden = !active;
+    cancelReason.hidden = !active;
+    cancelButton.hidden = !active;
+    retryButton.hidden = !failed;
+    cancelRow.hidden = !active && !failed;
+    noAction.hidden = active || failed;
+    noAction.textContent = 'Run ' + run.status + ': no action applies (signal and cancel need an active run, retry a failed one).';
     signalButton.disabled = confirming || locked || !active;
-    signalButton.title = active ? '' : ended;
     cancelButton.disabled = confirming || locked || !active;
-    cancelButton.title = active ? '' : ended;
-    retryButton.disabled = confirming || locked || run.status !== 'failed';
-    retryButton.title = run.status === 'failed' ? '' : 'only a failed run can be retried';
+    retryButton.disabled = confirming || locked || !failed;
+    var waiting = run.waitingFor;
+    if (waiting && waiting.kind === 'signal' && !nameTyped && document.activeElement !== signalName) signalName.value = waiting.name;
   }
 
+  var signalRow = h('div', { class: 'row', id: 'signal-row' }, [
+    h('label', {}, ['Signal name', signalName]),
+    h('label', { class: 'grow' }, ['Payload (JSON)', signalPayload]),
+    signalButton
+  ]);
+  var cancelReason = h('label', { class: 'grow' }, ['Cancel reason', reasonInput]);
+  var cancelRow = h('div', { class: 'row' }, [cancelReason, cancelButton, retryButton]);
+  var noAction = h('p', { class: 'muted', id: 'no-action', hidden: true });
   var element = h('section', { class: 'panel actions', id: 'actions' }, [
     h('h2', { text: 'Actions' }),
     lockNote,
-    h('div', { class: 'row' }, [
-      h('label', {}, ['Signal name', signalName]),
-      h('label', { class: 'grow' }, ['Payload (JSON)', signalPayload]),
-      signalButton
-    ]),
-    h('div', { class: 'row' }, [
-      h('label', { class: 'grow' }, ['Cancel reason', reasonInput]),
-      cancelButton,
-      retryButton
-    ]),
+    noAction,
+    signalRow,
+    cancelRow,
     confirmBox,
     message
   ]);

@@ -1,6 +1,6 @@
 /**
- * The run view: the run's fields, input and results, the actions panel, and the journal as a
- * timeline — one row per entry, with a bar from the previous entry to this one, the attempt,
+ * The run view: the run's fields (with what it waits for), input and results, the signals it has
+ * not taken yet, the actions panel, and the journal as a timeline — one row per entry, with a bar from the previous entry to this one, the attempt,
  * errors (message, code, stack), compensations, signal payloads and links to child runs.
  */
 export const RUN_DETAIL_JS = String.raw`'use strict';
@@ -10,9 +10,10 @@ Dash.KINDS = ['step_completed', 'step_failed', 'compensated', 'compensation_fail
 Dash.runDetailView = function (runId) {
   var h = Dash.h;
   var summary = h('section', { class: 'panel', id: 'run-summary' }, [h('p', { class: 'muted', text: 'Loading run ' + runId + '…' })]);
+  var signals = h('section', { class: 'panel', id: 'pending-signals', hidden: true });
   var timeline = h('section', { class: 'panel', id: 'timeline' });
   var actions = Dash.runActions(runId, function () { refresh(); });
-  var element = h('div', {}, [summary, actions.element, timeline]);
+  var element = h('div', {}, [summary, signals, actions.element, timeline]);
   var shown = '';
   // Which <details> the user opened, so that a refresh keeps them open.
   var open = {};
@@ -24,8 +25,9 @@ Dash.runDetailView = function (runId) {
   function renderSummary(run) {
     var fields = [].concat(
       field('workflow', h('span', { text: run.workflowName })),
+      run.waitingFor ? field('waiting for', Dash.waitingFor(run.waitingFor, 'run-waiting-for')) : [],
       run.error ? field('error', h('span', { class: 'run-error', id: 'run-error', text: Dash.describeError(run.error) })) : [],
-      field('attempts', h('span', { text: String(run.attempts) })),
+      field('tries', h('span', { id: 'run-tries', title: 'tries of steps and compensators that reached the journal, over the whole run', text: String(run.attempts) })),
       field('created', Dash.time(run.createdAt)),
       field('updated', Dash.time(run.updatedAt)),
       run.parentRunId ? field('parent run', Dash.runLink(run.parentRunId)) : []
@@ -42,6 +44,28 @@ Dash.runDetailView = function (runId) {
           hasResults ? Dash.pre(run.results, 'run-results') : h('p', { class: 'muted', text: 'no step has finished yet' })
         ])
       ])
+    ]);
+  }
+
+  /* The signals sent to the run that it has not taken yet: shown while there are any. */
+  function renderSignals(run, pending) {
+    signals.hidden = pending.length === 0;
+    if (pending.length === 0) return signals.replaceChildren();
+    var note = Dash.isTerminal(run.status)
+      ? 'The run ended without taking them.'
+      : 'Kept until the run reaches the waitForSignal step of their name; each is taken once, oldest first.';
+    var head = h('tr', {}, ['Name', 'Sent (UTC)', 'Payload'].map(function (title) { return h('th', { text: title }); }));
+    var rows = pending.map(function (signal) {
+      return h('tr', { 'data-signal': signal.name }, [
+        h('td', { class: 'mono', text: signal.name }),
+        h('td', {}, [Dash.time(signal.sentAt)]),
+        h('td', { class: 'mono', title: Dash.oneLine(signal.payload, 2000), text: Dash.oneLine(signal.payload, 80) })
+      ]);
+    });
+    Dash.fill(signals, [
+      h('h2', { text: 'Pending signals · ' + pending.length }),
+      h('p', { class: 'legend', text: note }),
+      h('table', { class: 'runs signals' }, [h('thead', {}, [head]), h('tbody', {}, rows)])
     ]);
   }
 
@@ -105,12 +129,14 @@ Dash.runDetailView = function (runId) {
       if (text === shown) return;
       shown = text;
       renderSummary(data.run);
+      renderSignals(data.run, data.pendingSignals || []);
       renderTimeline(data);
     }, function (error) {
       if (error.code !== 'RUN_NOT_FOUND' && error.code !== 'INVALID_INPUT') throw error;
       shown = '';
       Dash.fill(summary, [h('p', {}, [h('a', { href: '#/', text: '← all runs' })]), h('div', { class: 'notice', id: 'not-found', text: error.message })]);
       actions.element.hidden = true;
+      signals.hidden = true;
       timeline.hidden = true;
     });
   }

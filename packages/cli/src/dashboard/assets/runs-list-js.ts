@@ -1,5 +1,6 @@
 /**
- * The runs view: filters by workflow and status, one page of runs (newest first), and a link to
+ * The runs view: counts by status and the due backlog (from `stats()`), filters by workflow and
+ * status, one page of runs (newest first) with what each waiting run waits for, and a link to
  * the next page by cursor. The filters and the cursor live in the URL (`#/?status=failed`), so a
  * page can be bookmarked and the back button works.
  */
@@ -31,10 +32,31 @@ Dash.runsListView = function (query) {
     query.workflow || query.status ? h('a', { href: '#/', text: 'clear filters' }) : null
   ]);
 
+  var counts = h('div', { class: 'panel stats', id: 'stats' }, [h('span', { class: 'muted', text: 'Counting runs…' })]);
   var body = h('div', { id: 'runs' });
   var pager = h('div', { class: 'pager' });
-  var element = h('section', {}, [filters, body, pager]);
+  var element = h('section', {}, [counts, filters, body, pager]);
   var shown = '';
+  var shownStats = '';
+
+  /* One link per status (it filters the list), the total, and the runs due now that no worker holds. */
+  function renderStats(stats) {
+    var text = JSON.stringify(stats);
+    if (text === shownStats) return;
+    shownStats = text;
+    var byStatus = Dash.STATUSES.map(function (status) {
+      return h('a', { class: 'count', 'data-status': status, href: listHash({ workflow: query.workflow, status: status }) }, [
+        h('span', { class: 'number', text: String(stats.byStatus[status] || 0) }), ' ', Dash.statusBadge(status)
+      ]);
+    });
+    var backlog = stats.due === 0
+      ? 'no run is due and unheld'
+      : stats.due + (stats.due === 1 ? ' run is' : ' runs are') + ' due and held by no worker, the oldest for ' + Dash.elapsed(stats.dueLagMs).slice(1);
+    Dash.fill(counts, [
+      h('div', { class: 'counts' }, byStatus.concat([h('span', { class: 'count total', text: stats.total + ' in all' })])),
+      h('p', { class: 'backlog' + (stats.due > 0 ? ' behind' : ''), id: 'backlog', title: 'A backlog that keeps growing means too few workers (or none that has the workflow).', text: 'Backlog: ' + backlog + ' · ' + stats.leased + ' held by workers now' })
+    ]);
+  }
 
   function render(page) {
     var text = JSON.stringify(page);
@@ -43,13 +65,17 @@ Dash.runsListView = function (query) {
     if (page.runs.length === 0) {
       body.replaceChildren(h('div', { class: 'panel muted', text: query.workflow || query.status || query.cursor ? 'No runs match these filters on this page.' : 'No runs yet: start one from your app.' }));
     } else {
-      var head = h('tr', {}, ['Run', 'Workflow', 'Status', 'Attempts', 'Created (UTC)', 'Updated (UTC)', 'Error'].map(function (title) { return h('th', { text: title }); }));
+      var head = h('tr', {}, [['Run'], ['Workflow'], ['Status'], ['Waiting for', 'what a waiting run waits for: a signal (until its timeout), a timer (a sleep), or a child run'],
+        ['Tries', 'tries of steps and compensators that reached the journal, over the whole run'], ['Created (UTC)'], ['Updated (UTC)'], ['Error']].map(function (column) {
+        return h('th', { text: column[0], title: column[1] });
+      }));
       var rows = page.runs.map(function (run) {
         return h('tr', { 'data-run-id': run.id }, [
           h('td', {}, [Dash.runLink(run.id), run.parentRunId ? h('div', { class: 'muted', text: 'child run' }) : null]),
           h('td', { text: run.workflowName }),
           h('td', {}, [Dash.statusBadge(run.status)]),
-          h('td', { text: String(run.attempts) }),
+          h('td', { class: 'waiting' }, [run.waitingFor ? Dash.waitingFor(run.waitingFor) : null]),
+          h('td', { class: 'tries', text: String(run.attempts) }),
           h('td', {}, [Dash.time(run.createdAt)]),
           h('td', {}, [Dash.time(run.updatedAt)]),
           h('td', { class: 'error', text: run.error ? Dash.describeError(run.error) : '' })
@@ -69,7 +95,10 @@ Dash.runsListView = function (query) {
     if (query.workflow) search.set('workflow', query.workflow);
     if (query.status) search.set('status', query.status);
     if (query.cursor) search.set('cursor', query.cursor);
-    return Dash.api('GET', '/api/runs?' + search.toString()).then(render);
+    return Promise.all([Dash.api('GET', '/api/runs?' + search.toString()), Dash.api('GET', '/api/stats')]).then(function (answers) {
+      render(answers[0]);
+      renderStats(answers[1]);
+    });
   }
 
   return { element: element, refresh: refresh, title: 'Runs' };

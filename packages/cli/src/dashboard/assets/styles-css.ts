@@ -49,6 +49,14 @@ table.runs th { text-align: left; font-weight: 600; color: var(--muted); font-si
 table.runs td { padding: 8px 12px; border-bottom: 1px solid var(--line); vertical-align: top; }
 table.runs tr:last-child td { border-bottom: 0; }
 table.runs td.error { color: var(--red); max-width: 360px; }
+table.runs td.waiting { white-space: nowrap; font-size: 12.5px; }
+.stats { display: flex; flex-direction: column; gap: 6px; padding: 12px 18px; }
+.counts { display: flex; gap: 16px; flex-wrap: wrap; align-items: center; }
+.count { display: inline-flex; gap: 6px; align-items: center; color: var(--ink); }
+.count .number { font-weight: 700; font-size: 16px; }
+.count.total { color: var(--muted); }
+.backlog { margin: 0; color: var(--muted); font-size: 12.5px; }
+.backlog.behind { color: var(--amber); }
 .pager { display: flex; gap: 14px; align-items: center; margin-top: 12px; }
 
 .status { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600; border: 1px solid currentColor; }
