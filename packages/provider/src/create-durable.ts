@@ -185,6 +185,10 @@ export function createDurable(options: DurableOptions): Durable {
   if (typeof options.queue?.dispatch !== 'function' || typeof options.queue.consume !== 'function') {
     throw new DurableError('INVALID_INPUT', 'createDurable needs a queue, e.g. postgresQueue({ store })')
   }
+  const retention = parseRetention(options.retention)
+  if (retention.length > 0 && typeof options.store.pruneRuns !== 'function') {
+    throw new DurableError('INVALID_DEFINITION', 'createDurable option retention needs a store that can prune runs (RunStore.pruneRuns); this one cannot')
+  }
   const clock = chooseClock(options)
   const runtime: RuntimeContext = {
     store: options.store,
@@ -195,7 +199,7 @@ export function createDurable(options: DurableOptions): Durable {
     logger: options.logger ?? consoleLogger,
     leaseMs: positive(options.leaseMs ?? 30_000, 'leaseMs'),
     maxPayloadBytes: positive(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes'),
-    retention: parseRetention(options.retention),
+    retention,
     events: new EventEmitter().setMaxListeners(0),
   }
   return new DurableRuntime(runtime)

@@ -116,6 +116,11 @@ describe('retention option', () => {
         }
         expect(code, JSON.stringify(retention)).toBe('INVALID_DEFINITION')
       }
+      // A store without pruneRuns: retention is refused at once rather than failing every pass.
+      const cannotPrune = new Proxy(store, { get: (target, key) => (key === 'pruneRuns' ? undefined : Reflect.get(target, key)) })
+      expect(() => createDurable({ store: cannotPrune, queue: memoryQueue(), workflows: [greet], logger: silentLogger, retention: '30d' })).toThrow(
+        expect.objectContaining({ code: 'INVALID_DEFINITION' }),
+      )
       const durable = createDurable({ store, queue: memoryQueue(), workflows: [greet], logger: silentLogger, retention: { cancelled: 0 } })
       expect(() => durable.worker({ retentionIntervalMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
     } finally {
