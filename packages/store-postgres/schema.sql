@@ -33,6 +33,9 @@ CREATE INDEX runs_due_at_idx ON durable.runs (due_at, id)
   WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL;
 CREATE INDEX runs_workflow_name_id_idx ON durable.runs (workflow_name, id);
 CREATE INDEX runs_status_id_idx ON durable.runs (status, id);
+-- Ended runs by creation time, for prune: not on updated_at, which every step changes (no HOT).
+CREATE INDEX runs_ended_idx ON durable.runs (status, created_at)
+  WHERE status IN ('completed', 'failed', 'cancelled');
 
 -- What happened to each run, in `seq` order (never clock order).
 CREATE TABLE durable.journal (
@@ -64,6 +67,8 @@ CREATE TABLE durable.signals (
 );
 
 CREATE INDEX signals_pending_idx ON durable.signals (run_id, name, id) WHERE consumed_at IS NULL;
+-- Every signal of a run, consumed or not: deleting a run (prune) deletes them by it.
+CREATE INDEX signals_run_id_idx ON durable.signals (run_id);
 
 -- The shapes of the definitions runs started with (the names, kinds and nesting of their
 -- steps), each once: the log says what differs when a run waits for its definition.

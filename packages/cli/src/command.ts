@@ -42,7 +42,7 @@ export interface CommandContext {
   /**
    * Opens the database (once). With `mustExist`, a missing embedded data directory is an error
    * rather than a new empty database: reading commands should not create one. `workflows` are
-   * registered with the runtime (default none: only `retry` needs them).
+   * registered with the runtime (default none: only the dashboard takes them).
    */
   connect(options: ConnectOptions): Durable
 }
@@ -57,6 +57,11 @@ export interface Command {
   readonly args: readonly string[]
   /** Optional positional arguments after the required ones, by name (`['json']`). */
   readonly optionalArgs?: readonly string[]
+  /**
+   * The ways to call it, when one line of arguments does not say it: `['cancel <id>', 'cancel
+   * --workflow NAME --status STATUS']`. Default: the name and its arguments.
+   */
+  readonly usages?: readonly string[]
   /** Flags of this command, on top of the connection and output flags every command takes. */
   readonly options: FlagOptions
   /** `--help` lines for the positional arguments: `['[json]', 'the payload, as JSON']`. */

@@ -13,7 +13,7 @@ const EXIT_CODES = 'Exit codes: 0 ok, 1 error (run not found, database unreachab
 /** `durable --help`: the commands and the flags they share. */
 export function generalHelp(commands: readonly Command[]): string {
   const list = formatFields(
-    commands.map((command) => [usage(command), command.summary]),
+    commands.flatMap((command) => usages(command).map((form, i): [string, string] => [form, i === 0 ? command.summary : ''])),
     { indent: 2 },
   )
   return [
@@ -28,7 +28,8 @@ export function generalHelp(commands: readonly Command[]): string {
 
 /** `durable <command> --help`: usage, flags and examples of one command. */
 export function commandHelp(command: Command): string {
-  const sections = [`Usage: durable ${usage(command)} [flags]\n`, `${command.summary}\n`]
+  const forms = usages(command).map((form, i) => `${i === 0 ? 'Usage: ' : '       '}durable ${form} [flags]`)
+  const sections = [`${forms.join('\n')}\n`, `${command.summary}\n`]
   if (command.argHelp?.length) sections.push(`Arguments:\n${formatFields(command.argHelp, { indent: 2 })}`)
   if (command.flagHelp.length > 0) sections.push(`Flags:\n${formatFields(command.flagHelp, { indent: 2 })}`)
   if (command.columnHelp?.length) sections.push(`Columns:\n${formatFields(command.columnHelp, { indent: 2 })}`)
@@ -38,17 +39,18 @@ export function commandHelp(command: Command): string {
   return sections.join('\n')
 }
 
-/** A command with its arguments: `signal <id> <name> [json]`. */
-function usage(command: Command): string {
+/** A command with its arguments: `signal <id> <name> [json]`; or its `usages`, one per form. */
+function usages(command: Command): readonly string[] {
+  if (command.usages !== undefined) return command.usages
   const required = command.args.map((arg) => ` <${arg}>`).join('')
   const optional = (command.optionalArgs ?? []).map((arg) => ` [${arg}]`).join('')
-  return `${command.name}${required}${optional}`
+  return [`${command.name}${required}${optional}`]
 }
 
 /** `durable runs --help`: the commands under one group word. */
 export function groupHelp(group: string, commands: readonly Command[]): string {
   const list = formatFields(
-    commands.map((command) => [usage(command), command.summary]),
+    commands.map((command) => [usages(command)[0] ?? command.name, command.summary]),
     { indent: 2 },
   )
   return `Usage: durable ${group} <command> [flags]\n\nCommands:\n${list}\nRun "durable ${group} <command> --help" for its flags.\n`

@@ -10,7 +10,9 @@
  * durable runs show 01JD2Q7ZK4X8M3VYB5N6P0R2ST --json
  * durable signal 01JD2Q7ZK4X8M3VYB5N6P0R2ST approved '{"by":"ann"}'
  * durable cancel 01JD2Q7ZK4X8M3VYB5N6P0R2ST --reason "customer asked"
- * durable retry 01JD2Q7ZK4X8M3VYB5N6P0R2ST --workflows ./dist/workflows.js
+ * durable cancel --workflow checkout --status waiting --yes
+ * durable retry 01JD2Q7ZK4X8M3VYB5N6P0R2ST
+ * durable retry --status failed --workflow checkout
  * DURABLE_DASHBOARD_TOKEN=$(openssl rand -hex 16) durable dashboard   # http://127.0.0.1:4280
  * ```
  *

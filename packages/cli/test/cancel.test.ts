@@ -75,7 +75,9 @@ describe('durable cancel', () => {
   })
 
   it('exits 2 for a missing id, an empty or overlong --reason', async () => {
-    expect((await cli(['cancel'], { env })).stderr).toBe('durable: missing <id>\nRun "durable cancel --help" for usage.\n')
+    expect((await cli(['cancel'], { env })).stderr).toBe(
+      'durable: missing <id>, or filters to cancel many runs: --workflow NAME, --status STATUS, --created-before DATE\nRun "durable cancel --help" for usage.\n',
+    )
     const empty = await cli(['cancel', MISSING, '--reason', ''], { env })
     expect(empty.code).toBe(2)
     expect(empty.stderr.split('\n')[0]).toBe('durable: --reason needs some text')

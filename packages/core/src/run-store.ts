@@ -174,6 +174,8 @@ export interface ListRunsQuery {
 export interface PruneRunsQuery {
   readonly endedBefore: Date
   readonly workflowName?: string
+  /** Only runs that ended with this status (retention keeps each status its own time). */
+  readonly status?: 'completed' | 'failed' | 'cancelled'
   /** Most runs deleted by this call: one bounded batch. */
   readonly limit: number
   /** Delete nothing: count every run that matches (no `limit`). */

@@ -141,14 +141,14 @@ class EmbeddedDurable implements Durable {
     return this.#inner.startMany(workflow, items)
   }
 
-  async cancelMany(filter?: RunFilter, options?: { reason?: string }): Promise<{ count: number }> {
+  async cancelMany(filter?: RunFilter, options?: { reason?: string; dryRun?: boolean }): Promise<{ count: number }> {
     await this.#ready
     return this.#inner.cancelMany(filter, options)
   }
 
-  async retryMany(filter?: Omit<RunFilter, 'status'>): Promise<{ count: number }> {
+  async retryMany(filter?: Omit<RunFilter, 'status'>, options?: { dryRun?: boolean }): Promise<{ count: number }> {
     await this.#ready
-    return this.#inner.retryMany(filter)
+    return this.#inner.retryMany(filter, options)
   }
 
   async prune(options: PruneOptions): Promise<{ count: number }> {

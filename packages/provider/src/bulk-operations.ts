@@ -54,15 +54,17 @@ export async function startMany(rt: RuntimeContext, workflow: Workflow | string,
 /**
  * Calls `act` on every run that matches `filter`, page by page, and counts the runs it acted on.
  * A run that changed meanwhile (`RUN_NOT_ACTIVE`, `RUN_NOT_FOUND`) is skipped, not counted.
+ * With `dryRun`, acts on none and counts the runs that match.
  * @internal
  */
-export async function forEachRun(rt: RuntimeContext, filter: RunFilter, act: (runId: string) => Promise<void>): Promise<number> {
+export async function forEachRun(rt: RuntimeContext, filter: RunFilter, act: (runId: string) => Promise<void>, dryRun = false): Promise<number> {
   checkFilter(filter)
   let count = 0
   let cursor: string | undefined
   do {
     const page = await rt.store.listRuns({ ...filter, limit: PAGE, ...(cursor !== undefined ? { cursor } : {}) })
-    for (const run of page.runs) {
+    if (dryRun) count += page.runs.length
+    else for (const run of page.runs) {
       try {
         await act(run.id)
         count++
@@ -81,4 +83,12 @@ function checkFilter(filter: RunFilter): void {
   if (filter.createdBefore !== undefined && !(filter.createdBefore instanceof Date && !Number.isNaN(filter.createdBefore.getTime()))) {
     throw new DurableError('INVALID_INPUT', `createdBefore must be a valid Date, got ${describeValue(filter.createdBefore)}`)
   }
+}
+
+/** `dryRun` of `cancelMany` and `retryMany`: absent or a boolean. @internal */
+export function checkDryRun(options: unknown, what: string): boolean {
+  if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', `${what} options must be an object`)
+  const { dryRun } = options as { dryRun?: unknown }
+  if (dryRun !== undefined && typeof dryRun !== 'boolean') throw new DurableError('INVALID_INPUT', `${what} dryRun must be a boolean, got ${describeValue(dryRun)}`)
+  return dryRun === true
 }

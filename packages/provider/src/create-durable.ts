@@ -34,7 +34,8 @@ import type { RuntimeContext } from './runtime-context.js'
 import { Worker, type DurableWorker, type LocalStart, type WorkerOptions } from './worker.js'
 import { describeVersion, WorkflowRegistry } from './workflow-registry.js'
 import { WaitDefinitions } from './wait-definitions.js'
-import { forEachRun, startMany, type RunFilter, type StartItem } from './bulk-operations.js'
+import { checkDryRun, forEachRun, startMany, type RunFilter, type StartItem } from './bulk-operations.js'
+import { parseRetention, PRUNE_BATCH, pruneInBatches, type Retention } from './retention.js'
 
 /** Options of `createDurable`. */
 export interface DurableOptions {
@@ -52,6 +53,18 @@ export interface DurableOptions {
    * read it (`RunStore.now`), else this process's clock.
    */
   readonly clock?: Clock
+  /**
+   * How long ended runs are kept: one `Duration` for all, or `{ completed?, failed?, cancelled? }`
+   * (a status left out is kept for ever). Default: for ever. Started workers delete older runs
+   * with their journals and signals, in bounded batches every `retentionIntervalMs` (a worker
+   * option, default one minute); never an active run. A bad duration → `INVALID_DEFINITION`.
+   *
+   * ### Example
+   * ```ts
+   * createDurable({ store, queue, workflows, retention: { completed: '7d', failed: '30d' } })
+   * ```
+   */
+  readonly retention?: Retention
 }
 
 /** Options of `list()`. */
@@ -104,10 +117,16 @@ export interface Durable {
    * whose idempotency key holds a run already gets that run's id.
    */
   startMany<W extends Workflow>(workflow: W | string, items: ReadonlyArray<StartItem & { input?: WorkflowInput<W> }>): Promise<string[]>
-  /** Cancels every active run that matches (as `cancel` does each); returns how many. */
-  cancelMany(filter?: RunFilter, options?: { reason?: string }): Promise<{ count: number }>
-  /** Retries every `failed` run that matches (as `retry` does each); returns how many. */
-  retryMany(filter?: Omit<RunFilter, 'status'>): Promise<{ count: number }>
+  /**
+   * Cancels every active run that matches (as `cancel` does each); returns how many. With
+   * `dryRun`, cancels none and returns how many match.
+   */
+  cancelMany(filter?: RunFilter, options?: { reason?: string; dryRun?: boolean }): Promise<{ count: number }>
+  /**
+   * Retries every `failed` run that matches (as `retry` does each); returns how many. With
+   * `dryRun`, retries none and returns how many match.
+   */
+  retryMany(filter?: Omit<RunFilter, 'status'>, options?: { dryRun?: boolean }): Promise<{ count: number }>
   /**
    * Starts a new run with the same input, of the same registered version or `version`: the
    * top-level steps before `fromStep` keep what the original journaled and do not run again;
@@ -139,9 +158,6 @@ export interface PruneOptions {
   /** Delete nothing; count the runs that would be deleted. */
   dryRun?: boolean
 }
-
-/** Runs deleted by one statement of `prune()`: each batch is its own short transaction. */
-const PRUNE_BATCH = 500
 
 /** What `durable.stats()` returns. */
 export interface DurableStats {
@@ -176,6 +192,10 @@ export function createDurable(options: DurableOptions): Durable {
   if (typeof options.queue?.dispatch !== 'function' || typeof options.queue.consume !== 'function') {
     throw new DurableError('INVALID_INPUT', 'createDurable needs a queue, e.g. postgresQueue({ store })')
   }
+  const retention = parseRetention(options.retention)
+  if (retention.length > 0 && typeof options.store.pruneRuns !== 'function') {
+    throw new DurableError('INVALID_DEFINITION', 'createDurable option retention needs a store that can prune runs (RunStore.pruneRuns); this one cannot')
+  }
   const clock = chooseClock(options)
   const runtime: RuntimeContext = {
     store: options.store,
@@ -186,6 +206,7 @@ export function createDurable(options: DurableOptions): Durable {
     logger: options.logger ?? consoleLogger,
     leaseMs: positive(options.leaseMs ?? 30_000, 'leaseMs'),
     maxPayloadBytes: positive(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes'),
+    retention,
     events: new EventEmitter().setMaxListeners(0),
   }
   return new DurableRuntime(runtime)
@@ -424,17 +445,22 @@ class DurableRuntime implements Durable {
     return startMany(this.#rt, workflow, items, checkIdempotencyKey)
   }
 
-  async cancelMany(filter: RunFilter = {}, options: { reason?: string } = {}): Promise<{ count: number }> {
+  async cancelMany(filter: RunFilter = {}, options: { reason?: string; dryRun?: boolean } = {}): Promise<{ count: number }> {
     checkStatus(filter?.status, 'cancelMany status')
-    // Only active runs can be cancelled: without a status, each active one in turn.
+    const dryRun = checkDryRun(options, 'cancelMany')
+    const { reason } = options
+    // Only active runs can be cancelled: without a status, each active one in turn. An ended
+    // status matches runs, none of which can be cancelled: count none, even on a dry run.
+    if (filter?.status !== undefined && isTerminal(filter.status)) return { count: 0 }
     const statuses: readonly RunStatus[] = filter?.status !== undefined ? [filter.status] : ['pending', 'running', 'waiting', 'compensating']
     let count = 0
-    for (const status of statuses) count += await forEachRun(this.#rt, { ...filter, status }, (runId) => this.cancel(runId, options))
+    for (const status of statuses) count += await forEachRun(this.#rt, { ...filter, status }, (runId) => this.cancel(runId, reason === undefined ? {} : { reason }), dryRun)
     return { count }
   }
 
-  async retryMany(filter: Omit<RunFilter, 'status'> = {}): Promise<{ count: number }> {
-    return { count: await forEachRun(this.#rt, { ...filter, status: 'failed' }, (runId) => this.retry(runId)) }
+  async retryMany(filter: Omit<RunFilter, 'status'> = {}, options: { dryRun?: boolean } = {}): Promise<{ count: number }> {
+    const dryRun = checkDryRun(options, 'retryMany')
+    return { count: await forEachRun(this.#rt, { ...filter, status: 'failed' }, (runId) => this.retry(runId), dryRun) }
   }
 
   async retry(runId: string): Promise<void> {
@@ -510,14 +536,7 @@ class DurableRuntime implements Durable {
     if (!Number.isFinite(endedBefore.getTime())) throw new DurableError('INVALID_INPUT', `prune olderThan is too long: ${describeValue(options.olderThan)}`)
     const query = { endedBefore, ...(workflowName !== undefined ? { workflowName } : {}) }
     if (dryRun === true) return { count: await store.pruneRuns({ ...query, limit: PRUNE_BATCH, dryRun: true }) }
-    // Batches keep each statement's locks and WAL small, and let workers go on meanwhile. A batch
-    // smaller than asked for ends it: nothing more matched (or the rest was locked, being retried).
-    let count = 0
-    for (;;) {
-      const deleted = await store.pruneRuns({ ...query, limit: PRUNE_BATCH })
-      count += deleted
-      if (deleted < PRUNE_BATCH) return { count }
-    }
+    return { count: await pruneInBatches(this.#rt, query) }
   }
 
   worker(options?: WorkerOptions): DurableWorker {

@@ -3,6 +3,7 @@ import type { RunStore } from '@durable/core'
 import type { QueueAdapter } from '@durable/queue-adapter'
 import type { Clock } from './clock.js'
 import type { Logger } from './logger.js'
+import type { RetentionPolicy } from './retention.js'
 import type { WorkflowRegistry } from './workflow-registry.js'
 
 /** What the parts of one runtime share. Frozen at creation. */
@@ -19,6 +20,8 @@ export interface RuntimeContext {
   readonly logger: Logger
   readonly leaseMs: number
   readonly maxPayloadBytes: number
+  /** How long ended runs are kept, per status; workers delete older ones (empty: kept for ever). */
+  readonly retention: RetentionPolicy
   /** Emits `ended` with the run id (and its final snapshot, once committed) when a run of this process reaches its end (wakes `waitFor`). */
   readonly events: EventEmitter
 }

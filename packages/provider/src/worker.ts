@@ -3,6 +3,7 @@ import { describeValue, DurableError, isDurableError, LIVE_OWNER_MARK, type RunR
 import type { DurableJob } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
 import { Drive } from './drive.js'
+import { applyRetention } from './retention.js'
 import { RunDriver } from './run-driver.js'
 import type { RuntimeContext } from './runtime-context.js'
 
@@ -17,6 +18,11 @@ export interface WorkerOptions {
   reconcileIntervalMs?: number
   /** How long `stop()` lets running steps finish before abandoning them. Default 10,000 ms. */
   stopTimeoutMs?: number
+  /**
+   * How often the worker deletes ended runs older than `createDurable`'s `retention` (a bounded
+   * amount each time). Default 60,000 ms. Without `retention`, it deletes nothing.
+   */
+  retentionIntervalMs?: number
 }
 
 /** A reserved slot for a run started in this process. @internal */
@@ -41,7 +47,8 @@ export interface DurableWorker {
 /**
  * Consumes wake-up jobs and drives runs. Besides the queue, two timers keep the promises:
  * lease renewal (a long step keeps its run) and the reconciler (a run whose job was lost, or
- * whose worker died, is dispatched again once it is due and unleased).
+ * whose worker died, is dispatched again once it is due and unleased). With `retention`, a third
+ * deletes ended runs that are older than it.
  *
  * When the store can show a worker's liveness (`RunStore.holdLiveness`: PostgreSQL, not PGlite),
  * the worker holds it from `start()` to `stop()`, and its id says so (`LIVE_OWNER_MARK`): once
@@ -57,6 +64,9 @@ export class Worker implements DurableWorker {
   readonly #concurrency: number
   readonly #reconcileIntervalMs: number
   readonly #stopTimeoutMs: number
+  readonly #retentionIntervalMs: number
+  /** A retention pass in progress: the next tick skips rather than piling passes up. */
+  #pruning: Promise<void> | undefined
   readonly #inFlight = new Map<string, Drive>()
   /** Slots promised to runs this process is starting (see `reserveLocalStart`). */
   #reserved = 0
@@ -77,6 +87,7 @@ export class Worker implements DurableWorker {
     this.#concurrency = positiveInteger(options.concurrency ?? 16, 'concurrency')
     this.#reconcileIntervalMs = positiveInteger(options.reconcileIntervalMs ?? 1000, 'reconcileIntervalMs')
     this.#stopTimeoutMs = positiveInteger(options.stopTimeoutMs ?? 10_000, 'stopTimeoutMs')
+    this.#retentionIntervalMs = positiveInteger(options.retentionIntervalMs ?? 60_000, 'retentionIntervalMs')
   }
 
   async start(): Promise<void> {
@@ -101,8 +112,10 @@ export class Worker implements DurableWorker {
     }
     this.#timers.push(setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(this.#rt.leaseMs / 3))))
     this.#timers.push(setInterval(() => void this.#reconcile(), this.#reconcileIntervalMs))
+    if (this.#rt.retention.length > 0) this.#timers.push(setInterval(() => this.#applyRetention(), this.#retentionIntervalMs))
     for (const timer of this.#timers) timer.unref()
     void this.#reconcile()
+    if (this.#rt.retention.length > 0) this.#applyRetention()
   }
 
   /** Lets running steps finish (up to `stopTimeoutMs`), then gives every lease back. */
@@ -123,6 +136,7 @@ export class Worker implements DurableWorker {
     try {
       await this.#consumer?.stop()
       await Promise.all(this.#localDrives)
+      await this.#pruning
     } finally {
       clearTimeout(deadline)
       this.#state = 'stopped'
@@ -260,6 +274,23 @@ export class Worker implements DurableWorker {
     } catch (error) {
       this.#failed('reconciler scan', error)
     }
+  }
+
+  /**
+   * Deletes ended runs older than the retention, a bounded amount per pass. Every worker of a
+   * fleet does it: their batches skip the runs another one is deleting (`SKIP LOCKED`).
+   */
+  #applyRetention(): void {
+    if (this.#state !== 'started' || this.#pruning !== undefined) return
+    this.#pruning = applyRetention(this.#rt)
+      .then((count) => {
+        if (count > 0) this.#rt.logger.info({ count }, `retention deleted ${count} ended runs, with their journals and signals`)
+        this.#recovered('retention')
+      })
+      .catch((error: unknown) => this.#failed('retention', error))
+      .finally(() => {
+        this.#pruning = undefined
+      })
   }
 
   /** Logs the first failure of a background task in a row; its repeats (an outage) stay quiet. */

@@ -1,5 +1,7 @@
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
+import { postgresStore } from '@durable/store-postgres'
+import { createTestDatabase } from '../../../testing/database.ts'
 import { at, insertRun, useBackends } from './backends.ts'
 
 const backends = useBackends()
@@ -23,29 +25,61 @@ describe.each(backends)('pruneRuns ($name)', (backend) => {
     expect(await store.pruneRuns({ endedBefore: at(1), limit: 2 })).toBe(0)
   })
 
-  it('refuses a limit that is not a positive integer', async () => {
+  it('prunes only the runs that ended with the given status', async () => {
+    const store = await backend.newStore()
+    const ended = { completed: await insertRun(store, { now: at(0) }), failed: await insertRun(store, { now: at(0) }), cancelled: await insertRun(store, { now: at(0) }) }
+    for (const [status, runId] of Object.entries(ended)) await setRun(store, runId, status, at(0))
+    expect(await store.pruneRuns({ endedBefore: at(1), limit: 10, status: 'failed', dryRun: true })).toBe(1)
+    expect(await store.pruneRuns({ endedBefore: at(1), limit: 10, status: 'failed' })).toBe(1)
+    expect(await store.getRun(ended.failed)).toBeUndefined()
+    expect(await store.getRun(ended.completed)).toBeDefined()
+    expect(await store.getRun(ended.cancelled)).toBeDefined()
+  })
+
+  it('refuses a limit that is not a positive integer, and a status that is not an ended one', async () => {
     const store = await backend.newStore()
     await expect(store.pruneRuns({ endedBefore: at(1), limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(store.pruneRuns({ endedBefore: at(1), limit: 1, status: 'running' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+  })
+
+  it('deletes a run\'s consumed signals with it, by the index on signals.run_id', async () => {
+    const store = await backend.newStore()
+    const runId = await insertRun(store, { now: at(0) })
+    const signals = sql.id(store.schema, 'signals')
+    await sql`INSERT INTO ${signals} (run_id, name, payload, created_at, consumed_at) VALUES (${runId}, 'a', '1', ${at(0)}, ${at(0)}), (${runId}, 'b', '2', ${at(0)}, NULL)`.execute(store.db)
+    await setRun(store, runId, 'completed', at(0))
+    expect(await store.pruneRuns({ endedBefore: at(1), limit: 10 })).toBe(1)
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${signals}`.execute(store.db)
+    expect(rows[0]!.n).toBe(0)
   })
 })
 
-describe('pruneRuns against a retry (pg)', () => {
-  const pg = backends[0]!
-  it('skips a failed run that a retry holds locked, and it is active once the retry commits', async () => {
-    const store = await pg.newStore()
-    const retried = await insertRun(store)
-    const other = await insertRun(store)
-    await setRun(store, retried, 'failed', at(0))
-    await setRun(store, other, 'failed', at(0))
-    const runs = sql.id(store.schema, 'runs')
-    await store.transaction(async (tx) => {
-      // What retry() does: lock the run, see it failed, make it active again.
-      await sql`SELECT id FROM ${runs} WHERE id = ${retried} FOR UPDATE`.execute(tx)
-      expect(await store.pruneRuns({ endedBefore: at(1), limit: 10 })).toBe(1) // the other one
-      await sql`UPDATE ${runs} SET status = 'running' WHERE id = ${retried}`.execute(tx)
-    })
-    expect(await store.pruneRuns({ endedBefore: at(1), limit: 10 })).toBe(0)
-    expect(await store.getRun(retried)).toMatchObject({ status: 'running' })
-    expect(await store.getRun(other)).toBeUndefined()
+describe('pruneRuns by index (pg)', () => {
+  it('finds the ended runs to prune, and the signals of a deleted run, by index', async () => {
+    const database = await createTestDatabase('store_prune_index')
+    // Sequential scans priced out: a statement no index can serve still scans the table (and
+    // the count below stays 0); one an index can serve uses it, however few rows there are.
+    const store = postgresStore({ connectionString: `${database.url}?options=-c%20enable_seqscan%3Doff` })
+    const scans = async (index: string): Promise<number> => {
+      const { rows } = await sql<{ n: number }>`SELECT coalesce(sum(idx_scan), 0)::int AS n FROM pg_stat_user_indexes WHERE indexrelname = ${index}`.execute(store.db)
+      return rows[0]!.n
+    }
+    try {
+      await store.migrate()
+      const failed = await insertRun(store, { now: at(0) })
+      const completed = await insertRun(store, { now: at(0) })
+      await sql`INSERT INTO ${sql.id(store.schema, 'signals')} (run_id, name, payload, created_at, consumed_at) VALUES (${failed}, 'a', '1', ${at(0)}, ${at(0)})`.execute(store.db)
+      await setRun(store, failed, 'failed', at(0))
+      await setRun(store, completed, 'completed', at(0))
+      expect(await store.pruneRuns({ endedBefore: at(1), limit: 10, status: 'failed' })).toBe(1)
+      await expect.poll(() => scans('runs_ended_idx'), { timeout: 10_000 }).toBeGreaterThan(0)
+      await expect.poll(() => scans('signals_run_id_idx'), { timeout: 10_000 }).toBeGreaterThan(0)
+      const before = await scans('runs_ended_idx')
+      expect(await store.pruneRuns({ endedBefore: at(1), limit: 10 })).toBe(1)
+      await expect.poll(() => scans('runs_ended_idx'), { timeout: 10_000 }).toBeGreaterThan(before)
+    } finally {
+      await store.close()
+      await database.drop()
+    }
   })
 })

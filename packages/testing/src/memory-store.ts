@@ -348,7 +348,7 @@ export class MemoryStore implements RunStore {
 
   /**
    * Deletes up to `limit` runs that ended (`completed`, `failed`, `cancelled`) before
-   * `endedBefore`, oldest first, with their journals and signals; a run a transaction holds is
+   * `endedBefore` (with `status`, only that one), oldest first, with their journals and signals; a run a transaction holds is
    * skipped (as `SKIP LOCKED` does). With `dryRun`, counts every run that matches.
    */
   async pruneRuns(query: PruneRunsQuery): Promise<number> {
@@ -356,7 +356,7 @@ export class MemoryStore implements RunStore {
     const before = query.endedBefore.getTime()
     const matching = this.#committed
       .allRuns()
-      .filter((row) => isTerminal(row.status) && row.updatedAt < before && (query.workflowName === undefined || row.workflowName === query.workflowName))
+      .filter((row) => isTerminal(row.status) && row.updatedAt < before && (query.workflowName === undefined || row.workflowName === query.workflowName) && (query.status === undefined || row.status === query.status))
     if (query.dryRun === true) return matching.length
     const pruned = pruneOrder(matching)
       .filter((row) => !this.#locks.isHeld(`run:${row.id}`))

@@ -1,10 +1,8 @@
 import { isDurableError, parseDuration, type Duration } from '@durable/core'
 import type { PruneOptions } from '@durable/provider'
-import { CliError, UsageError } from '../cli-error.js'
+import { UsageError } from '../cli-error.js'
 import type { Command } from '../command.js'
-
-/** Above this many runs, `prune` deletes only with `--yes`: a typo in `--older-than` should not empty the database. */
-const CONFIRM_ABOVE = 1000
+import { confirmMany, yesHelp } from '../confirm-many.js'
 
 /**
  * `durable prune --older-than 30d [--workflow NAME] [--yes]`: deletes the runs that ended
@@ -23,7 +21,7 @@ export const pruneCommand: Command = {
   flagHelp: [
     ['--older-than DURATION', "runs that ended longer ago than this: '30d', '12h', '90m' (required)"],
     ['--workflow NAME', 'only runs of this workflow'],
-    ['--yes', `delete even when more than ${CONFIRM_ABOVE.toLocaleString('en-US')} runs match`],
+    yesHelp('delete'),
   ],
   examples: ['durable prune --older-than 30d', 'durable prune --older-than 7d --workflow checkout --yes --json'],
   async run(context) {
@@ -42,9 +40,7 @@ export const pruneCommand: Command = {
     const durable = context.connect({ mustExist: true })
     if (context.flags.yes !== true) {
       const { count } = await durable.prune({ ...options, dryRun: true })
-      if (count > CONFIRM_ABOVE) {
-        throw new CliError('CONFIRMATION_REQUIRED', `${count} runs ${which} would be deleted, with their journals and signals: run again with --yes to delete them`)
-      }
+      confirmMany(context, count, `${count} runs ${which} would be deleted, with their journals and signals: run again with --yes to delete them`)
     }
     const { count } = await durable.prune(options)
     if (context.json) context.printJson({ count, olderThan, workflowName: options.workflowName ?? null })

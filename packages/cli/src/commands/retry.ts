@@ -1,65 +1,75 @@
 import { isDurableError } from '@durable/core'
 import type { RunSnapshot } from '@durable/provider'
-import { CliError } from '../cli-error.js'
-import type { Command } from '../command.js'
-import { loadWorkflows, type LoadedWorkflows } from '../load-workflows.js'
+import { CliError, UsageError } from '../cli-error.js'
+import type { Command, CommandContext } from '../command.js'
+import { confirmMany, yesHelp } from '../confirm-many.js'
 import { explainRunError, statusOf } from '../run-errors.js'
+import { filterJson, RUN_FILTER_OPTIONS, runFilterFlags, type FlagFilter } from '../run-filter-flags.js'
 
 /**
- * `durable retry <id> --workflows <module>`: starts a `failed` run again at the step that failed,
- * with a fresh retry budget. Resuming runs the workflow's state machine, so the run's workflow
- * must come from `--workflows`, an ES module that exports it.
+ * `durable retry <id>`: starts a `failed` run again at the step that failed, with a fresh retry
+ * budget. `durable retry --status failed [--workflow NAME] [--created-before DATE]` retries every
+ * failed run that matches: it prints how many match, asks for `--yes` above 1,000, then prints
+ * how many it retried. Needs no workflows: retry is a request on the run, and the worker that
+ * claims the run next resumes it with the definition it registered.
  */
 export const retryCommand: Command = {
   name: 'retry',
-  summary: 'Start a failed run again at the step that failed (needs --workflows).',
-  args: ['id'],
-  options: { workflows: { type: 'string' } },
-  flagHelp: [['--workflows MODULE', "an ES module that exports your workflows (made with defineWorkflow), the run's among them"]],
-  examples: ['durable retry 01JD2Q7ZK4X8M3VYB5N6P0R2ST --workflows ./dist/workflows.js', 'durable retry 01JD2Q7ZK4X8M3VYB5N6P0R2ST --workflows ./dist/workflows.js --json'],
+  summary: 'Start a failed run (or the failed runs that match) again at its failed step; needs no workflows.',
+  args: [],
+  optionalArgs: ['id'],
+  usages: ['retry <id>', 'retry --status failed [--workflow NAME]'],
+  options: { ...RUN_FILTER_OPTIONS, yes: { type: 'boolean' } },
+  flagHelp: [
+    ['--status failed', 'instead of an id: retry the failed runs (the only status a run can be retried from)'],
+    ['--workflow NAME', 'instead of an id: retry the failed runs of this workflow'],
+    ['--created-before DATE', 'instead of an id: retry the failed runs created before this date or ISO time'],
+    yesHelp('retry'),
+  ],
+  examples: ['durable retry 01JD2Q7ZK4X8M3VYB5N6P0R2ST', 'durable retry 01JD2Q7ZK4X8M3VYB5N6P0R2ST --json', 'durable retry --status failed --workflow checkout --yes'],
   async run(context) {
-    const runId = context.args[0] ?? ''
-    const flag = context.flags.workflows
-    const loaded = typeof flag === 'string' ? await loadWorkflows(flag, context.cwd, 'retry') : undefined
-    const durable = context.connect({ mustExist: true, workflows: loaded?.workflows ?? [] })
+    const runId = context.args[0]
+    const picked = runFilterFlags(context.flags, 'retry', { statuses: ['failed'], all: 'failed', verb: 'retried' })
+    if (runId !== undefined && picked !== undefined) throw new UsageError('give a run id or filters (--status, --workflow, --created-before), not both', 'retry')
+    if (runId === undefined && picked === undefined) {
+      throw new UsageError('missing <id>, or filters to retry many runs: --status failed, --workflow NAME, --created-before DATE', 'retry')
+    }
+    if (picked !== undefined) return retryMany(context, picked)
+    if (context.flags.yes === true) throw new UsageError('--yes goes with filters (--status, --workflow, --created-before), not with a run id', 'retry')
+    const id = runId ?? ''
+    const durable = context.connect({ mustExist: true })
     let run: RunSnapshot
     try {
-      run = await durable.find(runId)
+      run = await durable.find(id)
     } catch (error) {
-      throw explainRunError(error, runId, 'retry', 'retry it')
+      throw explainRunError(error, id, 'retry', 'retry it')
     }
-    // The state first: a run that is not failed needs no workflow to be told so.
-    if (run.status !== 'failed') throw new CliError('RUN_NOT_ACTIVE', `run ${runId} is ${run.status}: cannot retry it (only a failed run can be retried)`)
-    if (!loaded?.workflows.some((workflow) => workflow.name === run.workflowName)) throw workflowMissing(run, loaded)
     try {
-      await durable.retry(runId)
+      await durable.retry(id)
     } catch (error) {
       if (isDurableError(error, 'RUN_NOT_ACTIVE') && statusOf(error) === 'failed') {
-        throw new CliError('RUN_NOT_ACTIVE', `run ${runId} failed without a step to resume: cannot retry it`)
+        throw new CliError('RUN_NOT_ACTIVE', `run ${id} failed without a step to resume: cannot retry it`)
       }
-      throw explainRunError(error, runId, 'retry', 'retry it (only a failed run can be retried)')
+      throw explainRunError(error, id, 'retry', 'retry it (only a failed run can be retried)')
     }
     const step = run.error?.step ?? null
     if (context.json) {
-      context.printJson({ ok: true, runId, workflowName: run.workflowName, step })
+      context.printJson({ ok: true, runId: id, workflowName: run.workflowName, step })
       return
     }
     const from = step === null ? 'from the step that failed' : `from step ${step}`
-    context.stdout(`retrying run ${runId} ${from}: a worker that has workflow "${run.workflowName}" registered picks it up\n`)
+    context.stdout(`retrying run ${id} ${from}: a worker that has workflow "${run.workflowName}" registered picks it up\n`)
   },
 }
 
-/** Why retry cannot resume `run`: no `--workflows`, or a module without the run's workflow. */
-function workflowMissing(run: RunSnapshot, loaded: LoadedWorkflows | undefined): CliError {
-  if (loaded === undefined) {
-    return new CliError(
-      'WORKFLOW_NOT_REGISTERED',
-      `run ${run.id} is a run of workflow "${run.workflowName}", which retry needs to resume it: pass --workflows <module>, an ES module that exports it (e.g. durable retry ${run.id} --workflows ./dist/workflows.js)`,
-    )
-  }
-  const exported = loaded.workflows.map((workflow) => `"${workflow.name}"`).join(', ')
-  return new CliError(
-    'WORKFLOW_NOT_REGISTERED',
-    `--workflows ${loaded.module} does not export workflow "${run.workflowName}", the workflow of run ${run.id} (it exports ${exported})`,
-  )
+/** Retries the failed runs that match: counts them, asks for `--yes` above the threshold, retries. */
+async function retryMany(context: CommandContext, { filter, runs }: FlagFilter): Promise<void> {
+  const durable = context.connect({ mustExist: true })
+  const { status: _, ...failedOnes } = filter
+  const { count: matched } = await durable.retryMany(failedOnes, { dryRun: true })
+  if (!context.json) context.stdout(`${runs(matched)} to retry\n`)
+  confirmMany(context, matched, `${runs(matched)} would be retried: run again with --yes to retry them`)
+  const { count } = await durable.retryMany(failedOnes)
+  if (context.json) context.printJson({ matched, count, ...filterJson(filter) })
+  else context.stdout(`retrying ${count} ${count === 1 ? 'run' : 'runs'} from the steps that failed: workers that have their workflows registered pick them up\n`)
 }

@@ -3,6 +3,7 @@ import { runsAndJournal } from './0001-runs-and-journal.js'
 import { signalsAndCancel } from './0002-signals-and-cancel.js'
 import { roomForInPlaceUpdates } from './0003-room-for-in-place-updates.js'
 import { definitionVersionsAndShapes } from './0004-definition-versions-and-shapes.js'
+import { indexesForPrune } from './0005-indexes-for-prune.js'
 
 /**
  * The store's migrations, by name, in order. Numbered, forward-only: never edit one that was
@@ -16,6 +17,7 @@ export function storeMigrations(schema: string): MigrationProvider {
     '0002-signals-and-cancel': signalsAndCancel(schema),
     '0003-room-for-in-place-updates': roomForInPlaceUpdates(schema),
     '0004-definition-versions-and-shapes': definitionVersionsAndShapes(schema),
+    '0005-indexes-for-prune': indexesForPrune(schema),
   }
   return { getMigrations: async () => migrations }
 }
