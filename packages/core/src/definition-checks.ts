@@ -16,7 +16,7 @@ export function assertName(name: unknown, what: string): asserts name is string 
   }
 }
 
-export type BranchOptions = { handler: StepHandler<any, any, unknown>; compensate?: unknown; maxAttempts?: unknown; backoff?: unknown; timeout?: unknown }
+export type BranchOptions = { handler: StepHandler<any, any, unknown, any>; compensate?: unknown; maxAttempts?: unknown; backoff?: unknown; timeout?: unknown }
 
 /** Handler, retry policy, timeout and compensator of a step or a parallel branch, checked. */
 export function stepParts(options: BranchOptions, where: string): Omit<StepDefinition, 'kind' | 'name' | 'key' | 'transactional'> {
@@ -38,9 +38,9 @@ export function retryPolicy(options: { maxAttempts?: unknown; backoff?: unknown 
 
 function compensation(value: unknown, where: string): StepDefinition['compensation'] {
   if (value === undefined) return undefined
-  if (typeof value === 'function') return { handler: value as StepHandler<any, any, unknown>, retry: retryPolicy({}, `compensation of ${where}`) }
+  if (typeof value === 'function') return { handler: value as StepHandler<any, any, unknown, any>, retry: retryPolicy({}, `compensation of ${where}`) }
   if (typeof value === 'object' && value !== null && typeof (value as { handler?: unknown }).handler === 'function') {
-    const spec = value as { handler: StepHandler<any, any, unknown>; maxAttempts?: unknown; backoff?: unknown }
+    const spec = value as { handler: StepHandler<any, any, unknown, any>; maxAttempts?: unknown; backoff?: unknown }
     return { handler: spec.handler, retry: retryPolicy(spec, `compensation of ${where}`) }
   }
   throw new DurableError('INVALID_DEFINITION', `compensate of ${where} must be a function or { handler, maxAttempts?, backoff? }`)

@@ -1,4 +1,5 @@
 import type { Duration } from './duration.js'
+import type { Jsonify } from './jsonify.js'
 
 /**
  * Types that other packages fill in by declaration merging. `@durable/store-postgres` sets
@@ -7,12 +8,20 @@ import type { Duration } from './duration.js'
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface DurableTypes {}
 
-/** The store's transaction handed to `transactional` steps as `ctx.tx`. */
+/**
+ * The store's transaction handed to `transactional` steps as `ctx.tx`: what a store package sets
+ * in {@link DurableTypes}, or `unknown` when no store's types are part of the compilation. To
+ * depend on no such accident, name it: `defineWorkflow<Input, PostgresTransaction>(name)`.
+ */
 export type StoreTransaction = DurableTypes extends { transaction: infer T } ? T : unknown
 
-/** What a step handler receives. */
-export interface StepContext<Input = unknown, Results = Record<string, unknown>> {
-  readonly input: Input
+/**
+ * What a step handler receives. `Input` is the workflow's input type as passed to `start`;
+ * `ctx.input` is that value as stored, JSON ({@link Jsonify}: a `Date` arrives as an ISO string).
+ * `Results` are the earlier steps' results, already as stored. `Tx` is the type of `ctx.tx`.
+ */
+export interface StepContext<Input = unknown, Results = Record<string, unknown>, Tx = StoreTransaction> {
+  readonly input: Jsonify<Input>
   /** Results of the steps finished before this one, by step name. */
   readonly results: Results
   readonly runId: string
@@ -24,22 +33,22 @@ export interface StepContext<Input = unknown, Results = Record<string, unknown>>
   /** Aborted when the step times out, the run is cancelled or this worker lost its lease. */
   readonly signal: AbortSignal
   /** The store's transaction; only `transactional` steps get it. */
-  readonly tx?: StoreTransaction
+  readonly tx?: Tx
 }
 
-export type StepHandler<Input, Results, Output> = (ctx: StepContext<Input, Results>) => Output | Promise<Output>
+export type StepHandler<Input, Results, Output, Tx = StoreTransaction> = (ctx: StepContext<Input, Results, Tx>) => Output | Promise<Output>
 
 /** How a failed attempt waits before the next: gets the failed attempt's number (1-based). */
 export type Backoff = (failedAttempt: number) => Duration
 
 /** A compensator: a function, or one with its own retry policy. */
-export type Compensation<Input, Results> =
-  | StepHandler<Input, Results, unknown>
-  | { handler: StepHandler<Input, Results, unknown>; maxAttempts?: number; backoff?: Backoff }
+export type Compensation<Input, Results, Tx = StoreTransaction> =
+  | StepHandler<Input, Results, unknown, Tx>
+  | { handler: StepHandler<Input, Results, unknown, Tx>; maxAttempts?: number; backoff?: Backoff }
 
-export interface StepOptions<Input, Results> {
+export interface StepOptions<Input, Results, Tx = StoreTransaction> {
   /** Undoes the step when a later step fails for good (saga). Gets the step's own result in `ctx.results`. */
-  compensate?: Compensation<Input, Results>
+  compensate?: Compensation<Input, Results, Tx>
   /** Tries in all, the first included. Default 3. */
   maxAttempts?: number
   /** Delay after failed attempt n. Default `min(2^n s, 60 s)`. */

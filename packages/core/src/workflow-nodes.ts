@@ -13,11 +13,11 @@ export interface StepDefinition {
   readonly name: string
   /** Stable key that identifies the step in the journal. */
   readonly key: string
-  readonly handler: StepHandler<any, any, unknown>
+  readonly handler: StepHandler<any, any, unknown, any>
   readonly retry: RetryPolicy
   readonly timeoutMs: number | undefined
   readonly transactional: boolean
-  readonly compensation: { readonly handler: StepHandler<any, any, unknown>; readonly retry: RetryPolicy } | undefined
+  readonly compensation: { readonly handler: StepHandler<any, any, unknown, any>; readonly retry: RetryPolicy } | undefined
 }
 
 /** A durable timer: the run parks, held by no worker, until the time computed from `duration`. */
@@ -44,7 +44,7 @@ export interface LoopDefinition {
   readonly kind: 'loop'
   readonly name: string
   readonly key: string
-  readonly handler: StepHandler<any, any, unknown>
+  readonly handler: StepHandler<any, any, unknown, any>
   readonly until: (result: any, ctx: StepContext<any, any>) => boolean
   readonly maxIterations: number
   readonly delayMs: number

@@ -2,7 +2,8 @@ import { parseDuration, type Duration } from './duration.js'
 import { describeValue } from './describe-value.js'
 import { DurableError } from './errors.js'
 import { assertName, retryPolicy, stepParts, type BranchOptions } from './definition-checks.js'
-import type { Backoff, BranchOutput, BranchSpec, StepContext, StepHandler, StepOptions } from './step-context.js'
+import type { Backoff, BranchOutput, BranchSpec, StepContext, StepHandler, StepOptions, StoreTransaction } from './step-context.js'
+import type { Jsonify, WorkflowName } from './jsonify.js'
 import {
   branchKey,
   type BranchDefinition,
@@ -17,8 +18,11 @@ import {
   type WorkflowNode,
 } from './workflow-nodes.js'
 
-/** Builds a workflow one step at a time; every method returns a new builder, typed one step further. */
-export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}> implements Workflow<Input, Results> {
+/**
+ * Builds a workflow one step at a time; every method returns a new builder, typed one step further.
+ * `Results` holds each step's result as stored ({@link Jsonify}); `Tx` is the type of `ctx.tx`.
+ */
+export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}, Tx = StoreTransaction> implements Workflow<Input, Results> {
   readonly name: string
   readonly version: string | undefined
   readonly steps: readonly WorkflowNode[]
@@ -42,9 +46,9 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
    */
   step<Name extends string, Output>(
     name: Name,
-    handler: StepHandler<Input, Results, Output>,
-    options: StepOptions<Input, Results & { [K in Name]: Awaited<Output> }> = {},
-  ): WorkflowBuilder<Input, Results & { [K in Name]: Awaited<Output> }> {
+    handler: StepHandler<Input, Results, Output, Tx>,
+    options: StepOptions<Input, Results & { [K in Name]: Jsonify<Awaited<Output>> }, Tx> = {},
+  ): WorkflowBuilder<Input, Results & { [K in Name]: Jsonify<Awaited<Output>> }, Tx> {
     const where = this.#checkNewName(name)
     if (typeof handler !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs a handler function`)
     if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_DEFINITION', `options of ${where} must be an object`)
@@ -65,7 +69,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
   sleep<Name extends string>(
     name: Name,
     duration: Duration | ((ctx: Omit<StepContext<Input, Results>, 'signal' | 'attempt' | 'tx'>) => Duration | Date),
-  ): WorkflowBuilder<Input, Results> {
+  ): WorkflowBuilder<Input, Results, Tx> {
     const where = this.#checkNewName(name)
     const node: SleepDefinition = {
       kind: 'sleep',
@@ -90,7 +94,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
   waitForSignal<Name extends string, Payload = unknown>(
     name: Name,
     options: { timeout?: Duration } = {},
-  ): WorkflowBuilder<Input, Results & { [K in Name]: Payload }> {
+  ): WorkflowBuilder<Input, Results & { [K in Name]: Jsonify<Payload> }, Tx> {
     const where = this.#checkNewName(name)
     if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_DEFINITION', `options of ${where} must be an object`)
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, `timeout of ${where}`)
@@ -112,16 +116,16 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
    */
   loop<Name extends string, Output>(
     name: Name,
-    handler: StepHandler<Input, Results, Output>,
+    handler: StepHandler<Input, Results, Output, Tx>,
     options: {
-      until: (result: Awaited<Output>, ctx: StepContext<Input, Results>) => boolean
+      until: (result: Jsonify<Awaited<Output>>, ctx: StepContext<Input, Results, Tx>) => boolean
       maxIterations: number
       delay?: Duration
       maxAttempts?: number
       backoff?: Backoff
       timeout?: Duration
     },
-  ): WorkflowBuilder<Input, Results & { [K in Name]: Awaited<Output> }> {
+  ): WorkflowBuilder<Input, Results & { [K in Name]: Jsonify<Awaited<Output>> }, Tx> {
     const where = this.#checkNewName(name)
     if (typeof handler !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs a handler function`)
     if (typeof options !== 'object' || options === null || typeof options.until !== 'function') {
@@ -137,7 +141,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
       kind: 'loop',
       name,
       key: name,
-      handler: handler as StepHandler<any, any, unknown>,
+      handler: handler as StepHandler<any, any, unknown, any>,
       until: options.until as LoopDefinition['until'],
       maxIterations,
       delayMs: options.delay === undefined ? 0 : parseDuration(options.delay, `delay of ${where}`),
@@ -162,7 +166,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     name: Name,
     workflow: Workflow<ChildInput, ChildResults> | string,
     input: (ctx: Omit<StepContext<Input, Results>, 'signal' | 'tx'>) => ChildInput,
-  ): WorkflowBuilder<Input, Results & { [K in Name]: ChildResults }> {
+  ): WorkflowBuilder<Input, Results & { [K in Name]: ChildResults }, Tx> {
     const where = this.#checkNewName(name)
     const workflowName = typeof workflow === 'string' ? workflow : workflow?.name
     if (typeof workflowName !== 'string' || workflowName.length === 0) throw new DurableError('INVALID_DEFINITION', `${where} needs a workflow or a workflow name`)
@@ -190,7 +194,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
   parallel<Name extends string, Branches extends Record<string, BranchSpec<Input, Results>>>(
     name: Name,
     branches: Branches,
-  ): WorkflowBuilder<Input, Results & { [K in Name]: { [B in keyof Branches]: BranchOutput<Branches[B]> } }> {
+  ): WorkflowBuilder<Input, Results & { [K in Name]: { [B in keyof Branches]: Jsonify<BranchOutput<Branches[B]>> } }, Tx> {
     const where = this.#checkNewName(name)
     if (typeof branches !== 'object' || branches === null || Array.isArray(branches) || Object.keys(branches).length === 0) {
       throw new DurableError('INVALID_DEFINITION', `${where} needs at least one branch: { name: handler | { handler, ... } }`)
@@ -225,11 +229,11 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
    * })
    * ```
    */
-  route<Name extends string, Branches extends Record<string, (branch: WorkflowBuilder<Input, Results>) => WorkflowBuilder<Input, any>>>(
+  route<Name extends string, Branches extends Record<string, (branch: WorkflowBuilder<Input, Results, Tx>) => WorkflowBuilder<Input, any, Tx>>>(
     name: Name,
     select: (ctx: Omit<StepContext<Input, Results>, 'signal' | 'tx'>) => string,
     branches: Branches,
-  ): WorkflowBuilder<Input, Results & { [K in Name]: keyof Branches & string }> {
+  ): WorkflowBuilder<Input, Results & { [K in Name]: keyof Branches & string }, Tx> {
     const where = this.#checkNewName(name)
     if (typeof select !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs a select function (ctx) => key`)
     if (typeof branches !== 'object' || branches === null || Object.keys(branches).length === 0) {
@@ -242,7 +246,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     for (const [key, build] of Object.entries(branches) as Array<[string, unknown]>) {
       if (typeof build !== 'function') throw new DurableError('INVALID_DEFINITION', `branch "${key}" of ${where} must be a function (b) => b.step(...)`)
       // The branch builder starts from every name defined so far, so duplicates are refused.
-      const built = (build as (b: WorkflowBuilder<Input, Results>) => unknown)(new WorkflowBuilder(this.name, this.version, known))
+      const built = (build as (b: WorkflowBuilder<Input, Results, Tx>) => unknown)(new WorkflowBuilder(this.name, this.version, known))
       if (!(built instanceof WorkflowBuilder)) throw new DurableError('INVALID_DEFINITION', `branch "${key}" of ${where} must return the builder it was given`)
       const added = (built.steps as readonly WorkflowNode[]).slice(known.length)
       const offset = start + nested.length
@@ -274,6 +278,12 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
  * Starts a workflow definition. Every builder method checks its arguments at once and throws
  * `DurableError` (`INVALID_DEFINITION`, `DUPLICATE_STEP`) before anything is registered or written.
  *
+ * `Input` is what `start` takes; it must be storable as JSON (a `bigint`, a function or a `Map`
+ * in it is a compile error here: {@link WorkflowName}). Handlers see it as stored: a `Date` is an
+ * ISO string in `ctx.input`, as are dates in the results of earlier steps ({@link Jsonify}).
+ * `Tx`, the type of `ctx.tx` in `transactional` steps, defaults to what the store's package
+ * declares (`StoreTransaction`); pass it (`PostgresTransaction`) to depend on no such declaration.
+ *
  * ### Example
  * ```ts
  * const checkout = defineWorkflow<{ sku: string; qty: number }>('checkout')
@@ -281,12 +291,15 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
  *   .step('charge', (ctx) => chargeCard(ctx.results.reserve), { maxAttempts: 5 })
  * ```
  */
-export function defineWorkflow<Input = undefined>(name: string, options: { version?: string } = {}): WorkflowBuilder<Input, {}> {
+export function defineWorkflow<Input = undefined, Tx = StoreTransaction>(
+  name: WorkflowName<Input>,
+  options: { version?: string } = {},
+): WorkflowBuilder<Input, {}, Tx> {
   assertName(name, 'a workflow name')
   if (options.version !== undefined && typeof options.version !== 'string') {
     throw new DurableError('INVALID_DEFINITION', `version of workflow "${name}" must be a string`)
   }
-  return new WorkflowBuilder<Input, {}>(name, options.version, [])
+  return new WorkflowBuilder<Input, {}, Tx>(name, options.version, [])
 }
 
 /** A branch's node moved into the parent plan: positions shift, and it is marked as in the branch. */

@@ -41,9 +41,9 @@ describe('workflow types', () => {
     await expect(runStep(workflow, 0, { sku: 'A1', qty: 2 }, {})).resolves.toBe('A1x2')
   })
 
-  it('gives an input of undefined when no generic is given', () => {
+  it('gives an input of null (undefined, as stored) when no generic is given', () => {
     const workflow = defineWorkflow('plain').step('only', (ctx) => {
-      expectTypeOf(ctx.input).toEqualTypeOf<undefined>()
+      expectTypeOf(ctx.input).toEqualTypeOf<null>()
       return 1
     })
     expectTypeOf<WorkflowInput<typeof workflow>>().toEqualTypeOf<undefined>()
@@ -128,6 +128,18 @@ describe('workflow types', () => {
       expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>()
       return null
     })
+  })
+
+  it('types ctx.tx as the Tx given to defineWorkflow, whichever store types are compiled along', () => {
+    interface LedgerTx {
+      insert(row: { account: string }): Promise<void>
+    }
+    defineWorkflow<{ account: string }, LedgerTx>('ledger')
+      .step('write', async (ctx) => {
+        expectTypeOf(ctx.tx).toEqualTypeOf<LedgerTx | undefined>()
+        await ctx.tx?.insert({ account: ctx.input.account })
+      }, { transactional: true, compensate: (ctx) => expectTypeOf(ctx.tx).toEqualTypeOf<LedgerTx | undefined>() })
+      .route('kind', () => 'a', { a: (b) => b.step('nested', (ctx) => expectTypeOf(ctx.tx).toEqualTypeOf<LedgerTx | undefined>()) })
   })
 
   it('keeps a built workflow assignable to the untyped Workflow the runtime takes', () => {
