@@ -53,6 +53,15 @@ export interface TestDurable extends Durable {
    */
   crashWorker(runId?: string): Promise<void>
   /**
+   * Stalls a worker as a long pause of its process would (a stop-the-world GC, a network
+   * partition) — the one that holds run `runId`, or every worker of the kit. Its calls wait, so
+   * its leases run out as simulated time moves on, and another worker takes its runs over; a
+   * fresh worker replaces it at once. `resume()` lets its calls through, late — a step's result
+   * it commits then is refused if the run changed hands, never recorded twice — and it goes on
+   * with the runs it still holds (it takes no new jobs).
+   */
+  pauseWorker(runId?: string): Promise<{ resume(): void }>
+  /**
    * Resolves once the run has ended, skipping simulated time while no step runs: sleeps,
    * backoffs and signal timeouts fire at once, in order. `timeout` is simulated time: past it,
    * `WAIT_TIMEOUT`. A run that waits for something outside with nothing scheduled (a signal
@@ -117,12 +126,33 @@ export function testDurable(options: TestDurableOptions): TestDurable {
       ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
     })
   const workers = Array.from({ length: workerCount }, spawn)
-  const crashed: WorkerProcess[] = []
-  // A lease is a live one unless a crashed worker holds it: those only wait to expire.
-  const skipper = new TimeSkipper(clock, store, queue, (owner) => !crashed.some((p) => p.worker.id === owner))
+  /** Workers crashed or paused, replaced in `workers`. */
+  const replaced: WorkerProcess[] = []
+  // A lease of a crashed or paused worker holds nothing up: it only waits to expire.
+  const skipper = new TimeSkipper(clock, store, queue, (owner) => replaced.find((p) => p.worker.id === owner)?.live ?? true)
   /** Resolves once the kit's live workers consume jobs. */
   const started = async () => {
     await Promise.all(workers.map((p) => p.started))
+  }
+  /** Replaces the workers that hold run `runId` (every one, without it) after `fate` struck them. */
+  const strike = async (what: string, runId: string | undefined, fate: (p: WorkerProcess) => void): Promise<WorkerProcess[]> => {
+    if (runId !== undefined && typeof runId !== 'string') throw new DurableError('INVALID_INPUT', `${what} takes a run id, or nothing for every worker`)
+    let owner: string | null = null
+    if (runId !== undefined) {
+      const run = await store.getRun(runId)
+      if (run === undefined) throw new RunNotFoundError(runId)
+      owner = run.leaseOwner
+    }
+    const struck: WorkerProcess[] = []
+    for (const [i, p] of workers.entries()) {
+      if (runId !== undefined && p.worker.id !== owner) continue
+      fate(p)
+      struck.push(p)
+      replaced.push(p)
+      workers[i] = spawn()
+    }
+    await started()
+    return struck
   }
 
   const own = {
@@ -130,20 +160,11 @@ export function testDurable(options: TestDurableOptions): TestDurable {
     store,
     queue: queue as QueueAdapter,
     crashWorker: async (runId?: string) => {
-      if (runId !== undefined && typeof runId !== 'string') throw new DurableError('INVALID_INPUT', 'crashWorker takes a run id, or nothing to crash every worker')
-      let owner: string | null = null
-      if (runId !== undefined) {
-        const run = await store.getRun(runId)
-        if (run === undefined) throw new RunNotFoundError(runId)
-        owner = run.leaseOwner
-      }
-      for (const [i, p] of workers.entries()) {
-        if (runId !== undefined && p.worker.id !== owner) continue
-        p.crash()
-        crashed.push(p)
-        workers[i] = spawn()
-      }
-      await started()
+      await strike('crashWorker', runId, (p) => p.crash())
+    },
+    pauseWorker: async (runId?: string) => {
+      const paused = await strike('pauseWorker', runId, (p) => p.pause())
+      return { resume: () => paused.forEach((p) => p.resume()) }
     },
     settle: async () => {
       await started()
@@ -183,7 +204,7 @@ export function testDurable(options: TestDurableOptions): TestDurable {
       }
     },
     close: async () => {
-      await Promise.all([...workers, ...crashed].map((p) => p.started.catch(() => {}).then(() => p.stop())))
+      await Promise.all([...workers, ...replaced].map((p) => p.started.catch(() => {}).then(() => p.stop())))
       await durable.close()
     },
   }
