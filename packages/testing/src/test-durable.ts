@@ -58,7 +58,7 @@ export interface TestDurable extends Durable {
    * its leases run out as simulated time moves on, and another worker takes its runs over; a
    * fresh worker replaces it at once. `resume()` lets its calls through, late — a step's result
    * it commits then is refused if the run changed hands, never recorded twice — and it goes on
-   * with the runs it still holds (it takes no new jobs).
+   * with the runs it still holds (it takes no new jobs). `close()` kills a worker still stalled.
    */
   pauseWorker(runId?: string): Promise<{ resume(): void }>
   /**

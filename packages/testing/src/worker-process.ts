@@ -89,9 +89,9 @@ export class WorkerProcess {
     this.#resume?.()
   }
 
-  /** Stops a live worker as `stop()` does (it hands its leases back); a dead one once it unwound. */
+  /** Stops a live worker as `stop()` does (it hands its leases back); a paused one dies (see `crash`). */
   async stop(): Promise<void> {
-    this.resume()
+    if (this.#state === 'paused') this.crash()
     this.#stopped ??= this.worker.stop()
     await this.#stopped
   }
