@@ -23,7 +23,7 @@ import {
 import { appendJournal, jsonText, UniqueViolationError } from './journal-rows.js'
 import { idempotencyKeyOf, Layer, toJournalEntry, toRunRecord, type RunRow } from './memory-tables.js'
 import { RowLocks } from './row-locks.js'
-import { assertLimit, dueRows, matchesDefinition, nextDueTime, pageOf, pruneOrder, statsOf } from './run-queries.js'
+import { assertLimit, dueRows, leaseHolders, matchesDefinition, nextDueTime, pageOf, pruneOrder, statsOf } from './run-queries.js'
 
 /** One transaction of the memory store: the layer its writes go to, and how it must end. */
 class MemoryTransaction {
@@ -381,13 +381,23 @@ export class MemoryStore implements RunStore {
   }
 
   /**
-   * The earliest due time after `now` of an active run — the next instant at which simulated
-   * time has something to do — or null when no run is due later. Not part of `RunStore`.
+   * The earliest instant after `now` at which an active run is due and free (a crashed worker's
+   * run: once its lease expires) — the next instant at which simulated time has something to
+   * do — or null when no run is due later. Not part of `RunStore`.
    */
   nextDueAt(now: Date): Date | null {
     this.#assertOpen()
     const next = nextDueTime(this.#committed.allRuns(), now.getTime())
     return next === null ? null : new Date(next)
+  }
+
+  /**
+   * The workers that hold a lease not expired at `now`. Not part of `RunStore`: `testDurable()`
+   * tells a live worker's leases (a step runs) from a crashed one's (they only wait to expire).
+   */
+  leaseHolders(now: Date): Set<string> {
+    this.#assertOpen()
+    return leaseHolders(this.#committed.allRuns(), now.getTime())
   }
 
   /** Closes the store: later calls throw. Idempotent. */

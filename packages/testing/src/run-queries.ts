@@ -28,13 +28,25 @@ export function dueRows(rows: readonly RunRow[], now: number): RunRow[] {
   return rows.filter((row) => isDueAndFree(row, now)).sort((a, b) => a.dueAt! - b.dueAt! || compareIds(a.id, b.id))
 }
 
-/** The earliest due time after `now` of an active run; null when none. @internal */
+/**
+ * The earliest instant after `now` at which an active run is due and free — its due time, or,
+ * when a lease outlasts that (a crashed worker's), the lease's end; null when none. @internal
+ */
 export function nextDueTime(rows: readonly RunRow[], now: number): number | null {
   let next: number | null = null
   for (const row of rows) {
-    if (!isTerminal(row.status) && row.dueAt !== null && row.dueAt > now && (next === null || row.dueAt < next)) next = row.dueAt
+    if (isTerminal(row.status) || row.dueAt === null) continue
+    const free = row.leaseOwner === null || row.leaseExpiresAt === null ? row.dueAt : Math.max(row.dueAt, row.leaseExpiresAt)
+    if (free > now && (next === null || free < next)) next = free
   }
   return next
+}
+
+/** The owners of the leases that have not expired at `now`. @internal */
+export function leaseHolders(rows: readonly RunRow[], now: number): Set<string> {
+  const owners = new Set<string>()
+  for (const row of rows) if (row.leaseOwner !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > now) owners.add(row.leaseOwner)
+  return owners
 }
 
 /** One page of `listRuns`: newest first by id, after `cursor`, filtered. @internal */

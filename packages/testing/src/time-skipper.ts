@@ -12,10 +12,11 @@ const QUIET_TURNS = 3
  * before it has finished.
  *
  * "Nothing runs" is read from the store and the queue, which see everything the runtime does: no
- * run is held by a live lease (a worker holds one from its claim until the run parks or ends),
- * and no job is queued or being handled. The runtime's own real timers (lease renewal, the
- * reconciler) are not needed for that: a run leaves its lease only by a commit, and the queue
- * counts every wake-up.
+ * run is held by a live worker's lease (a worker holds one from its claim until the run parks or
+ * ends), and no job is queued or being handled. The runtime's own real timers (lease renewal,
+ * the reconciler) are not needed for that: a run leaves its lease only by a commit, and the queue
+ * counts every wake-up. A crashed worker's leases hold nothing up: they wait for their expiry,
+ * which is a due time like any other.
  *
  * @internal
  */
@@ -23,13 +24,16 @@ export class TimeSkipper {
   readonly #clock: SimulatedClock
   readonly #store: MemoryStore
   readonly #queue: SimulatedQueue
+  /** True for a lease owner that is a live worker (not a crashed one). */
+  readonly #live: (owner: string) => boolean
   /** The end of the last `exclusive` task: the next one starts after it. */
   #turn: Promise<unknown> = Promise.resolve()
 
-  constructor(clock: SimulatedClock, store: MemoryStore, queue: SimulatedQueue) {
+  constructor(clock: SimulatedClock, store: MemoryStore, queue: SimulatedQueue, live: (owner: string) => boolean) {
     this.#clock = clock
     this.#store = store
     this.#queue = queue
+    this.#live = live
   }
 
   /**
@@ -94,6 +98,7 @@ export class TimeSkipper {
 
   async #busy(): Promise<boolean> {
     if (this.#queue.busy) return true
-    return (await this.#store.stats(this.#clock.now())).leased > 0
+    for (const owner of this.#store.leaseHolders(this.#clock.now())) if (this.#live(owner)) return true
+    return false
   }
 }
