@@ -2,7 +2,7 @@
  * `bench/results/chart.svg`, written by hand (no dependency): two horizontal bar panels, steps/s
  * at each concurrency (the floor's tx/s first) and start→completed p50 latency, per system.
  */
-import type { BenchResults } from './results.js'
+import { floorFor, type BenchResults } from './results.js'
 
 const WIDTH = 860
 const LABEL = 250
@@ -29,8 +29,9 @@ export function resultsChart(results: BenchResults): string {
       label: `floor (${results.floor[0]?.tool ?? '?'}, tx/s)`,
       highlight: false,
       bars: cs.map((c, i) => {
-        const tx = results.floor.find((f) => f.clients === c)?.txPerSecond ?? 0
-        return { value: tx, text: `${Math.round(tx)} (c=${c})`, color: COLORS[i % COLORS.length]! }
+        const f = floorFor(results.floor, c)
+        const tx = f?.txPerSecond ?? 0
+        return { value: tx, text: `${Math.round(tx)} (${f?.clients ?? c} client${f?.clients === 1 ? '' : 's'})`, color: COLORS[i % COLORS.length]! }
       }),
     },
     ...measured.map((s) => ({
@@ -63,7 +64,7 @@ function panel(parts: string[], top: number, title: string, rows: readonly Row[]
   let y = top + 20
   parts.push(text(16, y, title, 13, 'bold'))
   legend.forEach(([name, color], i) => {
-    const x = WIDTH - 160 + i * 70
+    const x = WIDTH - 20 - (legend.length - i) * 60
     parts.push(`<rect x="${x}" y="${y - 10}" width="12" height="12" fill="${color}"/>`, text(x + 16, y, name, 12))
   })
   y += 12
