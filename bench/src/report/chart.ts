@@ -5,7 +5,7 @@
 import { floorFor, type BenchResults } from './results.js'
 
 const WIDTH = 860
-const LABEL = 250
+const LABEL = 280
 const BAR = 14
 const GAP = 10
 const COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756']
@@ -35,7 +35,7 @@ export function resultsChart(results: BenchResults): string {
       }),
     },
     ...measured.map((s) => ({
-      label: s.name!,
+      label: short(s.name!),
       highlight: !s.peer,
       bars: cs.map((c, i) => {
         const v = s.throughput!.find((t) => t.concurrency === c)?.stepsPerSecond ?? 0
@@ -44,7 +44,7 @@ export function resultsChart(results: BenchResults): string {
     })),
   ]
   const latencyRows: Row[] = measured.map((s) => ({
-    label: s.name!,
+    label: short(s.name!),
     highlight: !s.peer,
     bars: [{ value: s.latency!.p50Ms, text: `${s.latency!.p50Ms} ms (p99 ${s.latency!.p99Ms})`, color: COLORS[2]! }],
   }))
@@ -82,6 +82,9 @@ function panel(parts: string[], top: number, title: string, rows: readonly Row[]
   }
   return y
 }
+
+/** Names without what every peer shares, to fit the label column. */
+const short = (name: string): string => name.replace(' (3-job chain)', '').replace('(3-job chain, ', '(')
 
 function text(x: number, y: number, content: string, size: number, weight = 'normal', anchor = 'start'): string {
   return `<text x="${x}" y="${y}" font-size="${size}" font-weight="${weight}" text-anchor="${anchor}" fill="#222">${escape(content)}</text>`

@@ -1,8 +1,9 @@
 /** The results as Markdown tables: what `npm run bench` prints on stdout and the README shows. */
-import { floorFor, toFloor, type BenchResults, type SystemResult } from './results.js'
+import { floorFor, peerLabel, toFloor, type BenchResults, type SystemResult } from './results.js'
 
 const fmt = (value: number | undefined, digits = 0): string =>
   value === undefined ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const times = (ratio: number | undefined): string => (ratio === undefined ? '—' : `${fmt(ratio, 2)}×`)
 
 export function resultsTable(results: BenchResults): string {
   const lines: string[] = []
@@ -31,10 +32,10 @@ export function resultsTable(results: BenchResults): string {
     for (const d of durables) {
       const ratios = results.ratios[d.id]
       const best = ratios?.throughputToBestPeer ?? {}
-      lines.push(`| **${d.name} ÷ the best peer** | ${cs.map((c) => (best[`c${c}`] ? `**${fmt(best[`c${c}`]!.ratio, 2)}×** ${best[`c${c}`]!.name}` : '—')).join(' | ')} | — | — |`)
+      lines.push(`| **${d.name} ÷ the best peer** | ${cs.map((c) => (best[`c${c}`] ? `**${times(best[`c${c}`]!.ratio)}** ${peerLabel(best[`c${c}`]!.peer)}` : '—')).join(' | ')} | — | — |`)
       for (const p of peers) {
         const t = ratios?.throughputToPeers[p.id] ?? {}
-        lines.push(`| ${d.name} ÷ ${p.name} | ${cs.map((c) => `${fmt(t[`c${c}`], 2)}×`).join(' | ')} | ${fmt(ratios?.p50ToPeers[p.id], 2)}× | ${fmt(ratios?.startRateToPeers[p.id], 2)}× |`)
+        lines.push(`| ${d.name} ÷ ${p.name} | ${cs.map((c) => times(t[`c${c}`])).join(' | ')} | ${times(ratios?.p50ToPeers[p.id])} | ${times(ratios?.startRateToPeers[p.id])} |`)
       }
     }
   }
