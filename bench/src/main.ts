@@ -36,7 +36,10 @@ import { taskLabel, type DurableScenario, type SystemId, type Task } from './tas
 process.env.BENCH_STARTED_AT ??= String(Date.now())
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
-const only = option('only')?.split(',').map((o) => o.trim())
+const only = option('only')
+  ?.split(',')
+  .map((o) => o.trim())
+  .filter((o) => o !== '')
 const note = option('note')
 const settings = settingsFor(quick)
 const SYSTEMS: ReadonlyArray<{ id: SystemId; peer: boolean }> = [
@@ -52,8 +55,9 @@ const SCENARIOS: readonly DurableScenario[] = ['flat-cost', 'active', 'parked', 
 const selected = (task: Task) => only === undefined || only.some((o) => taskLabel(task).startsWith(o))
 const labels = [...SYSTEMS.map(({ id }) => id), ...SCENARIOS.flatMap((kind) => BACKENDS.map((backend) => taskLabel({ kind, backend })))]
 const unknown = only?.filter((o) => !labels.some((label) => label.startsWith(o)))
-if (unknown !== undefined && unknown.length > 0) {
-  progress(`--only: nothing is named ${unknown.map((u) => `"${u}"`).join(', ')}; the names: ${labels.join(', ')}`)
+if (only?.length === 0 || (unknown !== undefined && unknown.length > 0)) {
+  const what = unknown?.length ? `nothing is named ${unknown.map((u) => `"${u}"`).join(', ')}` : 'give one or more names'
+  progress(`--only: ${what}; the names: ${labels.join(', ')}`)
   process.exit(2)
 }
 const timeoutMs = quick ? 180_000 : 1_800_000
@@ -142,11 +146,13 @@ await writeFile(new URL('chart.svg', dir), resultsChart(results))
 console.log(resultsTable(results))
 progress('written: bench/results/latest.json, bench/results/chart.svg')
 
-/** The value of `--name=value` or `--name value`. */
+/** The value of `--name=value` or `--name value`; '' for a bare `--name`, undefined without it. */
 function option(name: string): string | undefined {
   const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`))
   if (i < 0) return undefined
-  return argv[i] === `--${name}` ? argv[i + 1] : argv[i]!.slice(`--${name}=`.length)
+  if (argv[i] !== `--${name}`) return argv[i]!.slice(`--${name}=`.length)
+  const next = argv[i + 1]
+  return next === undefined || next.startsWith('--') ? '' : next
 }
 
 async function versions(): Promise<Record<string, string>> {

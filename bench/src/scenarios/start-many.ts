@@ -31,6 +31,7 @@ export async function measureStartMany(backend: Backend, adminUrl: string, setti
   const items = (n: number) => Array.from({ length: n }, (_, i) => ({ input: { i } }))
   try {
     await durable.startMany(threeSteps, items(WARMUP_RUNS))
+    progress(`${backend}: startMany: timing ${settings.repetitions} call(s) of ${runs} runs each…`)
     const reps: number[] = []
     for (let rep = 1; rep <= settings.repetitions; rep++) {
       const batch = items(runs) // built before the clock starts: the caller's work, not durable's
