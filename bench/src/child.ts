@@ -10,6 +10,7 @@ import { profileDrain, traceOneRun } from './profile/profile-tasks.js'
 import { measureActiveRuns } from './scenarios/active-runs.js'
 import { measureFlatCost } from './scenarios/flat-cost.js'
 import { measureParkedRuns } from './scenarios/parked-runs.js'
+import { measureStartMany } from './scenarios/start-many.js'
 import { measureThreeStep } from './scenarios/three-step.js'
 import { settingsFor } from './settings.js'
 import { durableSystem } from './systems/durable-system.js'
@@ -35,6 +36,7 @@ async function run(): Promise<unknown> {
   if (task.kind !== 'three-step') {
     if (task.kind === 'flat-cost') return measureFlatCost(task.backend, adminUrl, settings)
     if (task.kind === 'parked') return measureParkedRuns(task.backend, adminUrl, settings)
+    if (task.kind === 'start-many') return measureStartMany(task.backend, adminUrl, settings)
     return measureActiveRuns(task.backend, adminUrl, settings)
   }
   const system = await openSystem(task.system, adminUrl)
@@ -56,6 +58,8 @@ function openSystem(id: SystemId, adminUrl: string): Promise<ThreeStepSystem> {
     case 'pg-boss':
       return pgBossChainSystem(adminUrl)
     case 'graphile-worker':
-      return graphileChainSystem(adminUrl)
+      return graphileChainSystem(adminUrl, 'default')
+    case 'graphile-local':
+      return graphileChainSystem(adminUrl, 'batched')
   }
 }

@@ -1,5 +1,11 @@
 /**
- * `npm run bench [-- --quick] [-- --only=durable-server,dbos,…] [-- --note="…"]`
+ * `npm run bench [-- --quick] [-- --only=durable-server,graphile-local,start-many,…] [-- --note="…"]`
+ *
+ * `--only` (also `--only a,b`) keeps the tasks whose label starts with one of the names: a
+ * system's id for its throughput, latency and start-rate scenarios (`durable-server`,
+ * `durable-embedded`, `dbos`, `pg-boss`, `graphile-worker`, `graphile-local`), or a durable
+ * scenario, on both backends or one (`flat-cost`, `active`, `parked`, `start-many`,
+ * `start-many (server)`). The floor is always measured: every ratio needs it.
  *
  * Starts its own PostgreSQL (fsync on), measures the floor of one durable checkpoint, then runs
  * every scenario — durable on queue-postgres and on embedded PGlite, and the peers on the same
@@ -21,16 +27,20 @@ import { runInChild } from './run-in-child.js'
 import type { ActiveRunsFigures } from './scenarios/active-runs.js'
 import type { FlatCostFigures } from './scenarios/flat-cost.js'
 import type { ParkedFigures } from './scenarios/parked-runs.js'
+import type { StartManyFigures } from './scenarios/start-many.js'
 import type { ThreeStepFigures } from './scenarios/three-step.js'
 import { settingsFor } from './settings.js'
 import type { Backend } from './systems/durable-instance.js'
-import { taskLabel, type SystemId, type Task } from './task.js'
+import { taskLabel, type DurableScenario, type SystemId, type Task } from './task.js'
 
 process.env.BENCH_STARTED_AT ??= String(Date.now())
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
-const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')
-const note = argv.find((a) => a.startsWith('--note='))?.slice('--note='.length)
+const only = option('only')
+  ?.split(',')
+  .map((o) => o.trim())
+  .filter((o) => o !== '')
+const note = option('note')
 const settings = settingsFor(quick)
 const SYSTEMS: ReadonlyArray<{ id: SystemId; peer: boolean }> = [
   { id: 'durable-server', peer: false },
@@ -38,9 +48,18 @@ const SYSTEMS: ReadonlyArray<{ id: SystemId; peer: boolean }> = [
   { id: 'dbos', peer: true },
   { id: 'pg-boss', peer: true },
   { id: 'graphile-worker', peer: true },
+  { id: 'graphile-local', peer: true },
 ]
 const BACKENDS: readonly Backend[] = ['server', 'embedded']
+const SCENARIOS: readonly DurableScenario[] = ['flat-cost', 'active', 'parked', 'start-many']
 const selected = (task: Task) => only === undefined || only.some((o) => taskLabel(task).startsWith(o))
+const labels = [...SYSTEMS.map(({ id }) => id), ...SCENARIOS.flatMap((kind) => BACKENDS.map((backend) => taskLabel({ kind, backend })))]
+const unknown = only?.filter((o) => !labels.some((label) => label.startsWith(o)))
+if (only?.length === 0 || (unknown !== undefined && unknown.length > 0)) {
+  const what = unknown?.length ? `nothing is named ${unknown.map((u) => `"${u}"`).join(', ')}` : 'give one or more names'
+  progress(`--only: ${what}; the names: ${labels.join(', ')}`)
+  process.exit(2)
+}
 const timeoutMs = quick ? 180_000 : 1_800_000
 // Other work on the machine skews every figure: the load average is recorded with them.
 const loadAtStart = loadavg().map((n) => Math.round(n * 10) / 10).join(' ')
@@ -52,9 +71,10 @@ const systems: SystemResult[] = []
 const flatCost: PerBackend<FlatCostFigures> = {}
 const parked: PerBackend<ParkedFigures> = {}
 const active: PerBackend<ActiveRunsFigures> = {}
+const startMany: PerBackend<StartManyFigures> = {}
 try {
   const tool = await floorTool()
-  for (const clients of settings.concurrencies) {
+  for (const clients of settings.floorClients) {
     progress(`floor: 1 insert + 1 update per transaction, ${clients} client(s), ${settings.floorSeconds} s, with ${tool}…`)
     floor.push(await measureFloor(server, tool, clients, settings.floorSeconds))
     progress(`floor c=${clients}: ${floor.at(-1)!.txPerSecond} tx/s`)
@@ -67,14 +87,15 @@ try {
     if (outcome.error !== undefined) progress(`${id}: FAILED: ${outcome.error.split('\n')[0]}`)
     systems.push({ id, peer, ...outcome.result, ...(outcome.error !== undefined ? { error: outcome.error } : {}), exitedByItself: outcome.exitedByItself })
   }
-  for (const [kind, into] of [['flat-cost', flatCost], ['active', active], ['parked', parked]] as const) {
+  const into: Record<DurableScenario, PerBackend<unknown>> = { 'flat-cost': flatCost, active, parked, 'start-many': startMany }
+  for (const kind of SCENARIOS) {
     for (const backend of BACKENDS) {
       const task: Task = { kind, backend }
       if (!selected(task)) continue
       progress(`${taskLabel(task)}…`)
       const outcome = await runInChild<never>({ task, adminUrl: server.url, quick }, { timeoutMs })
       if (outcome.error !== undefined) progress(`${taskLabel(task)}: FAILED: ${outcome.error.split('\n')[0]}`)
-      ;(into as Record<string, unknown>)[backend] = outcome.result ?? { error: outcome.error ?? 'no result' }
+      into[kind][backend] = outcome.result ?? { error: outcome.error ?? 'no result' }
     }
   }
 } finally {
@@ -104,9 +125,18 @@ const results: BenchResults = {
   flatCost,
   parked,
   active,
+  startMany,
   ratios,
   targets: BACKENDS.flatMap((backend) =>
-    targetsOf(backend, systems.find((s) => s.id === `durable-${backend}`), ratios[`durable-${backend}`], flatCost[backend], parked[backend], active[backend]),
+    targetsOf(backend, {
+      system: systems.find((s) => s.id === `durable-${backend}`),
+      ratios: ratios[`durable-${backend}`],
+      floor,
+      flat: flatCost[backend],
+      parked: parked[backend],
+      active: active[backend],
+      startMany: startMany[backend],
+    }),
   ),
 }
 const dir = new URL('../results/', import.meta.url)
@@ -115,6 +145,15 @@ await writeFile(new URL('latest.json', dir), `${JSON.stringify(results, null, 2)
 await writeFile(new URL('chart.svg', dir), resultsChart(results))
 console.log(resultsTable(results))
 progress('written: bench/results/latest.json, bench/results/chart.svg')
+
+/** The value of `--name=value` or `--name value`; '' for a bare `--name`, undefined without it. */
+function option(name: string): string | undefined {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`))
+  if (i < 0) return undefined
+  if (argv[i] !== `--${name}`) return argv[i]!.slice(`--${name}=`.length)
+  const next = argv[i + 1]
+  return next === undefined || next.startsWith('--') ? '' : next
+}
 
 async function versions(): Promise<Record<string, string>> {
   const of = packageVersion

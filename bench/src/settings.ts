@@ -7,7 +7,10 @@ export interface Settings {
   readonly throughputRuns: number
   /** Runs done before measuring a system, not counted. */
   readonly warmupRuns: number
+  /** Worker concurrencies of the throughput scenario. */
   readonly concurrencies: readonly number[]
+  /** Client counts of the floor; a concurrency without its own floor is compared to the floor at 8. */
+  readonly floorClients: readonly number[]
   /** Sequential start→completed samples per latency repetition. */
   readonly latencySamples: number
   /** Starts timed by the start-rate scenario, and the callers making them. */
@@ -23,7 +26,18 @@ export interface Settings {
   readonly parkedRuns: number
   /** Runs started, then drained, by the active-runs memory scenario. */
   readonly activeRuns: number
+  /** Runs of one `startMany` call in the start-many scenario. */
+  readonly startManyRuns: number
 }
+
+/**
+ * Connections of each system's pool: the largest concurrency (20) plus the listener and callers,
+ * so that no system waits for a connection at c=20.
+ */
+export const POOL_SIZE = 24
+
+/** The floor's client count that the throughput targets compare steps/s with. */
+export const REFERENCE_FLOOR_CLIENTS = 8
 
 export function settingsFor(quick: boolean): Settings {
   return quick
@@ -32,7 +46,8 @@ export function settingsFor(quick: boolean): Settings {
         repetitions: 1,
         throughputRuns: 100,
         warmupRuns: 20,
-        concurrencies: [1, 8],
+        concurrencies: [1, 8, 20],
+        floorClients: [1, 8],
         latencySamples: 30,
         startRuns: 500,
         startCallers: 8,
@@ -42,13 +57,15 @@ export function settingsFor(quick: boolean): Settings {
         flatShortRuns: 5,
         parkedRuns: 500,
         activeRuns: 500,
+        startManyRuns: 1000,
       }
     : {
         quick,
         repetitions: 3,
         throughputRuns: 1000,
         warmupRuns: 100,
-        concurrencies: [1, 8],
+        concurrencies: [1, 8, 20],
+        floorClients: [1, 8],
         latencySamples: 150,
         startRuns: 10_000,
         startCallers: 8,
@@ -58,5 +75,6 @@ export function settingsFor(quick: boolean): Settings {
         flatShortRuns: 20,
         parkedRuns: 10_000,
         activeRuns: 10_000,
+        startManyRuns: 10_000,
       }
 }

@@ -5,11 +5,14 @@
  */
 import type { Backend } from './systems/durable-instance.js'
 
-export type SystemId = 'durable-server' | 'durable-embedded' | 'dbos' | 'pg-boss' | 'graphile-worker'
+export type SystemId = 'durable-server' | 'durable-embedded' | 'dbos' | 'pg-boss' | 'graphile-worker' | 'graphile-local'
+
+/** durable's own scenarios, each run on both backends. */
+export type DurableScenario = 'flat-cost' | 'active' | 'parked' | 'start-many'
 
 export type Task =
   | { readonly kind: 'three-step'; readonly system: SystemId }
-  | { readonly kind: 'flat-cost' | 'parked' | 'active'; readonly backend: Backend }
+  | { readonly kind: DurableScenario; readonly backend: Backend }
   /** The profiler's (`npm run profile`): drain a backlog of `runs`, or trace one run. */
   | { readonly kind: 'profile-drain'; readonly runs: number; readonly concurrency: number }
   | { readonly kind: 'profile-trace' }

@@ -7,10 +7,10 @@
 import { DBOS, DBOSClient } from '@dbos-inc/dbos-sdk'
 import { packageVersion } from '../package-version.js'
 import { freshDatabase } from '../postgres-server.js'
+import { POOL_SIZE } from '../settings.js'
 import { withCallers } from '../stats.js'
 import type { ThreeStepSystem } from '../systems/three-step-system.js'
 
-const POOL_SIZE = 12
 const version = packageVersion('@dbos-inc/dbos-sdk')
 
 async function threeStepsFunction(i: number): Promise<number> {

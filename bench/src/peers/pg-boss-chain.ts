@@ -7,10 +7,10 @@
 import PgBoss from 'pg-boss'
 import { packageVersion } from '../package-version.js'
 import { freshDatabase } from '../postgres-server.js'
+import { POOL_SIZE } from '../settings.js'
 import { until, withCallers } from '../stats.js'
 import type { ThreeStepSystem } from '../systems/three-step-system.js'
 
-const POOL_SIZE = 12
 const QUEUE = 'chain'
 const version = packageVersion('pg-boss')
 

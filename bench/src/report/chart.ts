@@ -2,10 +2,10 @@
  * `bench/results/chart.svg`, written by hand (no dependency): two horizontal bar panels, steps/s
  * at each concurrency (the floor's tx/s first) and start→completed p50 latency, per system.
  */
-import type { BenchResults } from './results.js'
+import { floorFor, type BenchResults } from './results.js'
 
 const WIDTH = 860
-const LABEL = 250
+const LABEL = 280
 const BAR = 14
 const GAP = 10
 const COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756']
@@ -29,12 +29,13 @@ export function resultsChart(results: BenchResults): string {
       label: `floor (${results.floor[0]?.tool ?? '?'}, tx/s)`,
       highlight: false,
       bars: cs.map((c, i) => {
-        const tx = results.floor.find((f) => f.clients === c)?.txPerSecond ?? 0
-        return { value: tx, text: `${Math.round(tx)} (c=${c})`, color: COLORS[i % COLORS.length]! }
+        const f = floorFor(results.floor, c)
+        const tx = f?.txPerSecond ?? 0
+        return { value: tx, text: `${Math.round(tx)} (${f?.clients ?? c} client${f?.clients === 1 ? '' : 's'})`, color: COLORS[i % COLORS.length]! }
       }),
     },
     ...measured.map((s) => ({
-      label: s.name!,
+      label: short(s.name!),
       highlight: !s.peer,
       bars: cs.map((c, i) => {
         const v = s.throughput!.find((t) => t.concurrency === c)?.stepsPerSecond ?? 0
@@ -43,7 +44,7 @@ export function resultsChart(results: BenchResults): string {
     })),
   ]
   const latencyRows: Row[] = measured.map((s) => ({
-    label: s.name!,
+    label: short(s.name!),
     highlight: !s.peer,
     bars: [{ value: s.latency!.p50Ms, text: `${s.latency!.p50Ms} ms (p99 ${s.latency!.p99Ms})`, color: COLORS[2]! }],
   }))
@@ -63,7 +64,7 @@ function panel(parts: string[], top: number, title: string, rows: readonly Row[]
   let y = top + 20
   parts.push(text(16, y, title, 13, 'bold'))
   legend.forEach(([name, color], i) => {
-    const x = WIDTH - 160 + i * 70
+    const x = WIDTH - 20 - (legend.length - i) * 60
     parts.push(`<rect x="${x}" y="${y - 10}" width="12" height="12" fill="${color}"/>`, text(x + 16, y, name, 12))
   })
   y += 12
@@ -81,6 +82,9 @@ function panel(parts: string[], top: number, title: string, rows: readonly Row[]
   }
   return y
 }
+
+/** Names without what every peer shares, to fit the label column. */
+const short = (name: string): string => name.replace(' (3-job chain)', '').replace('(3-job chain, ', '(')
 
 function text(x: number, y: number, content: string, size: number, weight = 'normal', anchor = 'start'): string {
   return `<text x="${x}" y="${y}" font-size="${size}" font-weight="${weight}" text-anchor="${anchor}" fill="#222">${escape(content)}</text>`

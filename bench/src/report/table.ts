@@ -1,21 +1,27 @@
 /** The results as Markdown tables: what `npm run bench` prints on stdout and the README shows. */
-import type { BenchResults, SystemResult } from './results.js'
+import { floorFor, peerLabel, toFloor, type BenchResults, type SystemResult } from './results.js'
 
 const fmt = (value: number | undefined, digits = 0): string =>
   value === undefined ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const times = (ratio: number | undefined): string => (ratio === undefined ? '—' : `${fmt(ratio, 2)}×`)
 
 export function resultsTable(results: BenchResults): string {
   const lines: string[] = []
   const cs = results.settings.concurrencies
   const floor = (c: number) => results.floor.find((f) => f.clients === c)
+  // A concurrency without a floor of its own is compared with the floor at 8 clients.
+  const against = (c: number) => {
+    const clients = floorFor(results.floor, c)?.clients
+    return clients === undefined || clients === c ? '' : ` vs ${clients} clients`
+  }
   const floorTool = results.floor[0]?.tool === 'pgbench' ? 'pgbench' : 'Node'
   lines.push(
-    `| system | ${cs.map((c) => `steps/s c=${c} (× floor)`).join(' | ')} | run p50 / p99 (ms) | starts/s, ${results.settings.startCallers} callers (× floor) |`,
+    `| system | ${cs.map((c) => `steps/s c=${c} (× floor${against(c)})`).join(' | ')} | run p50 / p99 (ms) | starts/s, ${results.settings.startCallers} callers (× floor) |`,
     `| --- | ${cs.map(() => '---:').join(' | ')} | ---: | ---: |`,
   )
   const f8 = floor(8)
   lines.push(
-    `| floor: 1 insert + 1 update tx (${floorTool}) | ${cs.map((c) => `${fmt(floor(c)?.txPerSecond)} tx/s`).join(' | ')} | ${fmt(floor(1)?.meanMs, 2)} mean (1 tx) | ${fmt(f8?.txPerSecond)} tx/s |`,
+    `| floor: 1 insert + 1 update tx (${floorTool}) | ${cs.map((c) => (against(c) === '' ? `${fmt(floor(c)?.txPerSecond)} tx/s` : 'as c=8')).join(' | ')} | ${fmt(floor(1)?.meanMs, 2)} mean (1 tx) | ${fmt(f8?.txPerSecond)} tx/s |`,
   )
   for (const system of results.systems) lines.push(systemRow(system, results))
 
@@ -25,9 +31,11 @@ export function resultsTable(results: BenchResults): string {
     lines.push('', `| durable ÷ peer | ${cs.map((c) => `steps/s c=${c}`).join(' | ')} | p50 latency | starts/s |`, `| --- | ${cs.map(() => '---:').join(' | ')} | ---: | ---: |`)
     for (const d of durables) {
       const ratios = results.ratios[d.id]
+      const best = ratios?.throughputToBestPeer ?? {}
+      lines.push(`| **${d.name} ÷ the best peer** | ${cs.map((c) => (best[`c${c}`] ? `**${times(best[`c${c}`]!.ratio)}** ${peerLabel(best[`c${c}`]!.peer)}` : '—')).join(' | ')} | — | — |`)
       for (const p of peers) {
         const t = ratios?.throughputToPeers[p.id] ?? {}
-        lines.push(`| ${d.name} ÷ ${p.name} | ${cs.map((c) => `${fmt(t[`c${c}`], 2)}×`).join(' | ')} | ${fmt(ratios?.p50ToPeers[p.id], 2)}× | ${fmt(ratios?.startRateToPeers[p.id], 2)}× |`)
+        lines.push(`| ${d.name} ÷ ${p.name} | ${cs.map((c) => times(t[`c${c}`])).join(' | ')} | ${times(ratios?.p50ToPeers[p.id])} | ${times(ratios?.startRateToPeers[p.id])} |`)
       }
     }
   }
@@ -49,6 +57,9 @@ export function resultsTable(results: BenchResults): string {
     `| worker RSS with ${results.settings.activeRuns} active runs: baseline → started → peak | ${both((b) =>
       cell(results.active[b], (a) => `${a.rssBaselineMb} → ${a.rssStartedMb} → ${a.rssPeakMb} MB (drained in ${a.drainSeconds} s)`),
     )} |`,
+    `| startMany() of ${results.settings.startManyRuns} runs in one call: runs/s (× floor, 8 clients) | ${both((b) =>
+      cell(results.startMany[b], (m) => `${fmt(m.runsPerSecond)} runs/s (${fmt(toFloor(m.runsPerSecond, results.floor), 2)}×), ${m.seconds} s a call`),
+    )} |`,
   )
 
   lines.push('', '| target | backend | measured | met |', '| --- | --- | --- | --- |')
@@ -63,7 +74,7 @@ function systemRow(system: SystemResult, results: BenchResults): string {
   const floor8 = results.floor.find((f) => f.clients === 8)
   const throughput = cs.map((c) => {
     const t = system.throughput!.find((x) => x.concurrency === c)
-    const f = results.floor.find((x) => x.clients === c)
+    const f = floorFor(results.floor, c)
     return t && f ? `${fmt(t.stepsPerSecond)} (${fmt(ratios?.throughputToFloor[`c${c}`] ?? t.stepsPerSecond / f.txPerSecond, 2)}×)` : '—'
   })
   const start = system.startRate && floor8 ? `${fmt(system.startRate.runsPerSecond)} (${fmt(system.startRate.runsPerSecond / floor8.txPerSecond, 2)}×)` : '—'

@@ -11,11 +11,10 @@ import { createDurable, silentLogger, type Durable } from '@durable/provider'
 import { postgresQueue } from '@durable/queue-postgres'
 import { postgresStore } from '@durable/store-postgres'
 import { freshDatabase } from '../postgres-server.js'
+import { POOL_SIZE } from '../settings.js'
 
 export type Backend = 'server' | 'embedded'
 
-/** Pool of the server store: the largest worker concurrency (8) plus the listener and callers. */
-const POOL_SIZE = 12
 /**
  * Each backend's default poll interval (queue-postgres 1000 ms, embedded 500 ms): NOTIFY wakes
  * idle workers sooner; polling is the safety net and the bound for a timer's lateness.
