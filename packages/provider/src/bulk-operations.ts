@@ -42,9 +42,13 @@ export async function startMany(rt: RuntimeContext, workflow: Workflow | string,
     return { id: ulid(), ...registry.runFields(definition), inputJson, state: initialState(definition.workflow), idempotencyKey: checkKey(item.idempotencyKey), parentRunId: null, now }
   })
   if (runs.length === 0) return []
-  const dispatchAll = (created: readonly string[], transaction?: unknown) =>
-    Promise.all(created.map((runId) => queue.dispatch({ runId }, transaction === undefined ? undefined : { transaction })))
-  const results = await store.createRuns(runs, queue.transactional ? (tx, created) => dispatchAll(created, tx).then(() => {}) : undefined)
+  const dispatchAll = async (created: readonly string[], transaction?: unknown): Promise<void> => {
+    const options = transaction === undefined ? undefined : { transaction }
+    const jobs = created.map((runId) => ({ runId }))
+    if (queue.dispatchMany !== undefined) await queue.dispatchMany(jobs, options)
+    else for (const job of jobs) await queue.dispatch(job, options)
+  }
+  const results = await store.createRuns(runs, queue.transactional ? (tx, created) => dispatchAll(created, tx) : undefined)
   if (runs[0]!.shapeHash !== null) registry.shapeStored(runs[0]!.shapeHash)
   // Not transactional: a crash right here leaves runs without a job; the reconciler finds them.
   if (!queue.transactional) await dispatchAll(results.filter((r) => r.created).map((r) => r.runId))

@@ -37,6 +37,7 @@ import { definitionMatch } from './queries/definition-match.js'
 import { insertRun } from './queries/create-run.js'
 import { pruneRuns } from './queries/prune-runs.js'
 import { assertOnePerRun, updateRuns } from './queries/update-runs.js'
+import { insertRuns } from './queries/create-runs.js'
 import { runStats } from './queries/stats.js'
 import { notMigrated, toNotMigratedError } from './store-errors.js'
 import { leaseHolderDead } from './queries/dead-lease-holder.js'
@@ -229,8 +230,7 @@ export class PostgresStore implements RunStore {
     inTransaction?: (tx: PostgresTransaction, created: readonly string[]) => Promise<void>,
   ): Promise<Array<{ runId: string; created: boolean }>> {
     return this.transaction(async (tx) => {
-      const results: Array<{ runId: string; created: boolean }> = []
-      for (const run of runs) results.push(await insertRun(tx, this.#tables, run))
+      const results = await insertRuns(tx, this.#tables, runs)
       await inTransaction?.(tx, results.filter((r) => r.created).map((r) => r.runId))
       return results
     })
