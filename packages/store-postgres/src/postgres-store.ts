@@ -25,6 +25,7 @@ import type { PostgresTransaction } from './durable-types.js'
 import { assertSchemaName } from './identifiers.js'
 import { storeMigrations } from './migrations/migrations.js'
 import { ErrorTranslatingDialect } from './error-translating-dialect.js'
+import { PreparingClient } from './prepared-statements.js'
 import { FencedTransactions } from './fenced-transactions.js'
 import { clientLike, withMigrationLock } from './migration-lock.js'
 import { PgListener } from './pg-listener.js'
@@ -98,7 +99,7 @@ export class PostgresStore implements RunStore {
         throw new DurableError('INVALID_INPUT', `poolSize must be a positive integer (got ${String(poolSize)})`)
       }
       assertConnectionString(options.connectionString)
-      const pool = new pg.Pool({ connectionString: options.connectionString, max: poolSize })
+      const pool = new pg.Pool({ connectionString: options.connectionString, max: poolSize, Client: PreparingClient })
       // An idle pooled connection that breaks (database restart) emits 'error' on the pool;
       // unhandled, it would crash the process. The pool drops it and reconnects on next use.
       pool.on('error', () => {})
