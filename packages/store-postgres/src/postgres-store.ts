@@ -1,5 +1,6 @@
 import {
   DurableError,
+  FLOW_RECHECK_MS,
   RESULT_KINDS,
   type JournalKind,
   type ResultEntry,
@@ -365,19 +366,48 @@ export class PostgresStore implements RunStore {
   }
 
   /**
-   * Ids of active, due runs of `definitions` that no live worker leases, most overdue first: no
-   * lease, an expired one, or one whose holder died (see `holdLiveness`).
+   * Ids of active, due runs of `definitions` that no live worker leases, highest priority first,
+   * then most overdue: no lease, an expired one, or one whose holder died (see `holdLiveness`).
+   * Runs held back by their concurrency key wait `FLOW_RECHECK_MS` before they show again. With
+   * `heldBackOn`, only the runs held back on that key, as many as it has free slots.
    */
-  async findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]> {
+  async findDueRuns(query: {
+    now: Date
+    definitions: readonly DefinitionKey[]
+    limit: number
+    heldBackOn?: { readonly workflowName: string; readonly concurrencyKey: string }
+  }): Promise<string[]> {
     assertLimit(query.limit)
-    // The WHERE repeats the predicate of the partial index runs_due_at_idx so the planner uses it.
+    const on = query.heldBackOn
+    const free = sql`(lease_owner IS NULL OR lease_expires_at <= ${query.now} OR ${leaseHolderDead(sql`lease_owner`)})`
+    if (on !== undefined) {
+      // Slots free now: the key's limit (as its runs recorded it) less the runs live workers hold.
+      const { rows } = await sql<{ id: string }>`
+        WITH slots AS (
+          SELECT greatest(coalesce(max(concurrency_limit), 0) - count(*) FILTER (WHERE lease_owner IS NOT NULL AND NOT ${free}), 0) AS n
+          FROM ${this.#tables.runs}
+          WHERE workflow_name = ${on.workflowName} AND concurrency_key = ${on.concurrencyKey}
+            AND concurrency_key IS NOT NULL AND status NOT IN ('completed', 'failed', 'cancelled')
+        )
+        SELECT id FROM ${this.#tables.runs} AS r
+        WHERE workflow_name = ${on.workflowName} AND concurrency_key = ${on.concurrencyKey}
+          AND concurrency_key IS NOT NULL AND status NOT IN ('completed', 'failed', 'cancelled')
+          AND held_back_at IS NOT NULL AND due_at <= ${query.now} AND ${free}
+          AND ${definitionMatch('r', query.definitions)}
+        ORDER BY priority DESC, due_at, id
+        LIMIT least(${query.limit}, (SELECT n FROM slots))
+      `.execute(this.db)
+      return rows.map((row) => row.id)
+    }
+    // The WHERE repeats the predicate of the partial index runs_priority_due_idx so the planner uses it.
     const { rows } = await sql<{ id: string }>`
       SELECT id FROM ${this.#tables.runs} AS r
       WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL
         AND due_at <= ${query.now}
-        AND (lease_owner IS NULL OR lease_expires_at <= ${query.now} OR ${leaseHolderDead(sql`lease_owner`)})
+        AND (held_back_at IS NULL OR held_back_at <= ${new Date(query.now.getTime() - FLOW_RECHECK_MS)})
+        AND ${free}
         AND ${definitionMatch('r', query.definitions)}
-      ORDER BY due_at, id
+      ORDER BY priority DESC, due_at, id
       LIMIT ${query.limit}
     `.execute(this.db)
     return rows.map((row) => row.id)

@@ -25,6 +25,7 @@ export function runCases({ store }: SuiteContext): void {
         cancelRequest: null,
         createdAt: at(5),
         updatedAt: at(5),
+        flow: { priority: 0, concurrency: null, rate: null },
       })
       expect(await store().getRun(newId()), 'getRun of an unknown id').toBeUndefined()
     })
