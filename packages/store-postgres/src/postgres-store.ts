@@ -26,7 +26,7 @@ import type { PostgresTransaction } from './durable-types.js'
 import { assertSchemaName } from './identifiers.js'
 import { storeMigrations } from './migrations/migrations.js'
 import { ErrorTranslatingDialect } from './error-translating-dialect.js'
-import { PreparingClient } from './prepared-statements.js'
+import { PREPARED, PreparingClient } from './prepared-statements.js'
 import { FencedTransactions } from './fenced-transactions.js'
 import { clientLike, withMigrationLock } from './migration-lock.js'
 import { PgListener } from './pg-listener.js'
@@ -250,7 +250,7 @@ export class PostgresStore implements RunStore {
 
   /** A run's journal entries that carry step results (core's `RESULT_KINDS`), in journal order. */
   async loadResults(runId: string): Promise<ResultEntry[]> {
-    const { rows } = await sql<{ step_key: string; step_name: string; kind: JournalKind; result: string | null }>`
+    const { rows } = await sql<{ step_key: string; step_name: string; kind: JournalKind; result: string | null }>`${sql.raw(PREPARED)}
       SELECT step_key, step_name, kind, result::text AS result FROM ${this.#tables.journal}
       WHERE run_id = ${runId} AND kind = ANY(cast(${[...RESULT_KINDS]} AS text[]))
       ORDER BY seq

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { PREPARED } from '@durable/store-postgres'
 import type { Executor } from './executor.js'
 
 /**
@@ -45,7 +46,7 @@ export async function insertJobs(
   }
   if (earliest.size === 0) return
   const rows = JSON.stringify([...earliest].map(([run_id, run_at]) => ({ run_id, run_at })))
-  await sql`
+  await sql`${sql.raw(PREPARED)}
     with job as (
       insert into ${sql.table(`${schema}.jobs`)} as jobs (run_id, run_at)
       select j.run_id, coalesce(j.run_at, now()) from jsonb_to_recordset(cast(${rows} as jsonb)) as j (run_id text, run_at timestamptz)

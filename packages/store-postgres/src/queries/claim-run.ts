@@ -1,5 +1,6 @@
 import { isTerminal, type ClaimResult, type DefinitionKey, type RunStatus } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
+import { PREPARED } from '../prepared-statements.js'
 import { definitionMatch } from './definition-match.js'
 import { runColumns, toDateOrNull, toRunRecord, type RunRow, type Tables } from '../rows.js'
 import { leaseHolderDead } from './dead-lease-holder.js'
@@ -55,7 +56,7 @@ type ClaimRow = Partial<RunRow> & {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, claim: Claim): Promise<ClaimResult> {
-  const { rows } = await sql<ClaimRow>`
+  const { rows } = await sql<ClaimRow>`${sql.raw(PREPARED)}
     WITH target AS (
       SELECT t.id, t.status, t.due_at, t.lease_owner, t.lease_expires_at, t.priority, t.workflow_name, t.concurrency_key, t.rate_key,
         ${definitionMatch('t', claim.definitions)} AS known,

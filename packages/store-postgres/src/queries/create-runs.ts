@@ -9,14 +9,15 @@ import { insertRun } from './create-run.js'
  * or by an earlier item of the same batch — are not inserted; one more statement finds the runs
  * holding their keys. Returns `{ runId, created }` in the order of `runs`.
  *
- * Runs with a lease or a journal (a local start, a fork) are not batched: `insertRun` takes them.
+ * Runs with a lease, a journal or a debounce (a local start, a fork, a debounced start) are not
+ * batched: `insertRun` takes them.
  *
  * @internal
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function insertRuns(db: Kysely<any>, tables: Tables, runs: readonly NewRun[]): Promise<Array<{ runId: string; created: boolean }>> {
   if (runs.length === 0) return []
-  if (runs.some((run) => run.lease !== undefined || (run.journal?.length ?? 0) > 0)) {
+  if (runs.some((run) => run.lease !== undefined || run.debounce !== undefined || (run.journal?.length ?? 0) > 0)) {
     const results = []
     for (const run of runs) results.push(await insertRun(db, tables, run))
     return results
@@ -32,6 +33,12 @@ export async function insertRuns(db: Kysely<any>, tables: Tables, runs: readonly
     parent_run_id: run.parentRunId,
     idempotency_key: run.idempotencyKey,
     now: run.now.toISOString(),
+    priority: run.flow?.priority ?? 0,
+    concurrency_key: run.flow?.concurrency?.key ?? null,
+    concurrency_limit: run.flow?.concurrency?.limit ?? null,
+    rate_key: run.flow?.rate?.key ?? null,
+    rate_limit: run.flow?.rate?.limit ?? null,
+    rate_period_ms: run.flow?.rate?.periodMs ?? null,
   }))
   // The input is JSON text already: it goes into the batch as it is, not parsed and written again,
   // wrapped in an array so that a JSON `null` input stays a JSON null (not SQL NULL).
@@ -47,12 +54,14 @@ export async function insertRuns(db: Kysely<any>, tables: Tables, runs: readonly
   const { rows: inserted } = await sql<{ id: string }>`
     WITH ${shape} r AS (
       INSERT INTO ${tables.runs}
-        (id, workflow_name, workflow_version, shape_hash, status, input, state, error, parent_run_id, idempotency_key, due_at, next_seq, created_at, updated_at)
+        (id, workflow_name, workflow_version, shape_hash, status, input, state, error, parent_run_id, idempotency_key, due_at, next_seq, created_at, updated_at,
+         priority, concurrency_key, concurrency_limit, rate_key, rate_limit, rate_period_ms)
       SELECT b.id, b.workflow_name, b.workflow_version, b.shape_hash, b.status, b.input -> 0, b.state, b.error, b.parent_run_id, b.idempotency_key,
-        b.now, 0, b.now, b.now
+        b.now, 0, b.now, b.now, b.priority, b.concurrency_key, b.concurrency_limit, b.rate_key, b.rate_limit, b.rate_period_ms
       FROM jsonb_to_recordset(cast(${json} AS jsonb)) AS b (
         id text, workflow_name text, workflow_version text, shape_hash text, status text, input jsonb, state jsonb, error jsonb,
-        parent_run_id text, idempotency_key text, now timestamptz)
+        parent_run_id text, idempotency_key text, now timestamptz,
+        priority integer, concurrency_key text, concurrency_limit integer, rate_key text, rate_limit integer, rate_period_ms bigint)
       ON CONFLICT (workflow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id
     )
