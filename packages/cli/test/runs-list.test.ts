@@ -119,6 +119,8 @@ describe('durable runs list: what waiting runs wait for', () => {
       keeperId = await durable.start(gatekeeper)
       for (const id of [napId, gateId, keeperId]) await waitForStatus(durable, id, 'waiting')
       childId = (await durable.list({ workflowName: 'gate' })).runs.find((run) => run.parentRunId === keeperId)!.id
+      // The parent waits as soon as the child exists; the child reaches its own wait a moment later.
+      await waitForStatus(durable, childId, 'waiting')
     } finally {
       await durable.close()
     }

@@ -302,21 +302,21 @@ class DurableRuntime implements Durable {
 
   /**
    * A worker of this process has a free slot: the run is created leased to it and driven here at
-   * once — no queue hop, no claim. Its first job still commits with it, due when the lease would
-   * expire: the safety net should this process die (found leased or ended otherwise, and dropped).
+   * once — no queue hop, no claim, and no job: one INSERT. Should this process die, the run is
+   * due (since its creation) under a lease whose holder is gone, so the reconcilers of the other
+   * workers find it — within about two seconds on PostgreSQL (worker liveness), else once the
+   * lease expires — and dispatch it.
    */
   async #startLocally(run: NewRun, local: LocalStart): Promise<string> {
-    const { store, queue, leaseMs } = this.#rt
+    const { store, leaseMs } = this.#rt
     const lease = { owner: local.owner, until: new Date(run.now.getTime() + leaseMs) }
-    const job = { runId: run.id, runAt: lease.until }
     let created: { runId: string; created: boolean }
     try {
-      created = await store.createRun({ ...run, lease }, queue.transactional ? (tx) => queue.dispatch(job, { transaction: tx }) : undefined)
+      created = await store.createRun({ ...run, lease })
       if (run.shapeHash !== null) this.#rt.registry.shapeStored(run.shapeHash)
-      if (created.created && !queue.transactional) await queue.dispatch(job)
     } catch (error) {
       local.release()
-      // Committed but not dispatched: free the run for the reconciler rather than hold it unseen.
+      // The INSERT may have committed (only its reply lost): free the run for the reconcilers rather than hold it unseen.
       await store.releaseLeases(local.owner, [run.id]).catch(() => {})
       throw error
     }

@@ -17,6 +17,8 @@ declare function sendSms(toOrCtx: string | Ctx): Promise<{ smsId: string }>
 declare function undoSms(ctx: Ctx): Promise<void>
 declare function bookCourier(ctx: Ctx): Promise<{ courierId: string }>
 declare function bookPost(ctx: Ctx): Promise<{ parcelId: string }>
+declare const gateway: { charge(order: Order, options: { idempotencyKey: string }): Promise<{ receiptId: string }> }
+declare function pull(tenant: string): Promise<{ pulled: number }>
 declare const carrier: { label(orderId: string): Promise<{ ready: boolean; url?: string }> }
 
 interface Order {
