@@ -3,6 +3,7 @@ import { postgresQueue } from '@durable/queue-postgres'
 import { postgresStore } from '@durable/store-postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
+import { http, startDashboardProcess } from './dashboard-process.ts'
 import { checkout, cli } from './helpers.ts'
 
 let database: TestDatabase
@@ -65,6 +66,19 @@ describe('durable schedules', () => {
       expect(lines[0]).toMatch(/^NAME\s+WORKFLOW\s+CRON\s+NEXT\s+LAST RUN$/)
       expect(lines[1]).toMatch(/^nightly-report\s+checkout\s+0 3 \* \* \*\s+\S+T0[12]:00:00\.000Z$/)
       expect(lines[2]).toMatch(/^restock\s+checkout\s+\* \* \* \* \* \*\s+\S+Z\s+[0-9A-Z]{26}$/)
+
+      // The dashboard lists them too, from the same document, with a panel of its own.
+      const dashboard = await startDashboardProcess([], env)
+      try {
+        const answer = await http(dashboard.url, 'GET', '/api/schedules')
+        expect(answer.status).toBe(200)
+        expect((answer.json.schedules as Array<{ name: string }>).map((s) => s.name)).toEqual(['nightly-report', 'restock'])
+        expect(answer.json.schedules[0]).toEqual(schedules[0])
+        expect((await http(dashboard.url, 'GET', '/')).text).toContain('<script src="/assets/schedules.js"></script>')
+        expect((await http(dashboard.url, 'GET', '/assets/schedules.js')).text).toContain("Dash.api('GET', '/api/schedules')")
+      } finally {
+        await dashboard.stop()
+      }
     } finally {
       await app.close()
     }

@@ -1,6 +1,7 @@
 import type { ScheduleInfo } from '@durable/provider'
 import type { Command, CommandContext } from '../command.js'
 import { formatTable } from '../format-table.js'
+import { scheduleJson } from '../json-output.js'
 
 /** `durable schedules`: the schedules the workers keep, with their next slot and last run. */
 export const schedulesCommand: Command = {
@@ -22,16 +23,6 @@ export const schedulesCommand: Command = {
     }
     printTable(context, schedules)
   },
-}
-
-function scheduleJson(schedule: ScheduleInfo): Record<string, unknown> {
-  return {
-    name: schedule.name,
-    workflowName: schedule.workflowName,
-    cron: schedule.cron,
-    nextAt: schedule.nextAt?.toISOString() ?? null,
-    lastRunId: schedule.lastRunId,
-  }
 }
 
 function printTable(context: CommandContext, schedules: readonly ScheduleInfo[]): void {
