@@ -1,4 +1,4 @@
-import { describeValue, DurableError, initialState, isDurableError, toJsonText, type NewRun, type RunStatus, type Workflow } from '@durable/core'
+import { checkPriority, describeValue, DurableError, initialState, runFlow, isDurableError, toJsonText, type NewRun, type RunStatus, type Workflow } from '@durable/core'
 import { ulid } from 'ulid'
 import type { RuntimeContext } from './runtime-context.js'
 
@@ -6,7 +6,7 @@ import type { RuntimeContext } from './runtime-context.js'
 export interface StartItem {
   readonly input?: unknown
   readonly idempotencyKey?: string
-  /** An integer, default 0. Accepted and checked; claims do not order by it yet. */
+  /** An integer, default 0: among due runs, workers claim higher priorities first. */
   readonly priority?: number
 }
 
@@ -35,16 +35,24 @@ export async function startMany(rt: RuntimeContext, workflow: Workflow | string,
   const now = clock.now()
   const runs: NewRun[] = items.map((item, i) => {
     if (typeof item !== 'object' || item === null) throw new DurableError('INVALID_INPUT', `item ${i} of startMany must be { input?, idempotencyKey?, priority? }, got ${describeValue(item)}`)
-    if (item.priority !== undefined && !Number.isSafeInteger(item.priority)) {
-      throw new DurableError('INVALID_INPUT', `priority of item ${i} of startMany must be an integer, got ${describeValue(item.priority)}`)
-    }
+    const priority = checkPriority(item.priority, `priority of item ${i} of startMany`)
     const inputJson = toJsonText(item.input, `input of item ${i} of startMany("${definition.key.name}")`, maxPayloadBytes)
-    return { id: ulid(), ...registry.runFields(definition), inputJson, state: initialState(definition.workflow), idempotencyKey: checkKey(item.idempotencyKey), parentRunId: null, now }
+    let flow
+    try {
+      flow = runFlow(definition.workflow.flowControl, definition.key.name, JSON.parse(inputJson), priority)
+    } catch (error) {
+      throw new DurableError('INVALID_INPUT', `item ${i} of startMany: ${(error as Error).message}`, { cause: error })
+    }
+    return { id: ulid(), ...registry.runFields(definition), inputJson, state: initialState(definition.workflow), idempotencyKey: checkKey(item.idempotencyKey), parentRunId: null, now, flow }
   })
   if (runs.length === 0) return []
-  const dispatchAll = (created: readonly string[], transaction?: unknown) =>
-    Promise.all(created.map((runId) => queue.dispatch({ runId }, transaction === undefined ? undefined : { transaction })))
-  const results = await store.createRuns(runs, queue.transactional ? (tx, created) => dispatchAll(created, tx).then(() => {}) : undefined)
+  const dispatchAll = async (created: readonly string[], transaction?: unknown): Promise<void> => {
+    const options = transaction === undefined ? undefined : { transaction }
+    const jobs = created.map((runId) => ({ runId }))
+    if (queue.dispatchMany !== undefined) await queue.dispatchMany(jobs, options)
+    else for (const job of jobs) await queue.dispatch(job, options)
+  }
+  const results = await store.createRuns(runs, queue.transactional ? (tx, created) => dispatchAll(created, tx) : undefined)
   if (runs[0]!.shapeHash !== null) registry.shapeStored(runs[0]!.shapeHash)
   // Not transactional: a crash right here leaves runs without a job; the reconciler finds them.
   if (!queue.transactional) await dispatchAll(results.filter((r) => r.created).map((r) => r.runId))

@@ -7,6 +7,8 @@ import {
   isDurableError,
   isTerminal,
   parseDuration,
+  checkPriority,
+  runFlow,
   planFork,
   RunNotActiveError,
   RunNotFoundError,
@@ -84,6 +86,19 @@ export interface DurableOptions {
   readonly schedules?: readonly Schedule[]
 }
 
+/** Options of `start()`. */
+export interface StartOptions {
+  /** The same key for the same workflow returns the first run's id and starts nothing. */
+  idempotencyKey?: string
+  /** An integer, default 0: among due runs, workers claim higher priorities first. */
+  priority?: number
+  /**
+   * Starts of this workflow with the same `key` less than `delay` apart make one run, which
+   * begins `delay` after the last of them, with the last one's input; each returns its id.
+   */
+  debounce?: { key: string; delay: Duration }
+}
+
 /** Options of `list()`. */
 export interface ListOptions {
   workflowName?: string
@@ -103,7 +118,7 @@ export interface Durable {
    */
   migrate(): Promise<void>
   /** Starts a run; returns its id (a ULID). The run row and its first job commit together. */
-  start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options?: { idempotencyKey?: string }): Promise<string>
+  start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options?: StartOptions): Promise<string>
   find(runId: string): Promise<RunSnapshot>
   /** Resolves once the run is `completed`, `failed` or `cancelled`. */
   waitFor(runId: string, options?: { timeout?: Duration }): Promise<RunSnapshot>
@@ -269,27 +284,48 @@ class DurableRuntime implements Durable {
     await store.migrate({ alongside: async () => queue.migrate?.() })
   }
 
-  async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: { idempotencyKey?: string } = {}): Promise<string> {
+  async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: StartOptions = {}): Promise<string> {
     const { registry, clock, maxPayloadBytes } = this.#rt
     const definition = registry.resolve(workflow)
-    const idempotencyKey = checkIdempotencyKey(options?.idempotencyKey)
-    const inputJson = toJsonText(input, `input of workflow "${definition.key.name}"`, maxPayloadBytes)
+    if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', 'start options are { idempotencyKey?, priority?, debounce? }')
+    const idempotencyKey = checkIdempotencyKey(options.idempotencyKey)
+    const priority = checkPriority(options.priority, 'start option priority')
+    const debounce = checkDebounce(options.debounce)
+    if (debounce !== undefined && idempotencyKey !== null) throw new DurableError('INVALID_INPUT', 'start takes debounce or idempotencyKey, not both: debounced starts already share one run')
+    const name = definition.key.name
+    const inputJson = toJsonText(input, `input of workflow "${name}"`, maxPayloadBytes)
+    // The keys see the input as stored (and as handlers will): what JSON.parse gives back.
+    const flow = runFlow(definition.workflow.flowControl, name, JSON.parse(inputJson), priority)
     const id = ulid()
     await this.#rt.syncClock()
     const now = clock.now()
-    const run: NewRun = { id, ...registry.runFields(definition), inputJson, state: initialState(definition.workflow, input), idempotencyKey, parentRunId: null, now }
-    const local = this.#localStart()
+    const run: NewRun = {
+      id,
+      ...registry.runFields(definition),
+      inputJson,
+      state: initialState(definition.workflow, input),
+      idempotencyKey,
+      parentRunId: null,
+      now,
+      flow,
+      ...(debounce !== undefined ? { debounce: { key: debounce.key, until: new Date(now.getTime() + debounce.delayMs) } } : {}),
+    }
+    // A run under limits, or one that waits for more starts, goes through a claim: never local.
+    const local = debounce === undefined && flow.concurrency === null && flow.rate === null ? this.#localStart() : undefined
     if (local !== undefined) return this.#startLocally(run, local)
     return this.#create(run)
   }
 
-  /** Inserts a run with its first job (in one transaction when the queue allows). */
+  /** Inserts a run with its first job (in one transaction when the queue allows), due when the run is. */
   async #create(run: NewRun): Promise<string> {
     const { store, queue, registry } = this.#rt
-    const { runId, created } = await store.createRun(run, queue.transactional ? (tx) => queue.dispatch({ runId: run.id }, { transaction: tx }) : undefined)
+    const job = { runId: run.id, ...(run.debounce !== undefined ? { runAt: run.debounce.until } : {}) }
+    const { runId, created } = await store.createRun(run, queue.transactional ? (tx) => queue.dispatch(job, { transaction: tx }) : undefined)
     if (run.shapeHash !== null) registry.shapeStored(run.shapeHash)
     // Not transactional: a crash right here leaves the run without a job; the reconciler finds it.
-    if (created && !queue.transactional) await queue.dispatch({ runId })
+    // A debounced start merged into a pending run: that run's job wakes it, sees the later due
+    // time, and asks for a wake-up then.
+    if (created && !queue.transactional) await queue.dispatch(job)
     return runId
   }
 
@@ -529,6 +565,7 @@ class DurableRuntime implements Durable {
       idempotencyKey: null,
       parentRunId: null,
       now: clock.now(),
+      flow: runFlow(target.workflow.flowControl, run.workflowName, run.input, run.flow?.priority ?? 0),
       // The copies keep the original's times: the fork's journal replays to the fork's state.
       journal: plan.entries.map(({ stepKey, stepName, kind, attempt, result, error, createdAt }) => ({
         stepKey,
@@ -638,4 +675,21 @@ function nextSlot(cron: string, timezone: string, now: Date): Date | null {
 
 function checkStatus(status: unknown, what: string): void {
   if (status !== undefined && !STATUSES.includes(status as RunStatus)) throw new DurableError('INVALID_INPUT', `${what} must be one of ${STATUSES.join(', ')}, got ${describeValue(status)}`)
+}
+
+/** `start`'s `debounce` option, checked: a non-empty key and a delay above 0 → else `INVALID_INPUT`. */
+function checkDebounce(value: unknown): { key: string; delayMs: number } | undefined {
+  if (value === undefined) return undefined
+  const { key, delay } = (typeof value === 'object' && value !== null ? value : {}) as { key?: unknown; delay?: unknown }
+  if (typeof key !== 'string' || key.length === 0 || key.length > 500 || key.includes('\u0000') || !key.isWellFormed()) {
+    throw new DurableError('INVALID_INPUT', `start option debounce must be { key: string, delay: Duration } with a non-empty key, got ${describeValue(value)}`)
+  }
+  let delayMs: number
+  try {
+    delayMs = parseDuration(delay as Duration, 'debounce delay')
+  } catch (error) {
+    throw new DurableError('INVALID_INPUT', `start option debounce.delay: ${(error as Error).message}`, { cause: error })
+  }
+  if (delayMs <= 0) throw new DurableError('INVALID_INPUT', `start option debounce.delay must be more than 0, got ${describeValue(delay)}`)
+  return { key, delayMs }
 }

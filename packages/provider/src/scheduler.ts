@@ -1,4 +1,4 @@
-import { initialState, toJsonText, type NewRun, type RunStore, type ScheduleStore } from '@durable/core'
+import { initialState, runFlow, toJsonText, type NewRun, type RunFlow, type RunStore, type ScheduleStore } from '@durable/core'
 import { ulid } from 'ulid'
 import type { RuntimeContext } from './runtime-context.js'
 import { LATE_AFTER_MS, type ScheduleDefinition } from './schedule-definitions.js'
@@ -149,11 +149,14 @@ export class Scheduler {
     const definition = registry.resolve(schedule.workflow)
     let input: unknown
     let inputJson: string
+    let flow: RunFlow
     try {
       input = await schedule.input(slot)
       inputJson = toJsonText(input, `input of schedule "${name}" for ${slot.toISOString()}`, maxPayloadBytes)
+      // Flow control applies to scheduled runs as to any start: keys from the input as stored.
+      flow = runFlow(definition.workflow.flowControl, definition.key.name, JSON.parse(inputJson), 0)
     } catch (error) {
-      logger.error({ schedule: name, slot: slot.toISOString(), err: error }, `schedule "${name}" skipped its slot ${slot.toISOString()}: its input(at) failed; fix it, and the next slot starts`)
+      logger.error({ schedule: name, slot: slot.toISOString(), err: error }, `schedule "${name}" skipped its slot ${slot.toISOString()}: its input(at) failed or was refused; fix it, and the next slot starts`)
       return this.#store.advanceSchedule({ name, from, to: slot })
     }
     const run: NewRun = {
@@ -164,6 +167,7 @@ export class Scheduler {
       idempotencyKey: `schedule:${name}:${slot.toISOString()}`,
       parentRunId: null,
       now: clock.now(),
+      flow,
     }
     let created: { runId: string; created: boolean }
     try {

@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 // Every schedule starts this workflow; the input says which schedule and which slot.
 const tick = defineWorkflow<{ schedule: string; at: string }>('tick').step('noop', async (ctx) => ctx.input.at)
 const other = defineWorkflow('other').step('noop', async () => 1)
+// Flow control applies to scheduled runs too: one at a time per schedule.
+const limited = defineWorkflow<{ schedule: string; at: string }>('limited', { concurrency: { limit: 1, key: (input) => input.schedule } }).step('noop', async () => 1)
 const input = (name: string) => (at: Date) => ({ schedule: name, at: at.toISOString() })
 const everyMinute = (name: string, catchUp?: Schedule['catchUp']): Schedule => ({ name, workflow: tick, cron: '* * * * *', input: input(name), ...(catchUp ? { catchUp } : {}) })
 
@@ -36,7 +38,7 @@ afterEach(async () => {
 async function setup(schedules: Schedule[], clock: ManualClock, logger: Logger = silentLogger): Promise<{ durable: Durable; store: PostgresStore; worker: () => DurableWorker }> {
   const pglite = new PGlite()
   const store = postgresStore({ pglite })
-  const durable = createDurable({ store, queue: postgresQueue({ store, pollIntervalMs: 50 }), workflows: [tick, other], schedules, clock, logger })
+  const durable = createDurable({ store, queue: postgresQueue({ store, pollIntervalMs: 50 }), workflows: [tick, other, limited], schedules, clock, logger })
   opened.push({ durable, pglite })
   await durable.migrate()
   return { durable, store, worker: () => durable.worker({ reconcileIntervalMs: 20 }) }
@@ -137,6 +139,17 @@ describe('schedules', () => {
     expect(await reader.schedules()).toEqual(await durable.schedules())
   })
 
+  it('gives a scheduled run the flow-control keys of its workflow, as start does', async () => {
+    const clock = new ManualClock('2030-01-01T00:00:30.000Z')
+    const { durable, store, worker } = await setup([{ name: 'one-at-a-time', workflow: limited, cron: '* * * * *', input: input('one-at-a-time') }], clock)
+    await worker().start()
+    await expect.poll(async () => (await store.listSchedules()).length).toBe(1)
+    clock.set('2030-01-01T00:01:00.100Z')
+    await expect.poll(async () => (await durable.list({ workflowName: 'limited' })).runs.length).toBe(1)
+    const [run] = (await durable.list({ workflowName: 'limited' })).runs
+    expect((await store.getRun(run!.id))?.flow).toEqual({ priority: 0, concurrency: { key: 'one-at-a-time', limit: 1 }, rate: null })
+  })
+
   it('skips a slot whose input(at) throws, logged as an error, and starts the next one', async () => {
     const clock = new ManualClock('2030-01-01T00:00:30.000Z')
     const errors: string[] = []
@@ -156,7 +169,7 @@ describe('schedules', () => {
     await expect.poll(async () => (await store.listSchedules()).length).toBe(1)
     clock.set('2030-01-01T00:01:00.100Z')
     await expect.poll(() => errors.length).toBe(1)
-    expect(errors[0]).toContain('schedule "flaky" skipped its slot 2030-01-01T00:01:00.000Z')
+    expect(errors[0]).toContain('schedule "flaky" skipped its slot 2030-01-01T00:01:00.000Z: its input(at) failed')
     clock.set('2030-01-01T00:02:00.100Z')
     await expect.poll(() => startedSlots(durable)).toEqual({ flaky: ['2030-01-01T00:02:00.000Z'] })
   })

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely'
 import { toDate, type Tables } from '../rows.js'
 
 /*
- * The `schedules` table (migration 0006): one row per schedule name, with its definition and the
+ * The `schedules` table (migration 0007): one row per schedule name, with its definition and the
  * last slot handled. Few rows, touched about once per slot: plain statements, no index but the key.
  */
 
