@@ -95,3 +95,17 @@ CREATE TABLE durable.shapes (
   shape text NOT NULL,
   created_at timestamptz NOT NULL
 );
+
+-- createDurable's schedules: each one's definition as the last worker to start saw it, the last
+-- slot handled and the run it started. Workers move last_slot_at on with a compare-and-set in the
+-- transaction that creates the slot's run: one run per slot, however many workers.
+CREATE TABLE durable.schedules (
+  name text PRIMARY KEY,
+  workflow_name text NOT NULL,
+  cron text NOT NULL,
+  timezone text NOT NULL,
+  catch_up text NOT NULL,                -- latest | all | none
+  last_slot_at timestamptz NOT NULL,     -- slots after it are still to come
+  last_run_id text,                      -- the run of the last slot started
+  updated_at timestamptz NOT NULL
+);

@@ -9,6 +9,7 @@ import { pruneCommand } from './commands/prune.js'
 import { retryCommand } from './commands/retry.js'
 import { runsListCommand } from './commands/runs-list.js'
 import { runsShowCommand } from './commands/runs-show.js'
+import { schedulesCommand } from './commands/schedules.js'
 import { signalCommand } from './commands/signal.js'
 import { describeConnection, openDurable, redact, resolveConnection, type Connection } from './connect.js'
 import { describeFailure } from './describe-failure.js'
@@ -30,7 +31,7 @@ export interface CliIo {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [migrateCommand, runsListCommand, runsShowCommand, signalCommand, cancelCommand, retryCommand, pruneCommand, dashboardCommand]
+export const COMMANDS: readonly Command[] = [migrateCommand, runsListCommand, runsShowCommand, signalCommand, cancelCommand, retryCommand, pruneCommand, schedulesCommand, dashboardCommand]
 
 const COMMON_OPTIONS = {
   'database-url': { type: 'string' },

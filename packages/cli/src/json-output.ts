@@ -1,5 +1,5 @@
 import type { JournalEntry, PendingSignal, WaitingFor } from '@durable/core'
-import type { RunSnapshot, RunSummary } from '@durable/provider'
+import type { RunSnapshot, RunSummary, ScheduleInfo } from '@durable/provider'
 
 /**
  * The `--json` shapes. Keys are listed one by one so that they stay stable (same keys, same
@@ -38,6 +38,11 @@ export function waitingForJson(waiting: WaitingFor) {
     case 'child':
       return { kind: waiting.kind, runId: waiting.runId }
   }
+}
+
+/** A schedule in `durable schedules --json` (and the dashboard's `GET /api/schedules`). */
+export function scheduleJson(schedule: ScheduleInfo) {
+  return { name: schedule.name, workflowName: schedule.workflowName, cron: schedule.cron, nextAt: schedule.nextAt?.toISOString() ?? null, lastRunId: schedule.lastRunId }
 }
 
 /** A signal the run has not taken yet, in `runs show --json`. */

@@ -80,7 +80,9 @@ export type {
   RunStats,
   RunStore,
   RunUpdate,
+  ScheduleAdvance,
+  ScheduleRecord,
   WorkerLiveness,
 } from './run-store.js'
 export { LIVE_OWNER_MARK } from './run-store.js'
-export type { JournalStore, LeaseStore, RunRepository, SignalStore, StoreLifecycle, WorkerCoordination } from './run-store-roles.js'
+export type { JournalStore, LeaseStore, RunRepository, ScheduleDefinitionRecord, ScheduleStore, SignalStore, StoreLifecycle, WorkerCoordination } from './run-store-roles.js'

@@ -12,6 +12,8 @@ import type {
   RunRecord,
   RunStats,
   RunUpdate,
+  ScheduleAdvance,
+  ScheduleRecord,
   WorkerLiveness,
 } from './run-store.js'
 import type { StoreTransaction } from './step-context.js'
@@ -19,8 +21,9 @@ import type { StoreTransaction } from './step-context.js'
 /*
  * The roles a run store plays, each a small interface in the way Kysely splits a dialect into a
  * driver, an adapter and a query compiler. `RunStore` is their intersection: a backend implements
- * all six (the optional members where it can); a part of the runtime, or a test double, can
- * depend on just the role it uses.
+ * all six (the optional members where it can) and, to run `schedules`, the seventh
+ * ({@link ScheduleStore}); a part of the runtime, or a test double, can depend on just the role
+ * it uses.
  *
  * Every member that takes a `tx` runs inside that transaction of `StoreLifecycle.transaction`
  * when it is given, and on its own otherwise.
@@ -244,3 +247,35 @@ export interface WorkerCoordination {
    */
   holdLiveness?(owner: string): Promise<WorkerLiveness>
 }
+
+/**
+ * The state of `createDurable`'s `schedules`, shared by every worker: each schedule's definition
+ * (as the last worker to start saw it, for `durable schedules` and the dashboard), the last slot
+ * handled and the run it started. Workers move a schedule on with a compare-and-set, so two of
+ * them never both start one slot. Optional on a `RunStore`: without it, `schedules` is refused.
+ *
+ * ### Example
+ * ```ts
+ * await store.saveSchedules([{ name: 'nightly', workflowName: 'report', cron: '0 3 * * *', timezone: 'UTC', catchUp: 'latest' }], now)
+ * const moved = await store.advanceSchedule({ name: 'nightly', from: lastSlotAt, to: slot, runId })
+ * ```
+ */
+export interface ScheduleStore {
+  /**
+   * Records each schedule's definition: a schedule not stored yet starts with `lastSlotAt = now`
+   * (no slot before it is due) and no run; one stored already keeps its `lastSlotAt` and
+   * `lastRunId`, its definition columns replaced. Idempotent; many workers may call it at once.
+   */
+  saveSchedules(schedules: readonly ScheduleDefinitionRecord[], now: Date): Promise<void>
+  /** Every stored schedule, by name. */
+  listSchedules(): Promise<ScheduleRecord[]>
+  /**
+   * Compare-and-set: sets the schedule's `lastSlotAt` to `advance.to` (and `lastRunId` to
+   * `advance.runId` when given) only if it is still `advance.from`; returns whether it was.
+   * In `tx` (a `createRun` callback), the schedule moves on only if the run commits.
+   */
+  advanceSchedule(advance: ScheduleAdvance, tx?: StoreTransaction): Promise<boolean>
+}
+
+/** A schedule's definition as `ScheduleStore.saveSchedules` keeps it. */
+export type ScheduleDefinitionRecord = Pick<ScheduleRecord, 'name' | 'workflowName' | 'cron' | 'timezone' | 'catchUp'>

@@ -2,7 +2,7 @@ import type { StepError } from './errors.js'
 import type { RunFlow } from './flow-control.js'
 import type { Json } from './json.js'
 import type { JournalKind, RunError, RunState, RunStatus } from './run-state.js'
-import type { JournalStore, LeaseStore, RunRepository, SignalStore, StoreLifecycle, WorkerCoordination } from './run-store-roles.js'
+import type { JournalStore, LeaseStore, RunRepository, ScheduleStore, SignalStore, StoreLifecycle, WorkerCoordination } from './run-store-roles.js'
 
 /**
  * Which definition drives a run: the workflow's name, its `version` (null when it has none) and
@@ -199,13 +199,39 @@ export interface PruneRunsQuery {
   readonly dryRun?: boolean
 }
 
+/** A schedule as `ScheduleStore` keeps it. */
+export interface ScheduleRecord {
+  readonly name: string
+  readonly workflowName: string
+  /** Five fields, or six with seconds first. */
+  readonly cron: string
+  /** The IANA time zone the cron is read in. */
+  readonly timezone: string
+  readonly catchUp: 'latest' | 'all' | 'none'
+  /** The last slot handled (started, or skipped as missed); slots after it are still to come. */
+  readonly lastSlotAt: Date
+  /** The run the last started slot made; null before the first. */
+  readonly lastRunId: string | null
+}
+
+/** A compare-and-set of a schedule's last slot (see `ScheduleStore.advanceSchedule`). */
+export interface ScheduleAdvance {
+  readonly name: string
+  /** The `lastSlotAt` this worker read: the change applies only if it is still so. */
+  readonly from: Date
+  readonly to: Date
+  /** The run started for slot `to`; left out when the slots up to `to` are skipped. */
+  readonly runId?: string
+}
+
 /**
  * Where runs and their journals live: the intersection of the store's six roles — runs
  * ({@link RunRepository}), leases ({@link LeaseStore}), the journal ({@link JournalStore}),
  * outside changes and signals ({@link SignalStore}), the lifecycle ({@link StoreLifecycle}) and
  * the optional powers that let workers agree on time and on who is alive
- * ({@link WorkerCoordination}). `@durable/store-postgres` and `@durable/testing`'s
+ * ({@link WorkerCoordination}), and optionally the schedules' state ({@link ScheduleStore}).
+ * `@durable/store-postgres` and `@durable/testing`'s
  * `memoryStore()` implement it, and `testRunStore()` (`@durable/testing/conformance`) checks an
  * implementation; the provider depends only on this interface.
  */
-export interface RunStore extends RunRepository, LeaseStore, JournalStore, SignalStore, StoreLifecycle, WorkerCoordination {}
+export interface RunStore extends RunRepository, LeaseStore, JournalStore, SignalStore, StoreLifecycle, WorkerCoordination, Partial<ScheduleStore> {}

@@ -12,6 +12,7 @@ import {
   type StartItem,
   type RunSnapshot,
   type RunSummary,
+  type ScheduleInfo,
   type WorkerOptions,
 } from '@durable/provider'
 import { postgresQueue } from '@durable/queue-postgres'
@@ -154,6 +155,11 @@ class EmbeddedDurable implements Durable {
   async prune(options: PruneOptions): Promise<{ count: number }> {
     await this.#ready
     return this.#inner.prune(options)
+  }
+
+  async schedules(): Promise<ScheduleInfo[]> {
+    await this.#ready
+    return this.#inner.schedules()
   }
 
   worker(options?: WorkerOptions): DurableWorker {

@@ -38,6 +38,8 @@ import { describeVersion, WorkflowRegistry } from './workflow-registry.js'
 import { WaitDefinitions } from './wait-definitions.js'
 import { checkDryRun, forEachRun, startMany, type RunFilter, type StartItem } from './bulk-operations.js'
 import { parseRetention, PRUNE_BATCH, pruneInBatches, type Retention } from './retention.js'
+import { parseCron, parseSchedules, type Schedule, type ScheduleInfo } from './schedule-definitions.js'
+import { canSchedule } from './scheduler.js'
 
 /** Options of `createDurable`. */
 export interface DurableOptions {
@@ -67,6 +69,21 @@ export interface DurableOptions {
    * ```
    */
   readonly retention?: Retention
+  /**
+   * Runs to start on a cron schedule (see {@link Schedule}): each slot starts exactly one run,
+   * however many workers run; started workers start them, on the database's clock. An invalid
+   * cron or time zone, an unknown `catchUp`, two schedules of one name, a workflow not in
+   * `workflows` → `INVALID_DEFINITION`. Needs a store that keeps schedules (`ScheduleStore`).
+   *
+   * ### Example
+   * ```ts
+   * createDurable({ store, queue, workflows: [report], schedules: [
+   *   { name: 'nightly-report', workflow: report, cron: '0 3 * * *', timezone: 'Europe/Paris',
+   *     input: (at) => ({ day: at.toISOString().slice(0, 10) }) },
+   * ] })
+   * ```
+   */
+  readonly schedules?: readonly Schedule[]
 }
 
 /** Options of `start()`. */
@@ -161,6 +178,12 @@ export interface Durable {
    * would. Bad options → `INVALID_INPUT`.
    */
   prune(options: PruneOptions): Promise<{ count: number }>
+  /**
+   * The schedules, by name: this runtime's, and those other processes' workers stored — each
+   * with its workflow, cron, next slot after now (on the database's clock) and the run its last
+   * started slot made (null before the first).
+   */
+  schedules(): Promise<ScheduleInfo[]>
   worker(options?: WorkerOptions): DurableWorker
   close(): Promise<void>
 }
@@ -211,17 +234,23 @@ export function createDurable(options: DurableOptions): Durable {
   if (retention.length > 0 && typeof options.store.pruneRuns !== 'function') {
     throw new DurableError('INVALID_DEFINITION', 'createDurable option retention needs a store that can prune runs (RunStore.pruneRuns); this one cannot')
   }
+  const registry = new WorkflowRegistry(options.workflows)
+  const schedules = parseSchedules(options.schedules, registry)
+  if (schedules.length > 0 && !canSchedule(options.store)) {
+    throw new DurableError('INVALID_DEFINITION', 'createDurable option schedules needs a store that keeps schedules (RunStore.saveSchedules, listSchedules, advanceSchedule); this one cannot')
+  }
   const clock = chooseClock(options)
   const runtime: RuntimeContext = {
     store: options.store,
     queue: options.queue,
-    registry: new WorkflowRegistry(options.workflows),
+    registry,
     clock,
     syncClock: clock instanceof DatabaseClock ? () => clock.sync() : async () => {},
     logger: options.logger ?? consoleLogger,
     leaseMs: positive(options.leaseMs ?? 30_000, 'leaseMs'),
     maxPayloadBytes: positive(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes'),
     retention,
+    schedules,
     events: new EventEmitter().setMaxListeners(0),
   }
   return new DurableRuntime(runtime)
@@ -576,6 +605,21 @@ class DurableRuntime implements Durable {
     return { count: await pruneInBatches(this.#rt, query) }
   }
 
+  async schedules(): Promise<ScheduleInfo[]> {
+    const { store, schedules } = this.#rt
+    const stored = canSchedule(store) ? await store.listSchedules() : []
+    await this.#rt.syncClock()
+    const now = this.#rt.clock.now()
+    const lastRuns = new Map(stored.map((row) => [row.name, row.lastRunId]))
+    const own = schedules.map(({ name, workflowName, cron, slots }) => ({ name, workflowName, cron, nextAt: slots.nextRun(now), lastRunId: lastRuns.get(name) ?? null }))
+    const ownNames = new Set(schedules.map((s) => s.name))
+    // Stored by workers of other processes (the CLI defines none): read from their rows.
+    const others = stored
+      .filter((row) => !ownNames.has(row.name))
+      .map(({ name, workflowName, cron, timezone, lastRunId }) => ({ name, workflowName, cron, nextAt: nextSlot(cron, timezone, now), lastRunId }))
+    return [...own, ...others].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
+
   worker(options?: WorkerOptions): DurableWorker {
     const worker = new Worker(this.#rt, options)
     this.#workers.add(worker)
@@ -618,6 +662,15 @@ function notDrivable(run: RunRecord): DurableError {
     'WORKFLOW_NOT_REGISTERED',
     `run "${run.id}" started with workflow "${run.workflowName}" version ${describeVersion(run.workflowVersion)} and its steps then; this process does not have that definition: pass it in createDurable({ workflows: [...] })`,
   )
+}
+
+/** The next slot of a stored schedule after `now`; null when it has none, or this code cannot read its cron. */
+function nextSlot(cron: string, timezone: string, now: Date): Date | null {
+  try {
+    return parseCron(cron, timezone).nextRun(now)
+  } catch {
+    return null
+  }
 }
 
 function checkStatus(status: unknown, what: string): void {

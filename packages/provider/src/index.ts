@@ -17,6 +17,8 @@ export type { Durable, DurableOptions, DurableStats, ListOptions, PruneOptions }
 export type { RunSnapshot, RunSummary } from './run-snapshot.js'
 export type { RunFilter, StartItem } from './bulk-operations.js'
 export type { Retention } from './retention.js'
+export { LATE_AFTER_MS } from './schedule-definitions.js'
+export type { CatchUp, Schedule, ScheduleInfo } from './schedule-definitions.js'
 export type { DurableWorker, WorkerOptions } from './worker.js'
 export { consoleLogger, silentLogger } from './logger.js'
 export type { Logger } from './logger.js'

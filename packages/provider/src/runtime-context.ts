@@ -4,6 +4,7 @@ import type { QueueAdapter } from '@durable/queue-adapter'
 import type { Clock } from './clock.js'
 import type { Logger } from './logger.js'
 import type { RetentionPolicy } from './retention.js'
+import type { ScheduleDefinition } from './schedule-definitions.js'
 import type { WorkflowRegistry } from './workflow-registry.js'
 
 /** What the parts of one runtime share. Frozen at creation. */
@@ -22,6 +23,8 @@ export interface RuntimeContext {
   readonly maxPayloadBytes: number
   /** How long ended runs are kept, per status; workers delete older ones (empty: kept for ever). */
   readonly retention: RetentionPolicy
+  /** `createDurable`'s schedules, checked: started workers start their due slots' runs. */
+  readonly schedules: readonly ScheduleDefinition[]
   /** Emits `ended` with the run id (and its final snapshot, once committed) when a run of this process reaches its end (wakes `waitFor`). */
   readonly events: EventEmitter
 }

@@ -5,6 +5,7 @@ import { ulid } from 'ulid'
 import { Drive } from './drive.js'
 import { applyRetention } from './retention.js'
 import { RunDriver } from './run-driver.js'
+import { canSchedule, Scheduler } from './scheduler.js'
 import type { RuntimeContext } from './runtime-context.js'
 
 /** Options of `durable.worker()`. */
@@ -13,7 +14,8 @@ export interface WorkerOptions {
   concurrency?: number
   /**
    * How often the reconciler looks for due runs that no live worker holds — their job was lost,
-   * or their worker died. Default 1000 ms.
+   * or their worker died. Default 1000 ms. Schedules are looked at, at the latest, as often
+   * (and on each slot's time).
    */
   reconcileIntervalMs?: number
   /** How long `stop()` lets running steps finish before abandoning them. Default 10,000 ms. */
@@ -48,7 +50,8 @@ export interface DurableWorker {
  * Consumes wake-up jobs and drives runs. Besides the queue, two timers keep the promises:
  * lease renewal (a long step keeps its run) and the reconciler (a run whose job was lost, or
  * whose worker died, is dispatched again once it is due and unleased). With `retention`, a third
- * deletes ended runs that are older than it.
+ * deletes ended runs that are older than it; with `schedules`, a fourth starts the runs of due
+ * slots (see `Scheduler`).
  *
  * When the store can show a worker's liveness (`RunStore.holdLiveness`: PostgreSQL, not PGlite),
  * the worker holds it from `start()` to `stop()`, and its id says so (`LIVE_OWNER_MARK`): once
@@ -67,6 +70,7 @@ export class Worker implements DurableWorker {
   readonly #retentionIntervalMs: number
   /** A retention pass in progress: the next tick skips rather than piling passes up. */
   #pruning: Promise<void> | undefined
+  readonly #scheduler: Scheduler | undefined
   readonly #inFlight = new Map<string, Drive>()
   /** Slots promised to runs this process is starting (see `reserveLocalStart`). */
   #reserved = 0
@@ -88,6 +92,11 @@ export class Worker implements DurableWorker {
     this.#reconcileIntervalMs = positiveInteger(options.reconcileIntervalMs ?? 1000, 'reconcileIntervalMs')
     this.#stopTimeoutMs = positiveInteger(options.stopTimeoutMs ?? 10_000, 'stopTimeoutMs')
     this.#retentionIntervalMs = positiveInteger(options.retentionIntervalMs ?? 60_000, 'retentionIntervalMs')
+    const { store } = runtime
+    this.#scheduler =
+      runtime.schedules.length > 0 && canSchedule(store)
+        ? new Scheduler(runtime, store, this.#reconcileIntervalMs, { failed: (task, error) => this.#failed(task, error), recovered: (task) => this.#recovered(task) })
+        : undefined
   }
 
   async start(): Promise<void> {
@@ -116,6 +125,7 @@ export class Worker implements DurableWorker {
     for (const timer of this.#timers) timer.unref()
     void this.#reconcile()
     if (this.#rt.retention.length > 0) this.#applyRetention()
+    this.#scheduler?.start()
   }
 
   /** Lets running steps finish (up to `stopTimeoutMs`), then gives every lease back. */
@@ -127,6 +137,7 @@ export class Worker implements DurableWorker {
     this.#state = 'stopping'
     for (const timer of this.#timers) clearInterval(timer)
     this.#timers = []
+    const scheduling = this.#scheduler?.stop()
     for (const drive of this.#inFlight.values()) drive.requestStop()
     const deadline = setTimeout(() => {
       for (const drive of this.#inFlight.values()) {
@@ -137,6 +148,7 @@ export class Worker implements DurableWorker {
       await this.#consumer?.stop()
       await Promise.all(this.#localDrives)
       await this.#pruning
+      await scheduling
     } finally {
       clearTimeout(deadline)
       this.#state = 'stopped'

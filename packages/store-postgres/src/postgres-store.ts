@@ -17,6 +17,9 @@ import {
   type RunStats,
   type RunStore,
   type RunUpdate,
+  type ScheduleAdvance,
+  type ScheduleDefinitionRecord,
+  type ScheduleRecord,
   type WorkerLiveness,
 } from '@durable/core'
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
@@ -41,6 +44,7 @@ import { pruneRuns } from './queries/prune-runs.js'
 import { assertOnePerRun, updateRuns } from './queries/update-runs.js'
 import { insertRuns } from './queries/create-runs.js'
 import { runStats } from './queries/stats.js'
+import { advanceSchedule, listSchedules, saveSchedules } from './queries/schedules.js'
 import { notMigrated, toNotMigratedError } from './store-errors.js'
 import { leaseHolderDead } from './queries/dead-lease-holder.js'
 import { JOURNAL_COLUMNS, runColumns, tablesIn, toDate, toJournalEntry, toRunRecord, type JournalRow, type RunRow, type Tables } from './rows.js'
@@ -468,6 +472,21 @@ export class PostgresStore implements RunStore {
   async pruneRuns(query: PruneRunsQuery): Promise<number> {
     if (query.dryRun !== true) assertLimit(query.limit)
     return pruneRuns(this.db, this.#tables, query)
+  }
+
+  /** Stores the schedules' definitions; a new one is due from `now` on (see `ScheduleStore`). */
+  saveSchedules(schedules: readonly ScheduleDefinitionRecord[], now: Date): Promise<void> {
+    return saveSchedules(this.db, this.#tables, schedules, now)
+  }
+
+  /** Every stored schedule, by name. */
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return listSchedules(this.db, this.#tables)
+  }
+
+  /** Moves a schedule's last slot on if it is still `advance.from` (in `tx` when given). */
+  advanceSchedule(advance: ScheduleAdvance, tx?: PostgresTransaction): Promise<boolean> {
+    return advanceSchedule(tx ?? this.db, this.#tables, advance)
   }
 
   /**

@@ -11,11 +11,12 @@ export interface Tables {
   readonly journal: RawBuilder<unknown>
   readonly signals: RawBuilder<unknown>
   readonly shapes: RawBuilder<unknown>
+  readonly schedules: RawBuilder<unknown>
 }
 
 /** @internal */
 export function tablesIn(schema: string): Tables {
-  return { runs: sql.id(schema, 'runs'), journal: sql.id(schema, 'journal'), signals: sql.id(schema, 'signals'), shapes: sql.id(schema, 'shapes') }
+  return { runs: sql.id(schema, 'runs'), journal: sql.id(schema, 'journal'), signals: sql.id(schema, 'signals'), shapes: sql.id(schema, 'shapes'), schedules: sql.id(schema, 'schedules') }
 }
 
 /**

@@ -11,7 +11,7 @@ describe.each(backends)('migrate ($name)', (backend) => {
   it('creates the schema, the tables and their indexes', async () => {
     const store = await backend.newStore({ schema: 'Mixed_Case' })
     const shape = await describeSchema(store.db, 'Mixed_Case')
-    expect(shape.tables).toEqual(['journal', 'runs', 'shapes', 'signals', 'store_migration', 'store_migration_lock'])
+    expect(shape.tables).toEqual(['journal', 'runs', 'schedules', 'shapes', 'signals', 'store_migration', 'store_migration_lock'])
     expect(shape.indexes.join('\n')).toContain('runs_idempotency_key_idx')
     expect(shape.indexes.join('\n')).toContain('journal_once_idx')
   })
@@ -23,14 +23,14 @@ describe.each(backends)('migrate ($name)', (backend) => {
     await store.migrate()
     expect(await describeSchema(store.db, store.schema)).toEqual(before)
     const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.id(store.schema, 'store_migration')}`.execute(store.db)
-    expect(rows.map((row) => row.name)).toEqual(['0001-runs-and-journal', '0002-signals-and-cancel', '0003-room-for-in-place-updates', '0004-definition-versions-and-shapes', '0005-indexes-for-prune', '0006-flow-control'])
+    expect(rows.map((row) => row.name)).toEqual(['0001-runs-and-journal', '0002-signals-and-cancel', '0003-room-for-in-place-updates', '0004-definition-versions-and-shapes', '0005-indexes-for-prune', '0006-flow-control', '0007-schedules'])
   })
 
   it('is safe to run concurrently from several stores', async () => {
     const stores = await Promise.all([1, 2, 3, 4].map(() => backend.newStore({ schema: 'shared', migrate: false })))
     await Promise.all(stores.map((store) => store.migrate()))
     const { rows } = await sql<{ name: string }>`SELECT name FROM shared.store_migration`.execute(stores[0]!.db)
-    expect(rows).toHaveLength(6)
+    expect(rows).toHaveLength(7)
   })
 
   it('refuses a second step_completed for the same step, even by a raw insert', async () => {
@@ -62,9 +62,9 @@ describe('schema.sql', () => {
       const fromDump = postgresStore({ pglite: dumped })
       const expected = await describeSchema(store.db, 'durable')
       const actual = await describeSchema(fromDump.db, 'durable')
-      expect(expected.columns).toHaveLength(44)
-      expect(expected.indexes).toHaveLength(17)
-      expect(expected.constraints).toHaveLength(7)
+      expect(expected.columns).toHaveLength(52)
+      expect(expected.indexes).toHaveLength(18)
+      expect(expected.constraints).toHaveLength(8)
       expect(actual.columns).toEqual(expected.columns)
       expect(actual.indexes).toEqual(expected.indexes)
       expect(actual.constraints).toEqual(expected.constraints)
@@ -85,9 +85,9 @@ async function describeSchema(db: Kysely<any>, schema: string) {
   const columns = await sql<{ line: string }>`
     SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS line
     FROM information_schema.columns
-    WHERE table_schema = ${schema} AND table_name IN ('runs', 'journal', 'signals', 'shapes') ORDER BY 1`.execute(db)
+    WHERE table_schema = ${schema} AND table_name IN ('runs', 'journal', 'signals', 'shapes', 'schedules') ORDER BY 1`.execute(db)
   const indexes = await sql<{ line: string }>`
-    SELECT indexdef AS line FROM pg_indexes WHERE schemaname = ${schema} AND tablename IN ('runs', 'journal', 'signals', 'shapes') ORDER BY 1`.execute(db)
+    SELECT indexdef AS line FROM pg_indexes WHERE schemaname = ${schema} AND tablename IN ('runs', 'journal', 'signals', 'shapes', 'schedules') ORDER BY 1`.execute(db)
   const constraints = await sql<{ line: string }>`
     SELECT c.conname || ' ' || pg_get_constraintdef(c.oid) AS line
     FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace

@@ -12,4 +12,4 @@
  * @packageDocumentation
  */
 export { testRunStore } from './run-store-suite/test-run-store.js'
-export type { RunStoreTestSetup } from './run-store-suite/test-run-store.js'
+export type { RunStoreTestOptions, RunStoreTestSetup } from './run-store-suite/test-run-store.js'

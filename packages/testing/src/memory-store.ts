@@ -18,6 +18,9 @@ import {
   type RunStats,
   type RunStore,
   type RunUpdate,
+  type ScheduleAdvance,
+  type ScheduleDefinitionRecord,
+  type ScheduleRecord,
   type StoreTransaction,
 } from '@durable/core'
 import { appendJournal, jsonText, UniqueViolationError } from './journal-rows.js'
@@ -397,6 +400,33 @@ export class MemoryStore implements RunStore {
   async journal(runId: string): Promise<JournalEntry[]> {
     this.#assertOpen()
     return this.#committed.journal(runId).map(toJournalEntry)
+  }
+
+  /** Stores the schedules' definitions; a new one is due from `now` on, a known one keeps its last slot and run. */
+  async saveSchedules(schedules: readonly ScheduleDefinitionRecord[], now: Date): Promise<void> {
+    const names = schedules.map((s) => s.name)
+    await this.#write(undefined, names.map((name) => `schedule:${name}`), (layer) => {
+      for (const { name, workflowName, cron, timezone, catchUp } of schedules) {
+        const known = layer.schedule(name)
+        layer.setSchedule({ name, workflowName, cron, timezone, catchUp, lastSlotAt: known?.lastSlotAt ?? now.getTime(), lastRunId: known?.lastRunId ?? null })
+      }
+    })
+  }
+
+  /** Every stored schedule, by name. */
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    this.#assertOpen()
+    return this.#committed.allSchedules().map((row) => ({ ...row, lastSlotAt: new Date(row.lastSlotAt) }))
+  }
+
+  /** Moves a schedule's last slot on if it is still `advance.from`, under the schedule's lock (in `tx` when given). */
+  async advanceSchedule(advance: ScheduleAdvance, tx?: StoreTransaction): Promise<boolean> {
+    return this.#write(tx, [`schedule:${advance.name}`], (layer) => {
+      const row = layer.schedule(advance.name)
+      if (row === undefined || row.lastSlotAt !== advance.from.getTime()) return false
+      layer.setSchedule({ ...row, lastSlotAt: advance.to.getTime(), lastRunId: advance.runId ?? row.lastRunId })
+      return true
+    })
   }
 
   /**

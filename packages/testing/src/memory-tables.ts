@@ -58,6 +58,17 @@ export interface SignalRow {
   readonly consumedAt: number | null
 }
 
+/** A schedule's row (see `ScheduleStore`). @internal */
+export interface ScheduleRow {
+  readonly name: string
+  readonly workflowName: string
+  readonly cron: string
+  readonly timezone: string
+  readonly catchUp: 'latest' | 'all' | 'none'
+  readonly lastSlotAt: number
+  readonly lastRunId: string | null
+}
+
 /**
  * One layer of rows over another: the committed tables are the bottom layer, a transaction
  * writes into a layer over them, and each statement into a layer over its transaction's. A
@@ -72,6 +83,7 @@ export class Layer {
   readonly #signals = new Map<number, SignalRow>()
   readonly #signalsOfRun = new Map<string, readonly number[]>()
   readonly #shapes = new Map<string, string>()
+  readonly #schedules = new Map<string, ScheduleRow>()
   /** Idempotency keys (`workflow name` + `\n` + `key`) → run id. */
   readonly #keys = new Map<string, string>()
   readonly #parent: Layer | undefined
@@ -107,6 +119,17 @@ export class Layer {
   }
   setShape(hash: string, shape: string): void {
     this.#shapes.set(hash, shape)
+  }
+  schedule(name: string): ScheduleRow | undefined {
+    return this.#schedules.get(name) ?? this.#parent?.schedule(name)
+  }
+  setSchedule(row: ScheduleRow): void {
+    this.#schedules.set(row.name, row)
+  }
+  /** Every schedule of this layer and those below, by name. */
+  allSchedules(): ScheduleRow[] {
+    const below = this.#parent?.allSchedules().filter((row) => !this.#schedules.has(row.name)) ?? []
+    return [...below, ...this.#schedules.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
   runWithKey(key: string): string | undefined {
     return this.#keys.get(key) ?? this.#parent?.runWithKey(key)
@@ -144,6 +167,7 @@ export class Layer {
     for (const [runId, rows] of this.#journals) parent.setJournal(runId, rows)
     for (const row of this.#signals.values()) parent.setSignal(row)
     for (const [hash, shape] of this.#shapes) parent.setShape(hash, shape)
+    for (const row of this.#schedules.values()) parent.setSchedule(row)
     for (const [key, runId] of this.#keys) parent.setKey(key, runId)
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { RunStatus } from '@durable/core'
 import type { Durable, ListOptions } from '@durable/provider'
-import { pendingSignalJson, snapshotJson, summaryJson } from '../json-output.js'
+import { pendingSignalJson, scheduleJson, snapshotJson, summaryJson } from '../json-output.js'
 import { authorizeChange } from './access-token.js'
 import { ApiError, type ApiAction } from './api-error.js'
 import { readJsonObject } from './request-body.js'
@@ -35,12 +35,13 @@ export interface ApiRequestInfo {
 
 /**
  * Answers one request under `/api/`. Reads go through the runtime's `list`, `find`, `journal`,
- * `pendingSignals` and `stats`; changes through `signal`, `cancel` and `retry`, after the token check.
+ * `pendingSignals`, `stats` and `schedules`; changes through `signal`, `cancel` and `retry`, after the token check.
  *
  * | request | answer |
  * |---|---|
  * | `GET /api/config` | `{ readOnly, pollMs }` |
  * | `GET /api/stats` | `{ byStatus, total, due, dueLagMs, leased }`, as `durable.stats()` |
+ * | `GET /api/schedules` | `{ schedules }`, as `durable schedules --json` |
  * | `GET /api/runs?workflow=&status=&limit=&cursor=` | `{ runs, nextCursor }`, as `durable runs list --json` |
  * | `GET /api/runs/:id` | `{ run, timeline: { spanMs, rows }, pendingSignals }` |
  * | `POST /api/runs/:id/signal` `{ name, payload? }` | `{ ok, runId, signal }` |
@@ -58,6 +59,10 @@ export async function answerApi(request: IncomingMessage, url: URL, context: Api
     onlyMethods(method, ['GET'])
     const { byStatus, total, due, dueLagMs, leased } = await context.durable.stats()
     return { status: 200, body: { byStatus, total, due, dueLagMs, leased } }
+  }
+  if (parts.length === 1 && parts[0] === 'schedules') {
+    onlyMethods(method, ['GET'])
+    return { status: 200, body: { schedules: (await context.durable.schedules()).map(scheduleJson) } }
   }
   if (parts[0] !== 'runs') throw notFound(method, url)
   if (parts.length === 1) {
@@ -128,7 +133,7 @@ function onlyMethods(method: string, allowed: readonly string[]): void {
 }
 
 function notFound(method: string, url: URL): ApiError {
-  return new ApiError(404, 'NOT_FOUND', `no API route ${method} ${url.pathname}: see GET /api/runs, GET /api/runs/<id> and GET /api/stats`)
+  return new ApiError(404, 'NOT_FOUND', `no API route ${method} ${url.pathname}: see GET /api/runs, GET /api/runs/<id>, GET /api/stats and GET /api/schedules`)
 }
 
 function decodeSegment(segment: string): string {

@@ -4,6 +4,7 @@ import { INDEX_HTML } from './assets/index-html.js'
 import { RUN_ACTIONS_JS } from './assets/run-actions-js.js'
 import { RUN_DETAIL_JS } from './assets/run-detail-js.js'
 import { RUNS_LIST_JS } from './assets/runs-list-js.js'
+import { SCHEDULES_JS } from './assets/schedules-js.js'
 import { STYLES_CSS } from './assets/styles-css.js'
 
 /** A file of the page. */
@@ -22,6 +23,7 @@ export const STATIC_ASSETS: ReadonlyMap<string, StaticAsset> = new Map([
   ['/', { contentType: 'text/html; charset=utf-8', body: INDEX_HTML }],
   ['/assets/styles.css', { contentType: 'text/css; charset=utf-8', body: STYLES_CSS }],
   ['/assets/dom.js', js(DOM_JS)],
+  ['/assets/schedules.js', js(SCHEDULES_JS)],
   ['/assets/runs-list.js', js(RUNS_LIST_JS)],
   ['/assets/run-actions.js', js(RUN_ACTIONS_JS)],
   ['/assets/run-detail.js', js(RUN_DETAIL_JS)],

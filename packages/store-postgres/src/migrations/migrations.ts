@@ -5,6 +5,7 @@ import { roomForInPlaceUpdates } from './0003-room-for-in-place-updates.js'
 import { definitionVersionsAndShapes } from './0004-definition-versions-and-shapes.js'
 import { indexesForPrune } from './0005-indexes-for-prune.js'
 import { flowControl } from './0006-flow-control.js'
+import { schedules } from './0007-schedules.js'
 
 /**
  * The store's migrations, by name, in order. Numbered, forward-only: never edit one that was
@@ -20,6 +21,7 @@ export function storeMigrations(schema: string): MigrationProvider {
     '0004-definition-versions-and-shapes': definitionVersionsAndShapes(schema),
     '0005-indexes-for-prune': indexesForPrune(schema),
     '0006-flow-control': flowControl(schema),
+    '0007-schedules': schedules(schema),
   }
   return { getMigrations: async () => migrations }
 }

@@ -5,8 +5,15 @@ import { flowCases } from './flow-cases.js'
 import { journalCases } from './journal-cases.js'
 import { leaseCases } from './lease-cases.js'
 import { runCases } from './run-cases.js'
+import { scheduleCases } from './schedule-cases.js'
 import { signalCases } from './signal-cases.js'
 import { transactionCases } from './transaction-cases.js'
+
+/** Options of {@link testRunStore}. */
+export interface RunStoreTestOptions {
+  /** Check the optional `ScheduleStore` members too. Default true; false for a store without schedules. */
+  readonly schedules?: boolean
+}
 
 /** What a `testRunStore` factory returns: a fresh, empty store, and how to tidy up after it. */
 export interface RunStoreTestSetup {
@@ -25,8 +32,9 @@ export interface RunStoreTestSetup {
  * leases (claims and each refusal reason, definitions matched by name, version and shape,
  * renew, release, the reconciler's scan); the journal (fenced updates that change nothing when
  * refused, `seq` 1, 2, 3… without gaps, a step completed or compensated at most once, results);
- * signals (kept until taken, consumed once, `changeRun` atomic); and transactions (commit,
- * rollback on throw, rollback after a refused fence). Every check says what it looked at, so a
+ * signals (kept until taken, consumed once, `changeRun` atomic); transactions (commit,
+ * rollback on throw, rollback after a refused fence); and, unless `options.schedules` is false,
+ * schedules (saved definitions, the compare-and-set of the last slot, in a run's transaction). Every check says what it looked at, so a
  * failure names what broke.
  *
  * ### Example
@@ -40,7 +48,7 @@ export interface RunStoreTestSetup {
  * })
  * ```
  */
-export function testRunStore(name: string, factory: () => Promise<RunStoreTestSetup>): void {
+export function testRunStore(name: string, factory: () => Promise<RunStoreTestSetup>, options: RunStoreTestOptions = {}): void {
   describe(`RunStore conformance: ${name}`, () => {
     let setup: RunStoreTestSetup | undefined
 
@@ -68,5 +76,6 @@ export function testRunStore(name: string, factory: () => Promise<RunStoreTestSe
     signalCases(context)
     transactionCases(context)
     flowCases(context)
+    if (options.schedules !== false) scheduleCases(context)
   })
 }

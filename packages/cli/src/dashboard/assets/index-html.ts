@@ -19,6 +19,7 @@ export const INDEX_HTML = `<!doctype html>
 </header>
 <main id="view"></main>
 <script src="/assets/dom.js"></script>
+<script src="/assets/schedules.js"></script>
 <script src="/assets/runs-list.js"></script>
 <script src="/assets/run-actions.js"></script>
 <script src="/assets/run-detail.js"></script>

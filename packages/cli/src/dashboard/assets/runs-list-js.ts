@@ -1,5 +1,5 @@
 /**
- * The runs view: counts by status and the due backlog (from `stats()`), filters by workflow and
+ * The runs view: counts by status and the due backlog (from `stats()`), the schedules, filters by workflow and
  * status, one page of runs (newest first) with what each waiting run waits for, and a link to
  * the next page by cursor. The filters and the cursor live in the URL (`#/?status=failed`), so a
  * page can be bookmarked and the back button works.
@@ -35,7 +35,8 @@ Dash.runsListView = function (query) {
   var counts = h('div', { class: 'panel stats', id: 'stats' }, [h('span', { class: 'muted', text: 'Counting runs…' })]);
   var body = h('div', { id: 'runs' });
   var pager = h('div', { class: 'pager' });
-  var element = h('section', {}, [counts, filters, body, pager]);
+  var schedules = Dash.schedulesPanel();
+  var element = h('section', {}, [counts, schedules.element, filters, body, pager]);
   var shown = '';
   var shownStats = '';
 
@@ -95,7 +96,7 @@ Dash.runsListView = function (query) {
     if (query.workflow) search.set('workflow', query.workflow);
     if (query.status) search.set('status', query.status);
     if (query.cursor) search.set('cursor', query.cursor);
-    return Promise.all([Dash.api('GET', '/api/runs?' + search.toString()), Dash.api('GET', '/api/stats')]).then(function (answers) {
+    return Promise.all([Dash.api('GET', '/api/runs?' + search.toString()), Dash.api('GET', '/api/stats'), schedules.refresh()]).then(function (answers) {
       render(answers[0]);
       renderStats(answers[1]);
     });
