@@ -24,7 +24,8 @@ CREATE TABLE durable.runs (
   updated_at timestamptz NOT NULL,
   cancel_request jsonb,                  -- { reason } once cancel() was called
   workflow_version text,                 -- the definition's version, NULL when it has none
-  shape_hash text                        -- the definition's shape (shapes.hash); only a worker with this shape drives the run
+  shape_hash text,                       -- the definition's shape (shapes.hash); only a worker with this shape drives the run
+  deadline_at timestamptz                -- start({ timeout }): when the run times out; a parked run is due by then
 ) WITH (fillfactor = 80);                -- room for in-place (HOT) updates at every step
 
 CREATE UNIQUE INDEX runs_idempotency_key_idx ON durable.runs (workflow_name, idempotency_key)

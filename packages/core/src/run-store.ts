@@ -30,6 +30,8 @@ export interface NewRun {
   readonly idempotencyKey: string | null
   readonly parentRunId: string | null
   readonly now: Date
+  /** `start(…, { timeout })`: when the run times out (on the database's clock); null or absent: never. */
+  readonly deadlineAt?: Date | null
   /** Create the run already leased (and running): the starting process drives it itself, with no job. */
   readonly lease?: { readonly owner: string; readonly until: Date }
 }
@@ -56,6 +58,12 @@ export interface RunRecord {
   readonly updatedAt: Date
   /** Set once `cancel()` was called: the next worker to hold the run rolls it back. */
   readonly cancelRequest?: { readonly reason: string | null } | null
+  /**
+   * When the run times out (`start(…, { timeout })`); null or absent: never. Fixed at the start.
+   * A worker that holds the run, or claims it, past this instant rolls it back and fails it
+   * (`RUN_TIMED_OUT`); while it is parked, the runtime keeps its due time no later than this.
+   */
+  readonly deadlineAt?: Date | null
 }
 
 /** A change made under the run's row lock by someone who does not hold its lease (signal, cancel, retry). */

@@ -42,6 +42,7 @@ export interface RunRow {
   readonly created_at: Date | string
   readonly updated_at: Date | string
   readonly cancel_request: string | null
+  readonly deadline_at: Date | string | null
 }
 
 const RUN_COLUMNS = [
@@ -61,6 +62,7 @@ const RUN_COLUMNS = [
   'created_at',
   'updated_at',
   'cancel_request::text AS cancel_request',
+  'deadline_at',
 ]
 
 /**
@@ -94,6 +96,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
     cancelRequest: row.cancel_request === null ? null : (JSON.parse(row.cancel_request) as { reason: string | null }),
+    deadlineAt: toDateOrNull(row.deadline_at),
   }
 }
 

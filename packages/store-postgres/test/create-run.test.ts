@@ -35,6 +35,7 @@ describe.each(backends)('createRun ($name)', (backend) => {
       leaseOwner: null,
       leaseExpiresAt: null,
       cancelRequest: null,
+      deadlineAt: null,
       createdAt: at(5),
       updatedAt: at(5),
     })

@@ -120,6 +120,7 @@ export class MemoryStore implements RunStore {
         createdAt: now,
         updatedAt: now,
         cancelRequestJson: null,
+        deadlineAt: run.deadlineAt?.getTime() ?? null,
       })
       if (key !== undefined) layer.setKey(key, run.id)
       // A definition's first start keeps its shape's text, once.

@@ -26,6 +26,8 @@ export interface RunRow {
   readonly createdAt: number
   readonly updatedAt: number
   readonly cancelRequestJson: string | null
+  /** `start(…, { timeout })`: when the run times out; null: never. */
+  readonly deadlineAt: number | null
 }
 
 /** @internal */
@@ -165,6 +167,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     createdAt: new Date(row.createdAt),
     updatedAt: new Date(row.updatedAt),
     cancelRequest: row.cancelRequestJson === null ? null : (JSON.parse(row.cancelRequestJson) as { reason: string | null }),
+    deadlineAt: toDate(row.deadlineAt),
   }
 }
 

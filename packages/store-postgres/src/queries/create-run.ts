@@ -38,11 +38,11 @@ export async function insertRun(db: Kysely<any>, tables: Tables, run: NewRun): P
     const inserted = await sql`
       WITH ${shape} r AS (
         INSERT INTO ${tables.runs}
-          (id, workflow_name, workflow_version, shape_hash, status, input, state, error, parent_run_id, idempotency_key, due_at, lease_owner, lease_expires_at, next_seq, created_at, updated_at)
+          (id, workflow_name, workflow_version, shape_hash, status, input, state, error, parent_run_id, idempotency_key, due_at, lease_owner, lease_expires_at, next_seq, created_at, updated_at, deadline_at)
         VALUES (
           ${run.id}, ${run.workflowName}, ${run.workflowVersion}, ${run.shapeHash}, ${run.lease ? 'running' : state.status}, ${jsonb(run.inputJson)}, ${jsonb(JSON.stringify(storedState(state)))},
           ${jsonb(state.error === null ? null : JSON.stringify(state.error))}, ${run.parentRunId}, ${run.idempotencyKey},
-          ${run.now}, ${run.lease?.owner ?? null}, ${run.lease?.until ?? null}, cast(${entries.length} AS integer), ${run.now}, ${run.now}
+          ${run.now}, ${run.lease?.owner ?? null}, ${run.lease?.until ?? null}, cast(${entries.length} AS integer), ${run.now}, ${run.now}, ${run.deadlineAt ?? null}
         )
         ON CONFLICT (workflow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id
