@@ -35,6 +35,7 @@ import { Worker, type DurableWorker, type LocalStart, type WorkerOptions } from 
 import { describeVersion, WorkflowRegistry } from './workflow-registry.js'
 import { WaitDefinitions } from './wait-definitions.js'
 import { checkDryRun, forEachRun, startMany, type RunFilter, type StartItem } from './bulk-operations.js'
+import { changeAndWake, deadlineOf, requestCancel } from './run-requests.js'
 import { parseRetention, PRUNE_BATCH, pruneInBatches, type Retention } from './retention.js'
 
 /** Options of `createDurable`. */
@@ -85,8 +86,13 @@ export interface Durable {
    * throws `NOT_MIGRATED`.
    */
   migrate(): Promise<void>
-  /** Starts a run; returns its id (a ULID). The run row and its first job commit together. */
-  start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options?: { idempotencyKey?: string }): Promise<string>
+  /**
+   * Starts a run; returns its id (a ULID). The run row and its first job commit together.
+   * `timeout`: when it passes (on the database's clock), the run stops — a running step's
+   * `ctx.signal` aborts —, its completed steps are compensated, a child run it waits for is
+   * cancelled, and it ends `failed` with `error.code` `RUN_TIMED_OUT`.
+   */
+  start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options?: StartOptions): Promise<string>
   find(runId: string): Promise<RunSnapshot>
   /** Resolves once the run is `completed`, `failed` or `cancelled`. */
   waitFor(runId: string, options?: { timeout?: Duration }): Promise<RunSnapshot>
@@ -171,6 +177,14 @@ export interface DurableStats {
   readonly leased: number
 }
 
+/** Options of `start`. */
+export interface StartOptions {
+  /** Starts of the same workflow with the same key make one run: each returns its id. */
+  readonly idempotencyKey?: string
+  /** How long the run may take, from now: past it, the run rolls back and fails with `RUN_TIMED_OUT`. */
+  readonly timeout?: Duration
+}
+
 const STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting', 'compensating', 'completed', 'failed', 'cancelled']
 
 /**
@@ -240,15 +254,18 @@ class DurableRuntime implements Durable {
     await store.migrate({ alongside: async () => queue.migrate?.() })
   }
 
-  async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: { idempotencyKey?: string } = {}): Promise<string> {
+  async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: StartOptions = {}): Promise<string> {
     const { registry, clock, maxPayloadBytes } = this.#rt
     const definition = registry.resolve(workflow)
-    const idempotencyKey = checkIdempotencyKey(options?.idempotencyKey)
+    if (typeof options !== 'object' && options !== undefined) throw new DurableError('INVALID_INPUT', `start options are { idempotencyKey?, timeout? }, got ${describeValue(options)}`)
+    const { idempotencyKey: key, timeout } = options ?? {}
+    const idempotencyKey = checkIdempotencyKey(key)
     const inputJson = toJsonText(input, `input of workflow "${definition.key.name}"`, maxPayloadBytes)
     const id = ulid()
     await this.#rt.syncClock()
     const now = clock.now()
-    const run: NewRun = { id, ...registry.runFields(definition), inputJson, state: initialState(definition.workflow, input), idempotencyKey, parentRunId: null, now }
+    const deadlineAt = deadlineOf(timeout, now, `start timeout of workflow "${definition.key.name}"`) ?? null
+    const run: NewRun = { id, ...registry.runFields(definition), inputJson, state: initialState(definition.workflow, input), idempotencyKey, parentRunId: null, now, deadlineAt }
     const local = this.#localStart()
     if (local !== undefined) return this.#startLocally(run, local)
     return this.#create(run)
@@ -306,6 +323,7 @@ class DurableRuntime implements Durable {
       createdAt: now,
       updatedAt: now,
       cancelRequest: null,
+      deadlineAt: run.deadlineAt ?? null,
     })
     return run.id
   }
@@ -425,20 +443,7 @@ class DurableRuntime implements Durable {
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1000 || reason.includes('\u0000') || !reason.isWellFormed())) {
       throw new DurableError('INVALID_INPUT', 'a cancel reason is a string of at most 1000 characters, without \\u0000 or lone surrogates')
     }
-    await this.#rt.syncClock()
-    const now = this.#rt.clock.now()
-    const before = await this.#change(runId, now, (run) => {
-      if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, 'cancel')
-      // Revoking the lease stops the worker at its next commit (or lease renewal, which aborts ctx.signal).
-      return { cancelRequest: { reason: reason ?? null }, revokeLease: true, dueAt: now }
-    })
-    // A run waiting for its child cancels the child too (and so on down): nobody waits for it any more.
-    const child = before.state.cursor?.kind === 'child' ? before.state.cursor.runId : undefined
-    if (child !== undefined) {
-      await this.cancel(child, { reason: `parent run "${runId}" was cancelled${reason ? `: ${reason}` : ''}`.slice(0, 1000) }).catch((error: unknown) => {
-        if (!(isDurableError(error) && (error.code === 'RUN_NOT_ACTIVE' || error.code === 'RUN_NOT_FOUND'))) throw error
-      })
-    }
+    await requestCancel(this.#rt, runId, reason)
   }
 
   startMany<W extends Workflow>(workflow: W | string, items: ReadonlyArray<StartItem & { input?: WorkflowInput<W> }>): Promise<string[]> {
@@ -514,12 +519,8 @@ class DurableRuntime implements Durable {
   }
 
   /** Changes a run under its row lock and wakes it, in one transaction when the queue allows. */
-  async #change(runId: string, now: Date, decide: Parameters<RunStore['changeRun']>[2]): Promise<RunRecord> {
-    const { store, queue } = this.#rt
-    const before = await store.changeRun(runId, now, decide, queue.transactional ? (tx) => queue.dispatch({ runId }, { transaction: tx }) : undefined)
-    if (before === undefined) throw new RunNotFoundError(runId)
-    if (!queue.transactional) await queue.dispatch({ runId })
-    return before
+  #change(runId: string, now: Date, decide: Parameters<RunStore['changeRun']>[2]): Promise<RunRecord> {
+    return changeAndWake(this.#rt, runId, now, decide)
   }
 
   async prune(options: PruneOptions): Promise<{ count: number }> {
