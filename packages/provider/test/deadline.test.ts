@@ -1,4 +1,4 @@
-import { defineWorkflow, isDurableError, type StepContext } from '@durable/core'
+import { defineWorkflow, isDurableError } from '@durable/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backends, type Harness } from './harness.ts'
 
@@ -6,7 +6,7 @@ const undone: string[] = []
 const abortReasons: unknown[] = []
 
 /** Resolves after `ms`, or as soon as the step's ctx.signal aborts (noting why). */
-function stayUntilAborted(ctx: StepContext<unknown, unknown>, ms: number): Promise<string> {
+function stayUntilAborted(ctx: { readonly signal: AbortSignal }, ms: number): Promise<string> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve('finished'), ms)
     ctx.signal.addEventListener('abort', () => {
