@@ -25,6 +25,15 @@ CREATE TABLE durable.runs (
   cancel_request jsonb,                  -- { reason } once cancel() was called
   workflow_version text,                 -- the definition's version, NULL when it has none
   shape_hash text,                       -- the definition's shape (shapes.hash); only a worker with this shape drives the run
+  priority integer NOT NULL DEFAULT 0,   -- among due runs, claims take higher priorities first
+  concurrency_key text,                  -- at most concurrency_limit active runs of (workflow_name, concurrency_key) leased at once
+  concurrency_limit integer,
+  rate_key text,                         -- at most rate_limit runs of (workflow_name, rate_key) begin per rate_period_ms
+  rate_limit integer,
+  rate_period_ms bigint,
+  begun_at timestamptz,                  -- a rate-limited run's first claim (or, while pending, the slot it reserved)
+  held_back_at timestamptz,              -- a claim found its concurrency key full; cleared when claimed
+  debounce_key text,                     -- start(…, { debounce }) merges into the pending run of this key
   deadline_at timestamptz                -- start({ timeout }): when the run times out; a parked run is due by then
 ) WITH (fillfactor = 80);                -- room for in-place (HOT) updates at every step
 
@@ -37,6 +46,15 @@ CREATE INDEX runs_status_id_idx ON durable.runs (status, id);
 -- Ended runs by creation time, for prune: not on updated_at, which every step changes (no HOT).
 CREATE INDEX runs_ended_idx ON durable.runs (status, created_at)
   WHERE status IN ('completed', 'failed', 'cancelled');
+-- Flow control: the due scan by priority, the runs of one concurrency key, the begins of one
+-- rate key, and one not-yet-begun run per debounce key.
+CREATE INDEX runs_priority_due_idx ON durable.runs (priority DESC, due_at, id)
+  WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL;
+CREATE INDEX runs_concurrency_idx ON durable.runs (workflow_name, concurrency_key)
+  WHERE concurrency_key IS NOT NULL AND status NOT IN ('completed', 'failed', 'cancelled');
+CREATE INDEX runs_rate_idx ON durable.runs (workflow_name, rate_key, begun_at) WHERE rate_key IS NOT NULL;
+CREATE UNIQUE INDEX runs_debounce_idx ON durable.runs (workflow_name, debounce_key)
+  WHERE debounce_key IS NOT NULL AND status = 'pending';
 
 -- What happened to each run, in `seq` order (never clock order).
 CREATE TABLE durable.journal (

@@ -43,6 +43,8 @@ export {
 } from './errors.js'
 export type { ErrorCode, StepError } from './errors.js'
 export { parseDuration } from './duration.js'
+export { checkPriority, FLOW_RECHECK_MS, runFlow } from './flow-control.js'
+export type { FlowControl, FlowControlOptions, RunFlow } from './flow-control.js'
 export { describeValue } from './describe-value.js'
 export type { Duration } from './duration.js'
 export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, toJsonText } from './json.js'

@@ -85,7 +85,11 @@ export interface LeaseStore {
    * (name, version and shape hash; a run without a shape hash matches any shape of its name and
    * version), is due by `now`, and is not leased by a live worker — atomically. A pending run
    * becomes running. A refusal says why, checked in this order: `missing`, `ended`,
-   * `unregistered`, `leased`, `notDue`.
+   * `unregistered`, `leased`, `notDue`; then flow control (see `ClaimResult`): `outranked` when a
+   * due, free run of `definitions` has a higher priority; `limited` when the run's concurrency
+   * key has `limit` runs held by live workers (the run is marked held back), or, at its first
+   * claim, when `limit` runs of its rate key began in the last `period` (it then reserves the
+   * next free slot, and is due then).
    */
   claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; definitions: readonly DefinitionKey[] }): Promise<ClaimResult>
   /** Extends, to `until`, the leases `owner` still holds among `runIds`; returns those ids. */
@@ -94,9 +98,20 @@ export interface LeaseStore {
   releaseLeases(owner: string, runIds: readonly string[]): Promise<void>
   /**
    * Ids of active runs of `definitions` that are due by `now` and not leased by a live worker,
-   * most overdue first (by due time, then id), at most `limit` (for the reconciler).
+   * highest priority first, then most overdue (by due time, then id), at most `limit` (for the
+   * reconciler). A run held back by its concurrency limit is left out until `FLOW_RECHECK_MS`
+   * after it was held back (its key's next free slot normally wakes it sooner).
+   *
+   * With `heldBackOn`: only the runs held back on that concurrency key, as many as it has free
+   * slots (`limit` less the runs live workers hold), in the same order — those to wake when a
+   * run of the key gives its slot back.
    */
-  findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]>
+  findDueRuns(query: {
+    now: Date
+    definitions: readonly DefinitionKey[]
+    limit: number
+    heldBackOn?: { readonly workflowName: string; readonly concurrencyKey: string }
+  }): Promise<string[]>
   /**
    * Runs by status, and the backlog with the predicate of `findDueRuns`: active runs due by `now`
    * that no live worker holds; `leased` counts the runs live workers hold.

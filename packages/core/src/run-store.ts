@@ -1,4 +1,5 @@
 import type { StepError } from './errors.js'
+import type { RunFlow } from './flow-control.js'
 import type { Json } from './json.js'
 import type { JournalKind, RunError, RunState, RunStatus } from './run-state.js'
 import type { JournalStore, LeaseStore, RunRepository, SignalStore, StoreLifecycle, WorkerCoordination } from './run-store-roles.js'
@@ -34,6 +35,14 @@ export interface NewRun {
   readonly deadlineAt?: Date | null
   /** Create the run already leased (and running): the starting process drives it itself, with no job. */
   readonly lease?: { readonly owner: string; readonly until: Date }
+  /** Priority, concurrency and rate keys the store enforces at every claim; none when absent. */
+  readonly flow?: RunFlow
+  /**
+   * Debounce: the run is due at `until`, not at `now`. A run of the same workflow with the same
+   * key that no worker has begun and that is not due yet takes this one's input, flow and due
+   * time instead (`created: false`, its id returned); otherwise this run is created.
+   */
+  readonly debounce?: { readonly key: string; readonly until: Date }
 }
 
 /** A run as stored. */
@@ -58,6 +67,8 @@ export interface RunRecord {
   readonly updatedAt: Date
   /** Set once `cancel()` was called: the next worker to hold the run rolls it back. */
   readonly cancelRequest?: { readonly reason: string | null } | null
+  /** Its priority and flow keys (absent: priority 0, no limits). */
+  readonly flow?: RunFlow
   /**
    * When the run times out (`start(…, { timeout })`); null or absent: never. Fixed at the start.
    * A worker that holds the run, or claims it, past this instant rolls it back and fails it
@@ -115,10 +126,16 @@ export interface NewJournalEntry {
   readonly createdAt?: Date
 }
 
-/** Outcome of `claimRun`. */
+/**
+ * Outcome of `claimRun`. Besides the run's own state, flow control refuses a claim:
+ * `outranked` — a run of higher priority is due and free (`outrankedBy`: claim it instead);
+ * `limited` — the run's concurrency key is at its limit (it waits, `dueAt` null, until a slot
+ * frees), or its rate key is (it waits until `dueAt`, the slot it reserved).
+ */
 export type ClaimResult =
   | { readonly claimed: true; readonly run: RunRecord; /** The previous holder's lease ran out: it died mid-try. */ readonly previousLeaseExpired: boolean }
-  | { readonly claimed: false; readonly reason: 'missing' | 'ended' | 'unregistered' | 'leased' | 'notDue'; readonly dueAt: Date | null }
+  | { readonly claimed: false; readonly reason: 'missing' | 'ended' | 'unregistered' | 'leased' | 'notDue' | 'limited'; readonly dueAt: Date | null }
+  | { readonly claimed: false; readonly reason: 'outranked'; readonly dueAt: Date | null; readonly outrankedBy: string }
 
 /** A fenced change to a run: applied only while `owner` still holds the lease. */
 export interface RunUpdate {

@@ -1,4 +1,5 @@
 import type { Duration } from './duration.js'
+import type { FlowControl } from './flow-control.js'
 import type { Backoff, StepContext, StepHandler } from './step-context.js'
 
 /** A retry policy with defaults applied. */
@@ -123,6 +124,8 @@ export interface Workflow<Input = any, Results = any> {
   readonly name: string
   readonly version: string | undefined
   readonly steps: readonly WorkflowNode[]
+  /** Concurrency and rate limits (`defineWorkflow`'s options), enforced by the store. */
+  readonly flowControl?: FlowControl | undefined
   /** Phantom fields that carry the types; never set at run time. */
   readonly __types?: { input: Input; results: Results }
 }

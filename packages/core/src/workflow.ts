@@ -1,6 +1,7 @@
 import { parseDuration, type Duration } from './duration.js'
 import { describeValue } from './describe-value.js'
 import { DurableError } from './errors.js'
+import { checkFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js'
 import { assertName, retryPolicy, stepParts, type BranchOptions } from './definition-checks.js'
 import type { Backoff, BranchOutput, BranchSpec, StepContext, StepHandler, StepOptions, StoreTransaction } from './step-context.js'
 import type { Jsonify, WorkflowName } from './jsonify.js'
@@ -26,12 +27,15 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
   readonly name: string
   readonly version: string | undefined
   readonly steps: readonly WorkflowNode[]
+  /** Concurrency and rate limits, checked; undefined when the workflow has none. */
+  readonly flowControl: FlowControl | undefined
   declare readonly __types?: { input: Input; results: Results }
 
   /** @internal use `defineWorkflow` */
-  constructor(name: string, version: string | undefined, steps: readonly WorkflowNode[]) {
+  constructor(name: string, version: string | undefined, flowControl: FlowControl | undefined, steps: readonly WorkflowNode[]) {
     this.name = name
     this.version = version
+    this.flowControl = flowControl
     this.steps = steps
   }
 
@@ -53,7 +57,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     if (typeof handler !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs a handler function`)
     if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_DEFINITION', `options of ${where} must be an object`)
     const step: StepDefinition = { kind: 'step', name, key: name, ...stepParts({ ...options, handler }, where), transactional: options.transactional === true }
-    return new WorkflowBuilder(this.name, this.version, [...this.steps, step])
+    return new WorkflowBuilder(this.name, this.version, this.flowControl, [...this.steps, step])
   }
 
   /**
@@ -78,7 +82,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
       duration: typeof duration === 'function' ? (duration as SleepDefinition['duration']) : parseDuration(duration, `duration of ${where}`),
       compensation: undefined,
     }
-    return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
+    return new WorkflowBuilder(this.name, this.version, this.flowControl, [...this.steps, node])
   }
 
   /**
@@ -100,7 +104,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, `timeout of ${where}`)
     if (timeoutMs !== undefined && timeoutMs <= 0) throw new DurableError('INVALID_DEFINITION', `timeout of ${where} must be more than 0`)
     const node: SignalWaitDefinition = { kind: 'waitForSignal', name, key: name, timeoutMs, compensation: undefined }
-    return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
+    return new WorkflowBuilder(this.name, this.version, this.flowControl, [...this.steps, node])
   }
 
   /**
@@ -149,7 +153,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
       timeoutMs,
       compensation: undefined,
     }
-    return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
+    return new WorkflowBuilder(this.name, this.version, this.flowControl, [...this.steps, node])
   }
 
   /**
@@ -173,7 +177,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     if (typeof input !== 'function') throw new DurableError('INVALID_DEFINITION', `${where} needs an input function (ctx) => childInput`)
     const workflowVersion = typeof workflow === 'string' ? undefined : workflow.version
     const node: ChildDefinition = { kind: 'child', name, key: name, workflowName, workflowVersion, input: input as ChildDefinition['input'], compensation: undefined }
-    return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
+    return new WorkflowBuilder(this.name, this.version, this.flowControl, [...this.steps, node])
   }
 
   /**
@@ -213,7 +217,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
       defined.push({ kind: 'branch', name, key, branch, ...stepParts(options, at), transactional: false })
     }
     const node: ParallelDefinition = { kind: 'parallel', name, key: name, branches: defined, compensation: undefined }
-    return new WorkflowBuilder(this.name, this.version, [...this.steps, node])
+    return new WorkflowBuilder(this.name, this.version, this.flowControl, [...this.steps, node])
   }
 
   /**
@@ -246,7 +250,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     for (const [key, build] of Object.entries(branches) as Array<[string, unknown]>) {
       if (typeof build !== 'function') throw new DurableError('INVALID_DEFINITION', `branch "${key}" of ${where} must be a function (b) => b.step(...)`)
       // The branch builder starts from every name defined so far, so duplicates are refused.
-      const built = (build as (b: WorkflowBuilder<Input, Results, Tx>) => unknown)(new WorkflowBuilder(this.name, this.version, known))
+      const built = (build as (b: WorkflowBuilder<Input, Results, Tx>) => unknown)(new WorkflowBuilder(this.name, this.version, this.flowControl, known))
       if (!(built instanceof WorkflowBuilder)) throw new DurableError('INVALID_DEFINITION', `branch "${key}" of ${where} must return the builder it was given`)
       const added = (built.steps as readonly WorkflowNode[]).slice(known.length)
       const offset = start + nested.length
@@ -256,7 +260,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
     }
     const after = start + nested.length
     const route: WorkflowNode = { kind: 'route', name, key: name, select: select as RouteDefinition['select'], branches: spans, after, compensation: undefined }
-    return new WorkflowBuilder(this.name, this.version, [...this.steps, route, ...nested])
+    return new WorkflowBuilder(this.name, this.version, this.flowControl, [...this.steps, route, ...nested])
   }
 
   /** Checks a new step's name and returns how errors should name it. */
@@ -290,16 +294,31 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
  *   .step('reserve', (ctx) => reserveStock(ctx.input.sku, ctx.input.qty))
  *   .step('charge', (ctx) => chargeCard(ctx.results.reserve), { maxAttempts: 5 })
  * ```
+ *
+ * Flow control, enforced by the store across every worker: `concurrency` (at most `limit` runs
+ * with the same key held by workers at once) and `rateLimit` (at most `limit` runs with the same
+ * key begin per `period`). A limit below 1, a key that is not a function or a period that does
+ * not parse → `INVALID_DEFINITION`; a key function that throws or returns no string refuses the
+ * `start` with `INVALID_INPUT`.
+ *
+ * ```ts
+ * defineWorkflow<{ tenant: string }>('sync', {
+ *   concurrency: { limit: 2, key: (input) => input.tenant },
+ *   rateLimit: { limit: 100, period: '1m', key: (input) => input.tenant },
+ * })
+ * ```
  */
 export function defineWorkflow<Input = undefined, Tx = StoreTransaction>(
   name: WorkflowName<Input>,
-  options: { version?: string } = {},
+  options: { version?: string } & FlowControlOptions<Input> = {},
 ): WorkflowBuilder<Input, {}, Tx> {
   assertName(name, 'a workflow name')
+  if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_DEFINITION', `options of workflow "${name}" must be an object`)
   if (options.version !== undefined && typeof options.version !== 'string') {
     throw new DurableError('INVALID_DEFINITION', `version of workflow "${name}" must be a string`)
   }
-  return new WorkflowBuilder<Input, {}, Tx>(name, options.version, [])
+  const flowControl = checkFlowControl(options as FlowControlOptions<unknown>, name)
+  return new WorkflowBuilder<Input, {}, Tx>(name, options.version, flowControl, [])
 }
 
 /** A branch's node moved into the parent plan: positions shift, and it is marked as in the branch. */

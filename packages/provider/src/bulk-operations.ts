@@ -1,4 +1,4 @@
-import { describeValue, DurableError, initialState, isDurableError, toJsonText, type Duration, type NewRun, type RunStatus, type Workflow } from '@durable/core'
+import { checkPriority, describeValue, DurableError, initialState, runFlow, isDurableError, toJsonText, type Duration, type NewRun, type RunStatus, type Workflow } from '@durable/core'
 import { deadlineOf } from './run-requests.js'
 import { ulid } from 'ulid'
 import type { RuntimeContext } from './runtime-context.js'
@@ -7,7 +7,7 @@ import type { RuntimeContext } from './runtime-context.js'
 export interface StartItem {
   readonly input?: unknown
   readonly idempotencyKey?: string
-  /** An integer, default 0. Accepted and checked; claims do not order by it yet. */
+  /** An integer, default 0: among due runs, workers claim higher priorities first. */
   readonly priority?: number
   /** As `start`'s: past it, the run rolls back and fails with `RUN_TIMED_OUT`. */
   readonly timeout?: Duration
@@ -39,17 +39,25 @@ export async function startMany(rt: RuntimeContext, workflow: Workflow | string,
   const now = clock.now()
   const runs: NewRun[] = items.map((item, i) => {
     if (typeof item !== 'object' || item === null) throw new DurableError('INVALID_INPUT', `item ${i} of startMany must be { input?, idempotencyKey?, priority?, timeout? }, got ${describeValue(item)}`)
-    if (item.priority !== undefined && !Number.isSafeInteger(item.priority)) {
-      throw new DurableError('INVALID_INPUT', `priority of item ${i} of startMany must be an integer, got ${describeValue(item.priority)}`)
-    }
+    const priority = checkPriority(item.priority, `priority of item ${i} of startMany`)
     const inputJson = toJsonText(item.input, `input of item ${i} of startMany("${definition.key.name}")`, maxPayloadBytes)
     const deadlineAt = deadlineOf(item.timeout, now, `timeout of item ${i} of startMany("${definition.key.name}")`) ?? null
-    return { id: ulid(), ...registry.runFields(definition), inputJson, state: initialState(definition.workflow), idempotencyKey: checkKey(item.idempotencyKey), parentRunId: null, now, deadlineAt }
+    let flow
+    try {
+      flow = runFlow(definition.workflow.flowControl, definition.key.name, JSON.parse(inputJson), priority)
+    } catch (error) {
+      throw new DurableError('INVALID_INPUT', `item ${i} of startMany: ${(error as Error).message}`, { cause: error })
+    }
+    return { id: ulid(), ...registry.runFields(definition), inputJson, state: initialState(definition.workflow), idempotencyKey: checkKey(item.idempotencyKey), parentRunId: null, now, flow, deadlineAt }
   })
   if (runs.length === 0) return []
-  const dispatchAll = (created: readonly string[], transaction?: unknown) =>
-    Promise.all(created.map((runId) => queue.dispatch({ runId }, transaction === undefined ? undefined : { transaction })))
-  const results = await store.createRuns(runs, queue.transactional ? (tx, created) => dispatchAll(created, tx).then(() => {}) : undefined)
+  const dispatchAll = async (created: readonly string[], transaction?: unknown): Promise<void> => {
+    const options = transaction === undefined ? undefined : { transaction }
+    const jobs = created.map((runId) => ({ runId }))
+    if (queue.dispatchMany !== undefined) await queue.dispatchMany(jobs, options)
+    else for (const job of jobs) await queue.dispatch(job, options)
+  }
+  const results = await store.createRuns(runs, queue.transactional ? (tx, created) => dispatchAll(created, tx) : undefined)
   if (runs[0]!.shapeHash !== null) registry.shapeStored(runs[0]!.shapeHash)
   // Not transactional: a crash right here leaves runs without a job; the reconciler finds them.
   if (!queue.transactional) await dispatchAll(results.filter((r) => r.created).map((r) => r.runId))

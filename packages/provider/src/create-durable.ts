@@ -7,6 +7,8 @@ import {
   isDurableError,
   isTerminal,
   parseDuration,
+  checkPriority,
+  runFlow,
   planFork,
   RunNotActiveError,
   RunNotFoundError,
@@ -66,6 +68,25 @@ export interface DurableOptions {
    * ```
    */
   readonly retention?: Retention
+}
+
+/** Options of `start()`. */
+export interface StartOptions {
+  /** The same key for the same workflow returns the first run's id and starts nothing. */
+  idempotencyKey?: string
+  /** An integer, default 0: among due runs, workers claim higher priorities first. */
+  priority?: number
+  /**
+   * Starts of this workflow with the same `key` less than `delay` apart make one run, which
+   * begins `delay` after the last of them, with the last one's input; each returns its id.
+   */
+  debounce?: { key: string; delay: Duration }
+  /**
+   * How long the run may take, from now (on the database's clock): past it, the run stops — a
+   * running step's `ctx.signal` aborts —, its completed steps are compensated, a child run it
+   * waits for is cancelled, and it ends `failed` with `error.code` `RUN_TIMED_OUT`.
+   */
+  timeout?: Duration
 }
 
 /** Options of `list()`. */
@@ -177,14 +198,6 @@ export interface DurableStats {
   readonly leased: number
 }
 
-/** Options of `start`. */
-export interface StartOptions {
-  /** Starts of the same workflow with the same key make one run: each returns its id. */
-  readonly idempotencyKey?: string
-  /** How long the run may take, from now: past it, the run rolls back and fails with `RUN_TIMED_OUT`. */
-  readonly timeout?: Duration
-}
-
 const STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting', 'compensating', 'completed', 'failed', 'cancelled']
 
 /**
@@ -257,27 +270,47 @@ class DurableRuntime implements Durable {
   async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: StartOptions = {}): Promise<string> {
     const { registry, clock, maxPayloadBytes } = this.#rt
     const definition = registry.resolve(workflow)
-    if (typeof options !== 'object' && options !== undefined) throw new DurableError('INVALID_INPUT', `start options are { idempotencyKey?, timeout? }, got ${describeValue(options)}`)
-    const { idempotencyKey: key, timeout } = options ?? {}
-    const idempotencyKey = checkIdempotencyKey(key)
-    const inputJson = toJsonText(input, `input of workflow "${definition.key.name}"`, maxPayloadBytes)
+    if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', 'start options are { idempotencyKey?, priority?, debounce?, timeout? }')
+    const idempotencyKey = checkIdempotencyKey(options.idempotencyKey)
+    const priority = checkPriority(options.priority, 'start option priority')
+    const debounce = checkDebounce(options.debounce)
+    if (debounce !== undefined && idempotencyKey !== null) throw new DurableError('INVALID_INPUT', 'start takes debounce or idempotencyKey, not both: debounced starts already share one run')
+    const name = definition.key.name
+    const inputJson = toJsonText(input, `input of workflow "${name}"`, maxPayloadBytes)
+    // The keys see the input as stored (and as handlers will): what JSON.parse gives back.
+    const flow = runFlow(definition.workflow.flowControl, name, JSON.parse(inputJson), priority)
     const id = ulid()
     await this.#rt.syncClock()
     const now = clock.now()
-    const deadlineAt = deadlineOf(timeout, now, `start timeout of workflow "${definition.key.name}"`) ?? null
-    const run: NewRun = { id, ...registry.runFields(definition), inputJson, state: initialState(definition.workflow, input), idempotencyKey, parentRunId: null, now, deadlineAt }
-    const local = this.#localStart()
+    const deadlineAt = deadlineOf(options.timeout, now, `start timeout of workflow "${name}"`) ?? null
+    const run: NewRun = {
+      id,
+      ...registry.runFields(definition),
+      inputJson,
+      state: initialState(definition.workflow, input),
+      idempotencyKey,
+      parentRunId: null,
+      now,
+      flow,
+      deadlineAt,
+      ...(debounce !== undefined ? { debounce: { key: debounce.key, until: new Date(now.getTime() + debounce.delayMs) } } : {}),
+    }
+    // A run under limits, or one that waits for more starts, goes through a claim: never local.
+    const local = debounce === undefined && flow.concurrency === null && flow.rate === null ? this.#localStart() : undefined
     if (local !== undefined) return this.#startLocally(run, local)
     return this.#create(run)
   }
 
-  /** Inserts a run with its first job (in one transaction when the queue allows). */
+  /** Inserts a run with its first job (in one transaction when the queue allows), due when the run is. */
   async #create(run: NewRun): Promise<string> {
     const { store, queue, registry } = this.#rt
-    const { runId, created } = await store.createRun(run, queue.transactional ? (tx) => queue.dispatch({ runId: run.id }, { transaction: tx }) : undefined)
+    const job = { runId: run.id, ...(run.debounce !== undefined ? { runAt: run.debounce.until } : {}) }
+    const { runId, created } = await store.createRun(run, queue.transactional ? (tx) => queue.dispatch(job, { transaction: tx }) : undefined)
     if (run.shapeHash !== null) registry.shapeStored(run.shapeHash)
     // Not transactional: a crash right here leaves the run without a job; the reconciler finds it.
-    if (created && !queue.transactional) await queue.dispatch({ runId })
+    // A debounced start merged into a pending run: that run's job wakes it, sees the later due
+    // time, and asks for a wake-up then.
+    if (created && !queue.transactional) await queue.dispatch(job)
     return runId
   }
 
@@ -505,6 +538,7 @@ class DurableRuntime implements Durable {
       idempotencyKey: null,
       parentRunId: null,
       now: clock.now(),
+      flow: runFlow(target.workflow.flowControl, run.workflowName, run.input, run.flow?.priority ?? 0),
       // The copies keep the original's times: the fork's journal replays to the fork's state.
       journal: plan.entries.map(({ stepKey, stepName, kind, attempt, result, error, createdAt }) => ({
         stepKey,
@@ -586,4 +620,21 @@ function notDrivable(run: RunRecord): DurableError {
 
 function checkStatus(status: unknown, what: string): void {
   if (status !== undefined && !STATUSES.includes(status as RunStatus)) throw new DurableError('INVALID_INPUT', `${what} must be one of ${STATUSES.join(', ')}, got ${describeValue(status)}`)
+}
+
+/** `start`'s `debounce` option, checked: a non-empty key and a delay above 0 → else `INVALID_INPUT`. */
+function checkDebounce(value: unknown): { key: string; delayMs: number } | undefined {
+  if (value === undefined) return undefined
+  const { key, delay } = (typeof value === 'object' && value !== null ? value : {}) as { key?: unknown; delay?: unknown }
+  if (typeof key !== 'string' || key.length === 0 || key.length > 500 || key.includes('\u0000') || !key.isWellFormed()) {
+    throw new DurableError('INVALID_INPUT', `start option debounce must be { key: string, delay: Duration } with a non-empty key, got ${describeValue(value)}`)
+  }
+  let delayMs: number
+  try {
+    delayMs = parseDuration(delay as Duration, 'debounce delay')
+  } catch (error) {
+    throw new DurableError('INVALID_INPUT', `start option debounce.delay: ${(error as Error).message}`, { cause: error })
+  }
+  if (delayMs <= 0) throw new DurableError('INVALID_INPUT', `start option debounce.delay must be more than 0, got ${describeValue(delay)}`)
+  return { key, delayMs }
 }

@@ -9,6 +9,8 @@ import {
   type ChildDefinition,
   type RouteDefinition,
   type RunEvent,
+  type RunFlow,
+  runFlow,
   type RunRecord,
   type SignalWaitDefinition,
   type SleepDefinition,
@@ -122,9 +124,16 @@ export async function startChild(driver: RunDriver, drive: Drive, node: ChildDef
   // The version the builder was given, else the current one; a workflow this process does not
   // know is recorded by name and version alone, for a worker that knows it.
   const definition = node.workflowVersion !== undefined ? registry.version(node.workflowName, node.workflowVersion) : registry.versionsOf(node.workflowName).at(-1)
+  let flow: RunFlow
+  try {
+    flow = runFlow(definition?.workflow.flowControl, node.workflowName, JSON.parse(inputJson))
+  } catch (error) {
+    const event: RunEvent = { type: 'stepFailed', stepKey: node.key, attempt: drive.state.attempt, error: { ...stepErrorOf(error), retryable: false }, at }
+    return driver.commit(drive, transition(drive.workflow, drive.state, event), undefined, undefined, now)
+  }
   const fields = definition !== undefined ? registry.runFields(definition) : { workflowName: node.workflowName, workflowVersion: node.workflowVersion ?? null, shapeHash: null }
   const { runId, created } = await store.createRun(
-    { id: childRunId, ...fields, inputJson, state: initialState(definition?.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${drive.state.attempt}`, parentRunId, now },
+    { id: childRunId, ...fields, inputJson, state: initialState(definition?.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${drive.state.attempt}`, parentRunId, now, flow },
     async (tx) => {
       const started = transition(drive.workflow, drive.state, { type: 'childStarted', stepKey: node.key, childRunId, at })
       next = await driver.commit(drive, started, undefined, tx, now)

@@ -72,8 +72,11 @@ export class RunDriver {
     this.#commits = new CommitPipeline(runtime.store)
   }
 
-  /** Claims the run (unless `started` is a run this worker leased at its creation) and drives it. */
-  async advance(drive: Drive, started?: RunRecord): Promise<void> {
+  /**
+   * Claims the run (unless `started` is a run this worker leased at its creation) and drives it.
+   * Returns the id of a run of higher priority to drive instead, when one outranked this one.
+   */
+  async advance(drive: Drive, started?: RunRecord): Promise<string | undefined> {
     const { store, clock, leaseMs, registry, queue } = this.#rt
     await this.#rt.syncClock()
     const now = clock.now()
@@ -81,10 +84,17 @@ export class RunDriver {
       ? { claimed: true, run: started, previousLeaseExpired: false }
       : await store.claimRun(drive.runId, { owner: this.#owner, now, leaseUntil: new Date(now.getTime() + leaseMs), definitions: registry.definitions })
     if (!claim.claimed) {
-      // Woken early (a collapsed or duplicate job): make sure a job exists for the due time.
-      if (claim.reason === 'notDue' && claim.dueAt !== null) await queue.dispatch({ runId: drive.runId, runAt: claim.dueAt })
+      // Woken early (a collapsed or duplicate job), or a rate limit reserved it a later slot:
+      // make sure a job exists for the due time. A run held back by its concurrency key
+      // (`limited`, no due time) is woken by the run that frees a slot.
+      if ((claim.reason === 'notDue' || claim.reason === 'limited') && claim.dueAt !== null) await queue.dispatch({ runId: drive.runId, runAt: claim.dueAt })
       if (claim.reason === 'unregistered') await this.#definitionMissing(drive.runId)
-      return
+      if (claim.reason === 'outranked') {
+        // Still due: its job goes back to the queue, and this slot takes the better run.
+        await queue.dispatch({ runId: drive.runId })
+        return claim.outrankedBy
+      }
+      return undefined
     }
     drive.leased = true
     const { run } = claim
@@ -109,7 +119,10 @@ export class RunDriver {
     try {
       let action = await this.commit(drive, transition(workflow, drive.state, first), undefined, undefined, now)
       while (action !== undefined) {
-        if (drive.stopRequested) return await this.#handBack(drive)
+        if (drive.stopRequested) {
+          await this.#handBack(drive)
+          return undefined
+        }
         if (this.#deadlineReached(drive)) {
           action = await this.applyDeadline(drive, action)
           continue
@@ -316,7 +329,10 @@ export class RunDriver {
     }
     drive.state = next.state
     for (const entry of entries) addRunResult(drive.results, entry)
-    if (!holds) drive.leased = false
+    if (!holds) {
+      drive.leased = false
+      if (tx === undefined) this.wakeHeldBack(drive.run)
+    }
     if (ends) {
       // In a caller's transaction the end is not committed yet: waiters read it back instead.
       this.#rt.events.emit('ended', drive.run.id, tx === undefined ? finalSnapshot(drive, now) : undefined)
@@ -343,6 +359,23 @@ export class RunDriver {
     await this.#rt.store.releaseLeases(this.#owner, [drive.run.id])
     drive.leased = false
     await this.#rt.queue.dispatch({ runId: drive.run.id })
+    this.wakeHeldBack(drive.run)
+  }
+
+  /**
+   * The run gave its slot of a concurrency key back (it parked, ended, or was handed back): wake
+   * the runs a claim held back on that key, as many as it has free slots. Their claims decide;
+   * a wake-up lost here only delays them until the reconciler retries held-back runs.
+   */
+  wakeHeldBack(run: RunRecord): void {
+    const concurrency = run.flow?.concurrency
+    if (concurrency == null) return
+    const { store, queue, clock, registry } = this.#rt
+    const heldBackOn = { workflowName: run.workflowName, concurrencyKey: concurrency.key }
+    void store
+      .findDueRuns({ now: clock.now(), definitions: registry.definitions, limit: concurrency.limit, heldBackOn })
+      .then((ids) => Promise.all(ids.map((runId) => queue.dispatch({ runId }))))
+      .catch(() => {})
   }
 
   /**

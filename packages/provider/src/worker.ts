@@ -190,8 +190,9 @@ export class Worker implements DurableWorker {
     const drive = new Drive(job.runId)
     this.#inFlight.set(job.runId, drive)
     let outage = false
+    let instead: string | undefined
     try {
-      await this.#driver.advance(drive, started)
+      instead = await this.#driver.advance(drive, started)
       outage = isDurableError(drive.signal.reason, 'STORE_UNAVAILABLE')
     } catch (error) {
       outage = isDurableError(error, 'STORE_UNAVAILABLE')
@@ -201,6 +202,8 @@ export class Worker implements DurableWorker {
       this.#inFlight.delete(job.runId)
     }
     if (outage) void this.#handBackAfterOutage(job.runId)
+    // A due run of higher priority outranked this one: this slot drives it now.
+    if (instead !== undefined) await this.#handle({ runId: instead })
   }
 
   /**

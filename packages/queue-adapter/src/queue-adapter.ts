@@ -46,6 +46,12 @@ export interface QueueAdapter {
    */
   dispatch(job: DurableJob, options?: { transaction?: unknown }): Promise<void>
   /**
+   * `dispatch` for many jobs at once (`startMany`), with the same options; optional — without
+   * it the provider calls `dispatch` for each job. Adapters whose engine adds jobs in bulk
+   * implement it.
+   */
+  dispatchMany?(jobs: readonly DurableJob[], options?: { transaction?: unknown }): Promise<void>
+  /**
    * Delivers due jobs to `handler`, at most `options.concurrency` at a time, until the returned
    * `stop()` resolves. `stop()` stops delivering and resolves once the handlers it started have
    * finished. A handler that throws must not stop delivery of later jobs.

@@ -120,6 +120,31 @@ export function testQueueAdapter(
       expect(new Set(deliveries.map((d) => d.job.runId))).toEqual(new Set(ids))
     }, caseTimeout)
 
+    it('delivers jobs dispatched together (dispatchMany, when the adapter has it) like single ones', async () => {
+      const { adapter, withTransaction } = setup
+      if (adapter.dispatchMany === undefined) return
+      const { deliveries, count } = await consume(4)
+      const ids = Array.from({ length: 30 }, () => runId('many'))
+      const later = runId('many-later')
+      const runAt = new Date(Date.now() + delayMs)
+      // A run named twice in one call (now and later) is woken once, now.
+      await adapter.dispatchMany([...ids.map((id) => ({ runId: id })), { runId: later, runAt }, { runId: ids[0]!, runAt }])
+      await waitUntil(() => ids.every((id) => count(id) > 0) && count(later) > 0, 'all jobs of the call are delivered', timeoutMs + delayMs)
+      expect(deliveries.find((d) => d.job.runId === later)!.at).toBeGreaterThanOrEqual(runAt.getTime() - CLOCK_SLACK_MS)
+      if (adapter.transactional && withTransaction !== undefined) {
+        const rolledBack = [runId('many-rolled-back'), runId('many-rolled-back')]
+        await expect(
+          withTransaction(async (transaction) => {
+            await adapter.dispatchMany!(rolledBack.map((id) => ({ runId: id })), { transaction })
+            throw new Error('roll back (expected by the test)')
+          }),
+        ).rejects.toThrow('roll back')
+        await sleep(quietMs)
+        expect(rolledBack.map(count)).toEqual([0, 0])
+      }
+      await expect(adapter.dispatchMany([{ runId: runId() }, { runId: '' }]), 'a call with a bad job').rejects.toThrow()
+    }, caseTimeout)
+
     it('does not deliver a job before its runAt, and delivers it after', async () => {
       const { deliveries, count } = await consume(2)
       const later = runId('later')

@@ -5,7 +5,7 @@ import { assertIdentifier } from './identifier.js'
 import { JobConsumer, type QueueLogger } from './job-consumer.js'
 import { migrateQueue } from './migrate-queue.js'
 import type { Executor } from './queries/executor.js'
-import { insertJob } from './queries/insert-job.js'
+import { insertJobs } from './queries/insert-job.js'
 
 /** Options of {@link postgresQueue}. */
 export interface PostgresQueueOptions {
@@ -78,14 +78,14 @@ export class PostgresQueue implements QueueAdapter {
    * woken, unless it commits.
    */
   async dispatch(job: DurableJob, options?: { transaction?: unknown }): Promise<void> {
-    if (typeof job?.runId !== 'string' || job.runId === '') {
-      throw new DurableError('INVALID_INPUT', 'postgresQueue.dispatch: job.runId must be a non-empty string')
-    }
-    if (job.runAt !== undefined && !(job.runAt instanceof Date && Number.isFinite(job.runAt.getTime()))) {
-      throw new DurableError('INVALID_INPUT', `postgresQueue.dispatch: job.runAt of run "${job.runId}" is not a valid Date`)
-    }
+    await this.dispatchMany([job], options)
+  }
+
+  /** {@link dispatch} for many runs: one statement and at most one NOTIFY. */
+  async dispatchMany(jobs: readonly DurableJob[], options?: { transaction?: unknown }): Promise<void> {
+    for (const job of jobs) checkJob(job)
     const db = options?.transaction === undefined ? this.#store.db : asTransaction(options.transaction)
-    await insertJob(db, this.schema, job, { channel: this.channel, withinMs: this.pollIntervalMs })
+    await insertJobs(db, this.schema, jobs, { channel: this.channel, withinMs: this.pollIntervalMs })
   }
 
   /**
@@ -153,4 +153,13 @@ function asTransaction(transaction: unknown): Executor {
  */
 export function postgresQueue(options: PostgresQueueOptions): PostgresQueue {
   return new PostgresQueue(options)
+}
+
+function checkJob(job: DurableJob): void {
+  if (typeof job?.runId !== 'string' || job.runId === '') {
+    throw new DurableError('INVALID_INPUT', 'postgresQueue.dispatch: job.runId must be a non-empty string')
+  }
+  if (job.runAt !== undefined && !(job.runAt instanceof Date && Number.isFinite(job.runAt.getTime()))) {
+    throw new DurableError('INVALID_INPUT', `postgresQueue.dispatch: job.runAt of run "${job.runId}" is not a valid Date`)
+  }
 }

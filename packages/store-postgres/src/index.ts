@@ -27,5 +27,6 @@ export type {
 } from './postgres-store-options.js'
 export type { PostgresTransaction } from './durable-types.js'
 export { jsonb } from './jsonb.js'
+export { PREPARED } from './prepared-statements.js'
 export { PGliteDialect } from './pglite-dialect.js'
 export type { PGliteClient, PGliteDialectConfig } from './pglite-dialect.js'

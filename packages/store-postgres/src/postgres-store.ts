@@ -1,5 +1,6 @@
 import {
   DurableError,
+  FLOW_RECHECK_MS,
   RESULT_KINDS,
   type JournalKind,
   type ResultEntry,
@@ -25,6 +26,7 @@ import type { PostgresTransaction } from './durable-types.js'
 import { assertSchemaName } from './identifiers.js'
 import { storeMigrations } from './migrations/migrations.js'
 import { ErrorTranslatingDialect } from './error-translating-dialect.js'
+import { PREPARED, PreparingClient } from './prepared-statements.js'
 import { FencedTransactions } from './fenced-transactions.js'
 import { clientLike, withMigrationLock } from './migration-lock.js'
 import { PgListener } from './pg-listener.js'
@@ -37,6 +39,7 @@ import { definitionMatch } from './queries/definition-match.js'
 import { insertRun } from './queries/create-run.js'
 import { pruneRuns } from './queries/prune-runs.js'
 import { assertOnePerRun, updateRuns } from './queries/update-runs.js'
+import { insertRuns } from './queries/create-runs.js'
 import { runStats } from './queries/stats.js'
 import { notMigrated, toNotMigratedError } from './store-errors.js'
 import { leaseHolderDead } from './queries/dead-lease-holder.js'
@@ -97,7 +100,7 @@ export class PostgresStore implements RunStore {
         throw new DurableError('INVALID_INPUT', `poolSize must be a positive integer (got ${String(poolSize)})`)
       }
       assertConnectionString(options.connectionString)
-      const pool = new pg.Pool({ connectionString: options.connectionString, max: poolSize })
+      const pool = new pg.Pool({ connectionString: options.connectionString, max: poolSize, Client: PreparingClient })
       // An idle pooled connection that breaks (database restart) emits 'error' on the pool;
       // unhandled, it would crash the process. The pool drops it and reconnects on next use.
       pool.on('error', () => {})
@@ -229,8 +232,7 @@ export class PostgresStore implements RunStore {
     inTransaction?: (tx: PostgresTransaction, created: readonly string[]) => Promise<void>,
   ): Promise<Array<{ runId: string; created: boolean }>> {
     return this.transaction(async (tx) => {
-      const results: Array<{ runId: string; created: boolean }> = []
-      for (const run of runs) results.push(await insertRun(tx, this.#tables, run))
+      const results = await insertRuns(tx, this.#tables, runs)
       await inTransaction?.(tx, results.filter((r) => r.created).map((r) => r.runId))
       return results
     })
@@ -248,7 +250,7 @@ export class PostgresStore implements RunStore {
 
   /** A run's journal entries that carry step results (core's `RESULT_KINDS`), in journal order. */
   async loadResults(runId: string): Promise<ResultEntry[]> {
-    const { rows } = await sql<{ step_key: string; step_name: string; kind: JournalKind; result: string | null }>`
+    const { rows } = await sql<{ step_key: string; step_name: string; kind: JournalKind; result: string | null }>`${sql.raw(PREPARED)}
       SELECT step_key, step_name, kind, result::text AS result FROM ${this.#tables.journal}
       WHERE run_id = ${runId} AND kind = ANY(cast(${[...RESULT_KINDS]} AS text[]))
       ORDER BY seq
@@ -364,19 +366,48 @@ export class PostgresStore implements RunStore {
   }
 
   /**
-   * Ids of active, due runs of `definitions` that no live worker leases, most overdue first: no
-   * lease, an expired one, or one whose holder died (see `holdLiveness`).
+   * Ids of active, due runs of `definitions` that no live worker leases, highest priority first,
+   * then most overdue: no lease, an expired one, or one whose holder died (see `holdLiveness`).
+   * Runs held back by their concurrency key wait `FLOW_RECHECK_MS` before they show again. With
+   * `heldBackOn`, only the runs held back on that key, as many as it has free slots.
    */
-  async findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]> {
+  async findDueRuns(query: {
+    now: Date
+    definitions: readonly DefinitionKey[]
+    limit: number
+    heldBackOn?: { readonly workflowName: string; readonly concurrencyKey: string }
+  }): Promise<string[]> {
     assertLimit(query.limit)
-    // The WHERE repeats the predicate of the partial index runs_due_at_idx so the planner uses it.
+    const on = query.heldBackOn
+    const free = sql`(lease_owner IS NULL OR lease_expires_at <= ${query.now} OR ${leaseHolderDead(sql`lease_owner`)})`
+    if (on !== undefined) {
+      // Slots free now: the key's limit (as its runs recorded it) less the runs live workers hold.
+      const { rows } = await sql<{ id: string }>`
+        WITH slots AS (
+          SELECT greatest(coalesce(max(concurrency_limit), 0) - count(*) FILTER (WHERE lease_owner IS NOT NULL AND NOT ${free}), 0) AS n
+          FROM ${this.#tables.runs}
+          WHERE workflow_name = ${on.workflowName} AND concurrency_key = ${on.concurrencyKey}
+            AND concurrency_key IS NOT NULL AND status NOT IN ('completed', 'failed', 'cancelled')
+        )
+        SELECT id FROM ${this.#tables.runs} AS r
+        WHERE workflow_name = ${on.workflowName} AND concurrency_key = ${on.concurrencyKey}
+          AND concurrency_key IS NOT NULL AND status NOT IN ('completed', 'failed', 'cancelled')
+          AND held_back_at IS NOT NULL AND due_at <= ${query.now} AND ${free}
+          AND ${definitionMatch('r', query.definitions)}
+        ORDER BY priority DESC, due_at, id
+        LIMIT least(${query.limit}, (SELECT n FROM slots))
+      `.execute(this.db)
+      return rows.map((row) => row.id)
+    }
+    // The WHERE repeats the predicate of the partial index runs_priority_due_idx so the planner uses it.
     const { rows } = await sql<{ id: string }>`
       SELECT id FROM ${this.#tables.runs} AS r
       WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL
         AND due_at <= ${query.now}
-        AND (lease_owner IS NULL OR lease_expires_at <= ${query.now} OR ${leaseHolderDead(sql`lease_owner`)})
+        AND (held_back_at IS NULL OR held_back_at <= ${new Date(query.now.getTime() - FLOW_RECHECK_MS)})
+        AND ${free}
         AND ${definitionMatch('r', query.definitions)}
-      ORDER BY due_at, id
+      ORDER BY priority DESC, due_at, id
       LIMIT ${query.limit}
     `.execute(this.db)
     return rows.map((row) => row.id)

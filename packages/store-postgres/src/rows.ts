@@ -1,4 +1,4 @@
-import { stateFromStore, type JournalEntry, type JournalKind, type Json, type RunError, type RunRecord, type RunStatus, type StepError, type StoredState } from '@durable/core'
+import { stateFromStore, type JournalEntry, type JournalKind, type Json, type RunError, type RunFlow, type RunRecord, type RunStatus, type StepError, type StoredState } from '@durable/core'
 import { sql, type RawBuilder } from 'kysely'
 
 /**
@@ -42,6 +42,12 @@ export interface RunRow {
   readonly created_at: Date | string
   readonly updated_at: Date | string
   readonly cancel_request: string | null
+  readonly priority: number | string
+  readonly concurrency_key: string | null
+  readonly concurrency_limit: number | string | null
+  readonly rate_key: string | null
+  readonly rate_limit: number | string | null
+  readonly rate_period_ms: number | string | null
   readonly deadline_at: Date | string | null
 }
 
@@ -62,6 +68,12 @@ const RUN_COLUMNS = [
   'created_at',
   'updated_at',
   'cancel_request::text AS cancel_request',
+  'priority',
+  'concurrency_key',
+  'concurrency_limit',
+  'rate_key',
+  'rate_limit',
+  'rate_period_ms',
   'deadline_at',
 ]
 
@@ -96,7 +108,17 @@ export function toRunRecord(row: RunRow): RunRecord {
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
     cancelRequest: row.cancel_request === null ? null : (JSON.parse(row.cancel_request) as { reason: string | null }),
+    flow: toRunFlow(row),
     deadlineAt: toDateOrNull(row.deadline_at),
+  }
+}
+
+/** The flow columns of a run row (bigint arrives as text from `pg`). */
+function toRunFlow(row: RunRow): RunFlow {
+  return {
+    priority: Number(row.priority),
+    concurrency: row.concurrency_key === null ? null : { key: row.concurrency_key, limit: Number(row.concurrency_limit) },
+    rate: row.rate_key === null ? null : { key: row.rate_key, limit: Number(row.rate_limit), periodMs: Number(row.rate_period_ms) },
   }
 }
 

@@ -35,6 +35,7 @@ describe.each(backends)('createRun ($name)', (backend) => {
       leaseOwner: null,
       leaseExpiresAt: null,
       cancelRequest: null,
+      flow: { priority: 0, concurrency: null, rate: null },
       deadlineAt: null,
       createdAt: at(5),
       updatedAt: at(5),

@@ -23,14 +23,14 @@ describe.each(backends)('migrate ($name)', (backend) => {
     await store.migrate()
     expect(await describeSchema(store.db, store.schema)).toEqual(before)
     const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.id(store.schema, 'store_migration')}`.execute(store.db)
-    expect(rows.map((row) => row.name)).toEqual(['0001-runs-and-journal', '0002-signals-and-cancel', '0003-room-for-in-place-updates', '0004-definition-versions-and-shapes', '0005-indexes-for-prune', '0006-run-deadlines'])
+    expect(rows.map((row) => row.name)).toEqual(['0001-runs-and-journal', '0002-signals-and-cancel', '0003-room-for-in-place-updates', '0004-definition-versions-and-shapes', '0005-indexes-for-prune', '0006-flow-control', '0007-run-deadlines'])
   })
 
   it('is safe to run concurrently from several stores', async () => {
     const stores = await Promise.all([1, 2, 3, 4].map(() => backend.newStore({ schema: 'shared', migrate: false })))
     await Promise.all(stores.map((store) => store.migrate()))
     const { rows } = await sql<{ name: string }>`SELECT name FROM shared.store_migration`.execute(stores[0]!.db)
-    expect(rows).toHaveLength(6)
+    expect(rows).toHaveLength(7)
   })
 
   it('refuses a second step_completed for the same step, even by a raw insert', async () => {
@@ -62,8 +62,8 @@ describe('schema.sql', () => {
       const fromDump = postgresStore({ pglite: dumped })
       const expected = await describeSchema(store.db, 'durable')
       const actual = await describeSchema(fromDump.db, 'durable')
-      expect(expected.columns).toHaveLength(36)
-      expect(expected.indexes).toHaveLength(13)
+      expect(expected.columns).toHaveLength(45)
+      expect(expected.indexes).toHaveLength(17)
       expect(expected.constraints).toHaveLength(7)
       expect(actual.columns).toEqual(expected.columns)
       expect(actual.indexes).toEqual(expected.indexes)

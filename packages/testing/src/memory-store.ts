@@ -23,6 +23,7 @@ import {
 import { appendJournal, jsonText, UniqueViolationError } from './journal-rows.js'
 import { idempotencyKeyOf, Layer, toJournalEntry, toRunRecord, type RunRow } from './memory-tables.js'
 import { RowLocks } from './row-locks.js'
+import { claimedRow, dueForFlow, flowRefusal } from './flow-claims.js'
 import { assertLimit, dueRows, leaseHolders, matchesDefinition, nextDueTime, pageOf, pruneOrder, statsOf } from './run-queries.js'
 
 /** One transaction of the memory store: the layer its writes go to, and how it must end. */
@@ -94,12 +95,24 @@ export class MemoryStore implements RunStore {
   /** One run's insert, or the run that holds its idempotency key. */
   #insert(run: NewRun, tx: StoreTransaction | undefined): Promise<{ runId: string; created: boolean }> {
     const key = run.idempotencyKey === null ? undefined : idempotencyKeyOf(run.workflowName, run.idempotencyKey)
-    const locks = [`run:${run.id}`, ...(key !== undefined ? [`key:${key}`] : [])]
+    const debounce = run.debounce === undefined ? undefined : idempotencyKeyOf(run.workflowName, run.debounce.key)
+    const locks = [`run:${run.id}`, ...(key !== undefined ? [`key:${key}`] : []), ...(debounce !== undefined ? [`debounce:${debounce}`] : [])]
     return this.#write(tx, locks, (layer) => {
       const holder = key === undefined ? undefined : layer.runWithKey(key)
       if (holder !== undefined) return { runId: holder, created: false }
       if (layer.run(run.id) !== undefined) throw new UniqueViolationError('runs_pkey', `a run with id "${run.id}" exists already`)
       const now = run.now.getTime()
+      const flow = run.flow ?? { priority: 0, concurrency: null, rate: null }
+      if (run.debounce !== undefined) {
+        // As store-postgres's upsert: the pending run of the key takes this start while it is not due.
+        const pending = layer.allRuns().find((row) => row.workflowName === run.workflowName && row.debounceKey === run.debounce!.key && row.status === 'pending')
+        if (pending !== undefined && pending.dueAt !== null && pending.dueAt > now) {
+          const inputJson = jsonText(run.inputJson, `input of run "${pending.id}"`)
+          layer.setRun({ ...pending, inputJson, stateJson: JSON.stringify(storedState(run.state)), dueAt: run.debounce.until.getTime(), updatedAt: now, flow, deadlineAt: run.deadlineAt?.getTime() ?? null })
+          return { runId: pending.id, created: false }
+        }
+        if (pending !== undefined) layer.setRun({ ...pending, debounceKey: null })
+      }
       const entries = run.journal ?? []
       layer.setJournal(run.id, appendJournal(run.id, [], entries, 0, now))
       layer.setRun({
@@ -113,13 +126,17 @@ export class MemoryStore implements RunStore {
         errorJson: run.state.error == null ? null : JSON.stringify(run.state.error),
         parentRunId: run.parentRunId,
         idempotencyKey: run.idempotencyKey,
-        dueAt: now,
+        dueAt: run.debounce?.until.getTime() ?? now,
         leaseOwner: run.lease?.owner ?? null,
         leaseExpiresAt: run.lease?.until.getTime() ?? null,
         lastSeq: entries.length,
         createdAt: now,
         updatedAt: now,
         cancelRequestJson: null,
+        flow,
+        begunAt: run.lease !== undefined && flow.rate !== null ? now : null,
+        heldBackAt: null,
+        debounceKey: run.debounce?.key ?? null,
         deadlineAt: run.deadlineAt?.getTime() ?? null,
       })
       if (key !== undefined) layer.setKey(key, run.id)
@@ -143,8 +160,10 @@ export class MemoryStore implements RunStore {
       if (!claim.definitions.some((definition) => matchesDefinition(row, definition))) return { claimed: false, reason: 'unregistered', dueAt }
       if (row.leaseOwner !== null && !(row.leaseExpiresAt !== null && row.leaseExpiresAt <= now)) return { claimed: false, reason: 'leased', dueAt }
       if (row.dueAt === null || row.dueAt > now) return { claimed: false, reason: 'notDue', dueAt }
+      const { refusal, begin } = flowRefusal(layer, row, now, claim.definitions)
+      if (refusal !== undefined) return refusal
       // A claimed run is running; its state catches up at the first commit (as in store-postgres).
-      const claimed: RunRow = { ...row, leaseOwner: claim.owner, leaseExpiresAt: claim.leaseUntil.getTime(), status: row.status === 'pending' ? 'running' : row.status }
+      const claimed = claimedRow(row, claim.owner, claim.leaseUntil.getTime(), now, begin)
       layer.setRun(claimed)
       return { claimed: true, run: toRunRecord(claimed), previousLeaseExpired: row.leaseOwner !== null }
     })
@@ -308,12 +327,21 @@ export class MemoryStore implements RunStore {
     )
   }
 
-  /** Ids of active, due runs of `definitions` that no live worker leases, most overdue first. */
-  async findDueRuns(query: { now: Date; definitions: readonly DefinitionKey[]; limit: number }): Promise<string[]> {
+  /**
+   * Ids of active, due runs of `definitions` that no live worker leases, highest priority first,
+   * then most overdue; runs held back by their concurrency key after `FLOW_RECHECK_MS`, or, with
+   * `heldBackOn`, only those of that key, as many as it has free slots.
+   */
+  async findDueRuns(query: {
+    now: Date
+    definitions: readonly DefinitionKey[]
+    limit: number
+    heldBackOn?: { readonly workflowName: string; readonly concurrencyKey: string }
+  }): Promise<string[]> {
     this.#assertOpen()
     assertLimit(query.limit)
     const now = query.now.getTime()
-    return dueRows(this.#committed.allRuns(), now)
+    return dueForFlow(this.#committed.allRuns(), now, query.heldBackOn)
       .filter((row) => query.definitions.some((definition) => matchesDefinition(row, definition)))
       .slice(0, query.limit)
       .map((row) => row.id)

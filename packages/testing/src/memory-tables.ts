@@ -1,4 +1,4 @@
-import { stateFromStore, type JournalEntry, type JournalKind, type Json, type RunError, type RunRecord, type RunStatus, type StepError, type StoredState } from '@durable/core'
+import { stateFromStore, type JournalEntry, type JournalKind, type Json, type RunError, type RunFlow, type RunRecord, type RunStatus, type StepError, type StoredState } from '@durable/core'
 
 /*
  * The memory store's rows. JSON is kept as text, as PostgreSQL keeps jsonb: every read parses a
@@ -26,6 +26,14 @@ export interface RunRow {
   readonly createdAt: number
   readonly updatedAt: number
   readonly cancelRequestJson: string | null
+  /** Priority and flow keys, as `start` computed them. */
+  readonly flow: RunFlow
+  /** A rate-limited run's first claim, or the slot it reserved while it waits. */
+  readonly begunAt: number | null
+  /** When a claim last found its concurrency key full; null once claimed. */
+  readonly heldBackAt: number | null
+  /** `start(…, { debounce })`: starts of this key merge into the run while it is pending and not due. */
+  readonly debounceKey: string | null
   /** `start(…, { timeout })`: when the run times out; null: never. */
   readonly deadlineAt: number | null
 }
@@ -167,6 +175,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     createdAt: new Date(row.createdAt),
     updatedAt: new Date(row.updatedAt),
     cancelRequest: row.cancelRequestJson === null ? null : (JSON.parse(row.cancelRequestJson) as { reason: string | null }),
+    flow: row.flow,
     deadlineAt: toDate(row.deadlineAt),
   }
 }

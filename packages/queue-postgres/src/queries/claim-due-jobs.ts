@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { PREPARED } from '@durable/store-postgres'
 import type { Executor } from './executor.js'
 
 /**
@@ -17,7 +18,7 @@ import type { Executor } from './executor.js'
  */
 export async function claimDueJobs(db: Executor, schema: string, limit: number): Promise<Array<{ runId: string; runAt: Date }>> {
   const jobs = sql.table(`${schema}.jobs`)
-  const { rows } = await sql<{ run_id: string; run_at: Date | string }>`
+  const { rows } = await sql<{ run_id: string; run_at: Date | string }>`${sql.raw(PREPARED)}
     delete from ${jobs}
     where id in (
       select id from ${jobs} as j, (select set_config('synchronous_commit', 'off', true)) as async_commit

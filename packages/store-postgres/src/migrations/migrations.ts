@@ -4,7 +4,8 @@ import { signalsAndCancel } from './0002-signals-and-cancel.js'
 import { roomForInPlaceUpdates } from './0003-room-for-in-place-updates.js'
 import { definitionVersionsAndShapes } from './0004-definition-versions-and-shapes.js'
 import { indexesForPrune } from './0005-indexes-for-prune.js'
-import { runDeadlines } from './0006-run-deadlines.js'
+import { flowControl } from './0006-flow-control.js'
+import { runDeadlines } from './0007-run-deadlines.js'
 
 /**
  * The store's migrations, by name, in order. Numbered, forward-only: never edit one that was
@@ -19,7 +20,8 @@ export function storeMigrations(schema: string): MigrationProvider {
     '0003-room-for-in-place-updates': roomForInPlaceUpdates(schema),
     '0004-definition-versions-and-shapes': definitionVersionsAndShapes(schema),
     '0005-indexes-for-prune': indexesForPrune(schema),
-    '0006-run-deadlines': runDeadlines(schema),
+    '0006-flow-control': flowControl(schema),
+    '0007-run-deadlines': runDeadlines(schema),
   }
   return { getMigrations: async () => migrations }
 }

@@ -1,8 +1,10 @@
 import { isTerminal, type ClaimResult, type DefinitionKey, type RunStatus } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
+import { PREPARED } from '../prepared-statements.js'
 import { definitionMatch } from './definition-match.js'
 import { runColumns, toDateOrNull, toRunRecord, type RunRow, type Tables } from '../rows.js'
 import { leaseHolderDead } from './dead-lease-holder.js'
+import { claimUnderFlowLocks, type FlowTarget } from './claim-flow.js'
 
 /** What `claimRun` asks for. @internal */
 export interface Claim {
@@ -18,10 +20,16 @@ type ClaimRow = Partial<RunRow> & {
   readonly target_due_at: Date | string | null
   readonly target_lease_owner: string | null
   readonly target_lease_free: boolean
+  readonly target_workflow_name: string
+  readonly target_concurrency_key: string | null
+  readonly target_rate_key: string | null
+  readonly target_flow: boolean
+  readonly better_id: string | null
 }
 
 /**
- * Takes the lease of a run in one round trip.
+ * Takes the lease of a run in one round trip — or, for a run under flow control, hands it to
+ * {@link claimUnderFlowLocks}.
  *
  * `target` locks the row (`FOR UPDATE`); `claimed` sets the lease only when the locked row is
  * claimable. Two workers claiming at once queue on the row lock: under READ COMMITTED the second
@@ -32,6 +40,13 @@ type ClaimRow = Partial<RunRow> & {
  * runtime reads it), or when its holder is a worker that is dead (see `leaseHolderDead`): that
  * test runs in `lease`, on the row as `target` locked it, once.
  *
+ * Priority: `better` looks for a due, free run of higher priority that this worker can drive;
+ * if there is one, the claim is refused (`outranked`) and the worker claims that one instead.
+ * It is an index range on `runs_priority_due_idx` (priority above the target's): empty, a few
+ * page reads, while every run has the default priority; otherwise it reads the active runs of
+ * higher priority until it meets a due, free one. Runs held back by their concurrency key are
+ * not "better": they wait for a slot, not for a worker.
+ *
  * The claim does not wait for its WAL flush (`synchronous_commit` off for this statement only):
  * a claim lost in a database crash only means the lease is free again, and the claimant's next
  * commit — fenced, and durable — is refused. Every step commit flushes the WAL up to itself, so a
@@ -41,9 +56,11 @@ type ClaimRow = Partial<RunRow> & {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, claim: Claim): Promise<ClaimResult> {
-  const { rows } = await sql<ClaimRow>`
+  const { rows } = await sql<ClaimRow>`${sql.raw(PREPARED)}
     WITH target AS (
-      SELECT t.id, t.status, t.due_at, t.lease_owner, t.lease_expires_at, ${definitionMatch('t', claim.definitions)} AS known
+      SELECT t.id, t.status, t.due_at, t.lease_owner, t.lease_expires_at, t.priority, t.workflow_name, t.concurrency_key, t.rate_key,
+        ${definitionMatch('t', claim.definitions)} AS known,
+        (t.concurrency_key IS NOT NULL OR (t.rate_key IS NOT NULL AND t.status = 'pending')) AS flow
       FROM ${tables.runs} AS t, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
       WHERE t.id = ${runId}
       FOR UPDATE OF t
@@ -51,6 +68,8 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
       SELECT CASE WHEN t.lease_owner IS NULL OR t.lease_expires_at <= ${claim.now} THEN true
         ELSE ${leaseHolderDead(sql`t.lease_owner`, claim.owner)} END AS free
       FROM target AS t
+    ), better AS (
+      ${betterRun(tables, claim)}
     ), claimed AS (
       UPDATE ${tables.runs} AS r
       SET lease_owner = ${claim.owner}, lease_expires_at = ${claim.leaseUntil},
@@ -63,11 +82,15 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
         AND t.known
         AND l.free
         AND t.due_at <= ${claim.now}
+        AND NOT EXISTS (SELECT 1 FROM better)
+        AND NOT t.flow
       RETURNING ${runColumns('r')}
     )
     SELECT c.*,
       t.known AS target_known, t.status AS target_status, t.due_at AS target_due_at,
-      t.lease_owner AS target_lease_owner, l.free AS target_lease_free
+      t.lease_owner AS target_lease_owner, l.free AS target_lease_free, t.workflow_name AS target_workflow_name,
+      t.concurrency_key AS target_concurrency_key, t.rate_key AS target_rate_key, t.flow AS target_flow,
+      (SELECT id FROM better) AS better_id
     FROM target AS t CROSS JOIN lease AS l LEFT JOIN claimed AS c ON c.id = t.id
   `.execute(db)
   const row = rows[0]
@@ -75,13 +98,39 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
   if (row.id != null) {
     return { claimed: true, run: toRunRecord(row as RunRow), previousLeaseExpired: row.target_lease_owner !== null }
   }
-  return { claimed: false, reason: refusal(row), dueAt: toDateOrNull(row.target_due_at) }
+  const dueAt = toDateOrNull(row.target_due_at)
+  const reason = refusal(row, claim.now)
+  if (reason === 'outranked') return { claimed: false, reason, dueAt, outrankedBy: row.better_id! }
+  if (reason !== 'flow') return { claimed: false, reason, dueAt }
+  const target: FlowTarget = { workflowName: row.target_workflow_name, concurrencyKey: row.target_concurrency_key, rateKey: row.target_rate_key }
+  return claimUnderFlowLocks(db, tables, runId, claim, target)
+}
+
+/**
+ * The best due, free run of `claim.definitions` with a higher priority than the run `target`
+ * (a CTE of the calling statement), if any. The WHERE repeats the predicate of the partial index
+ * `runs_priority_due_idx` so that the planner uses it.
+ *
+ * @internal
+ */
+export function betterRun(tables: Tables, claim: Claim) {
+  return sql`SELECT b.id FROM ${tables.runs} AS b, target AS t
+      WHERE b.status NOT IN ('completed', 'failed', 'cancelled') AND b.due_at IS NOT NULL
+        AND b.priority > t.priority AND b.due_at <= ${claim.now} AND b.held_back_at IS NULL
+        AND (b.lease_owner IS NULL OR b.lease_expires_at <= ${claim.now} OR ${leaseHolderDead(sql`b.lease_owner`, claim.owner)})
+        AND ${definitionMatch('b', claim.definitions)}
+      ORDER BY b.priority DESC, b.due_at, b.id
+      LIMIT 1`
 }
 
 /** Why the UPDATE above did not match: its conditions, checked in the same order. */
-function refusal(row: ClaimRow): 'ended' | 'unregistered' | 'leased' | 'notDue' {
+function refusal(row: ClaimRow, now: Date): 'ended' | 'unregistered' | 'leased' | 'notDue' | 'outranked' | 'flow' {
   if (isTerminal(row.target_status as RunStatus)) return 'ended'
   if (!row.target_known) return 'unregistered'
   if (!row.target_lease_free) return 'leased'
+  const dueAt = toDateOrNull(row.target_due_at)
+  if (dueAt === null || dueAt > now) return 'notDue'
+  if (row.better_id !== null) return 'outranked'
+  if (row.target_flow) return 'flow'
   return 'notDue'
 }

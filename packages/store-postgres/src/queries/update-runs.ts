@@ -1,5 +1,6 @@
 import { DurableError, storedState, type NewJournalEntry, type RunUpdate } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
+import { PREPARED } from '../prepared-statements.js'
 import type { Tables } from '../rows.js'
 
 /**
@@ -47,7 +48,7 @@ export async function updateRuns(db: Kysely<any>, tables: Tables, updates: reado
       wake: update.wake ?? null,
     }
   })
-  const { rows } = await sql<{ id: string }>`
+  const { rows } = await sql<{ id: string }>`${sql.raw(PREPARED)}
     WITH i AS (
       SELECT * FROM jsonb_to_recordset(cast(${JSON.stringify(runs)} AS jsonb)) AS i (
         id text, owner text, state jsonb, status text, error jsonb, due_at timestamptz, keep_past_due boolean,

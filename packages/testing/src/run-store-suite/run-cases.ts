@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { at, completed, definitions, insertRun, lease, newId, newRun, SHAPE, stateOf, update, type SuiteContext } from './fixtures.js'
 
+const FLOW = { priority: 5, concurrency: { key: 'tenant-1', limit: 2 }, rate: { key: 'api', limit: 10, periodMs: 60_000 } }
+
 /** Cases of `RunRepository`: createRun, getRun, listRuns, stats, loadShape. */
 export function runCases({ store }: SuiteContext): void {
   describe('runs', () => {
@@ -26,6 +28,7 @@ export function runCases({ store }: SuiteContext): void {
         deadlineAt: null,
         createdAt: at(5),
         updatedAt: at(5),
+        flow: { priority: 0, concurrency: null, rate: null },
       })
       expect(await store().getRun(newId()), 'getRun of an unknown id').toBeUndefined()
     })
@@ -102,7 +105,7 @@ export function runCases({ store }: SuiteContext): void {
 
     it('createRuns inserts several runs in one transaction, in order, honouring idempotency keys', async () => {
       const existing = await insertRun(store(), { idempotencyKey: 'k-old' })
-      const runs = [newRun({ idempotencyKey: 'k1' }), newRun({ idempotencyKey: 'k-old' }), newRun({ idempotencyKey: 'k1' }), newRun()]
+      const runs = [newRun({ idempotencyKey: 'k1' }), newRun({ idempotencyKey: 'k-old' }), newRun({ idempotencyKey: 'k1' }), newRun({ inputJson: 'null', flow: FLOW })]
       let seen: readonly string[] | undefined
       const results = await store().createRuns(runs, async (_tx, created) => {
         seen = created
@@ -115,6 +118,7 @@ export function runCases({ store }: SuiteContext): void {
       ])
       expect(seen, 'the ids inTransaction got').toEqual([runs[0]!.id, runs[3]!.id])
       expect(await store().getRun(runs[2]!.id), 'a run whose key an earlier one of the call took').toBeUndefined()
+      expect(await store().getRun(runs[3]!.id), 'a run createRuns created').toMatchObject({ workflowName: 'wf', input: null, status: 'pending', state: stateOf(), dueAt: at(0), leaseOwner: null, flow: FLOW })
     })
 
     it('createRuns writes nothing when inTransaction throws', async () => {

@@ -1,6 +1,7 @@
 import type { RunStore } from '@durable/core'
 import { afterEach, beforeEach, describe } from 'vitest'
 import type { SuiteContext } from './fixtures.js'
+import { flowCases } from './flow-cases.js'
 import { journalCases } from './journal-cases.js'
 import { leaseCases } from './lease-cases.js'
 import { runCases } from './run-cases.js'
@@ -66,5 +67,6 @@ export function testRunStore(name: string, factory: () => Promise<RunStoreTestSe
     journalCases(context)
     signalCases(context)
     transactionCases(context)
+    flowCases(context)
   })
 }
