@@ -42,6 +42,12 @@ export function runCases({ store }: SuiteContext): void {
       const many = await store().createRuns([newRun({ deadlineAt: at(7) }), newRun()])
       expect((await store().getRun(many[0]!.runId))?.deadlineAt, 'createRuns keeps each run’s deadline').toEqual(at(7))
       expect((await store().getRun(many[1]!.runId))?.deadlineAt, 'a run started without one has none').toBeNull()
+      // A debounced start merges into the pending run: with the later start's input, its deadline too.
+      const debounced = (now: number, deadline: number) => newRun({ now: at(now), debounce: { key: 'deadline-d', until: at(now + 1_000) }, deadlineAt: at(deadline) })
+      const first = await store().createRun(debounced(0, 5_000))
+      const merged = await store().createRun(debounced(500, 6_000))
+      expect(merged.runId, 'the second debounced start merged into the first').toBe(first.runId)
+      expect((await store().getRun(first.runId))?.deadlineAt, 'the merged run’s deadline').toEqual(at(6_000))
     })
 
     it('returns the first run for a repeated idempotency key, without calling the callback', async () => {
