@@ -33,7 +33,8 @@ CREATE TABLE durable.runs (
   rate_period_ms bigint,
   begun_at timestamptz,                  -- a rate-limited run's first claim (or, while pending, the slot it reserved)
   held_back_at timestamptz,              -- a claim found its concurrency key full; cleared when claimed
-  debounce_key text                      -- start(…, { debounce }) merges into the pending run of this key
+  debounce_key text,                     -- start(…, { debounce }) merges into the pending run of this key
+  deadline_at timestamptz                -- start({ timeout }): when the run times out; a parked run is due by then
 ) WITH (fillfactor = 80);                -- room for in-place (HOT) updates at every step
 
 CREATE UNIQUE INDEX runs_idempotency_key_idx ON durable.runs (workflow_name, idempotency_key)

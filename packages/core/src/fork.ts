@@ -14,7 +14,7 @@ export interface ForkPlan {
 }
 
 /** Entries about the run as a whole or about undoing: a fork keeps none of them. */
-const NOT_COPIED: ReadonlySet<JournalKind> = new Set(['cancel_requested', 'run_retried', 'compensated', 'compensation_failed'])
+const NOT_COPIED: ReadonlySet<JournalKind> = new Set(['cancel_requested', 'run_timed_out', 'run_retried', 'compensated', 'compensation_failed'])
 
 /**
  * Plans a fork of a run onto `workflow` (its own definition or another version): the top-level

@@ -32,6 +32,8 @@ export function eventOf(entry: JournaledRecord, workflow?: Workflow): RunEvent {
       return { type: 'signalReceived', stepKey: entry.stepKey, payload: entry.result ?? null, at: entry.createdAt }
     case 'cancel_requested':
       return { type: 'cancelRequested', ...(typeof entry.result === 'string' ? { reason: entry.result } : {}), at: entry.createdAt }
+    case 'run_timed_out':
+      return { type: 'deadlinePassed', at: entry.createdAt }
     case 'route_selected':
       return { type: 'routeSelected', stepKey: entry.stepKey, key: String(entry.result), at: entry.createdAt }
     case 'child_started':
@@ -47,9 +49,12 @@ export function eventOf(entry: JournaledRecord, workflow?: Workflow): RunEvent {
   }
 }
 
+/** Entries about the run as a whole: applied to the run as it is, not after waking it. */
+const RUN_ENTRIES: ReadonlySet<JournalRecord['kind']> = new Set(['cancel_requested', 'run_timed_out', 'run_retried'])
+
 /**
- * Rebuilds a run's state from its journal, in `seq` order. Each entry but a cancel or a retry is
- * preceded by a `woken` event at its own time, as a worker wakes the run before every try.
+ * Rebuilds a run's state from its journal, in `seq` order. Each entry but a cancel, a timeout or a
+ * retry is preceded by a `woken` event at its own time, as a worker wakes the run before every try.
  *
  * ### Example
  * ```ts
@@ -59,10 +64,7 @@ export function eventOf(entry: JournaledRecord, workflow?: Workflow): RunEvent {
 export function replay(workflow: Workflow, entries: readonly JournaledRecord[]): RunState {
   let state = initialState(workflow)
   for (const entry of entries) {
-    // A cancel or a retry is applied to the run as it is, not after waking it.
-    if (entry.kind !== 'cancel_requested' && entry.kind !== 'run_retried') {
-      state = transition(workflow, state, { type: 'woken', at: entry.createdAt }).state
-    }
+    if (!RUN_ENTRIES.has(entry.kind)) state = transition(workflow, state, { type: 'woken', at: entry.createdAt }).state
     state = transition(workflow, state, eventOf(entry, workflow)).state
   }
   return state

@@ -92,6 +92,8 @@ export type JournalKind =
   | 'timer_fired'
   | 'signal_received'
   | 'cancel_requested'
+  /** The run's deadline (`start(…, { timeout })`) passed: it rolls back and ends `failed`. */
+  | 'run_timed_out'
   | 'run_retried'
   | 'iteration_completed'
   | 'child_started'
@@ -112,9 +114,10 @@ export interface JournalRecord {
 export type RunEvent =
   /**
    * A worker claimed the run: what it found decides the first move — a cancel not applied yet,
-   * else a lost try when the previous holder's lease ran out, else a plain wake-up.
+   * else its deadline passed (`deadlinePassed`, read on the database's clock at the claim), else a
+   * lost try when the previous holder's lease ran out, else a plain wake-up.
    */
-  | { readonly type: 'claimed'; readonly at: string; readonly previousLeaseExpired: boolean; readonly cancel?: { readonly reason: string | null } }
+  | { readonly type: 'claimed'; readonly at: string; readonly previousLeaseExpired: boolean; readonly cancel?: { readonly reason: string | null }; readonly deadlinePassed?: boolean }
   /** A worker holds the run and asks what to do now. */
   | { readonly type: 'woken'; readonly at: string }
   /** The worker that held the run died (its lease expired): its try counts as failed. */
@@ -129,6 +132,8 @@ export type RunEvent =
   | { readonly type: 'signalReceived'; readonly stepKey: string; readonly payload: Json; readonly at: string }
   | { readonly type: 'signalTimedOut'; readonly stepKey: string; readonly at: string }
   | { readonly type: 'cancelRequested'; readonly reason?: string; readonly at: string }
+  /** The run's deadline passed while a worker held it: stop, roll back, end `failed` (`RUN_TIMED_OUT`). */
+  | { readonly type: 'deadlinePassed'; readonly at: string }
   /** The child run was created (in the transaction that journals this). */
   | { readonly type: 'routeSelected'; readonly stepKey: string; readonly key: string; readonly at: string }
   | { readonly type: 'childStarted'; readonly stepKey: string; readonly childRunId: string; readonly at: string }
@@ -154,6 +159,11 @@ export type Command =
   | { readonly type: 'awaitChild'; readonly stepKey: string; readonly stepName: string; readonly childRunId: string }
   /** Park the run (held by no worker) until `at`. */
   | { readonly type: 'scheduleWake'; readonly at: string }
+  /**
+   * Cancel the child run a `child` step waits for: the run stopped waiting for it (its deadline
+   * passed). Comes with the transition's other commands; cancelling an ended child does nothing.
+   */
+  | { readonly type: 'cancelChild'; readonly stepKey: string; readonly childRunId: string }
   | { readonly type: 'completeRun' }
   | { readonly type: 'failRun'; readonly error: RunError }
 

@@ -31,6 +31,8 @@ export interface NewRun {
   readonly idempotencyKey: string | null
   readonly parentRunId: string | null
   readonly now: Date
+  /** `start(…, { timeout })`: when the run times out (on the database's clock); null or absent: never. */
+  readonly deadlineAt?: Date | null
   /** Create the run already leased (and running): the starting process drives it itself, with no job. */
   readonly lease?: { readonly owner: string; readonly until: Date }
   /** Priority, concurrency and rate keys the store enforces at every claim; none when absent. */
@@ -67,6 +69,12 @@ export interface RunRecord {
   readonly cancelRequest?: { readonly reason: string | null } | null
   /** Its priority and flow keys (absent: priority 0, no limits). */
   readonly flow?: RunFlow
+  /**
+   * When the run times out (`start(…, { timeout })`); null or absent: never. Fixed at the start.
+   * A worker that holds the run, or claims it, past this instant rolls it back and fails it
+   * (`RUN_TIMED_OUT`); while it is parked, the runtime keeps its due time no later than this.
+   */
+  readonly deadlineAt?: Date | null
 }
 
 /** A change made under the run's row lock by someone who does not hold its lease (signal, cancel, retry). */

@@ -23,12 +23,12 @@ export function initialState(_workflow?: Workflow, _input?: unknown): RunState {
   return { status: 'pending', step: null, attempt: 1, dueAt: null, attempts: 0, error: null }
 }
 
-/** Step key and name of journal entries about the run as a whole (`cancel_requested`). */
+/** Step key and name of journal entries about the run as a whole (`cancel_requested`, `run_timed_out`). */
 export const RUN_KEY = '$run'
 
 /**
  * Computes the next state of a run and the commands to carry out. Pure: runs nothing, reads no
- * clock. Events about the run as a whole — woken, a lost lease, cancel, retry — are decided here;
+ * clock. Events about the run as a whole — woken, a lost lease, cancel, deadline, retry — are decided here;
  * events about a node go to its kind (`nodes/*.ts`). Events that do not fit the state — a
  * duplicate, a stale attempt, anything after the end — leave the state as it is and yield no
  * command, so a replayed or repeated event can never make a journaled step run again.
@@ -55,22 +55,24 @@ function decide(flow: Flow, state: RunState, event: RunEvent): Transition {
   // the resumed run.
   if (event.type === 'claimed' && state.failedAt !== undefined && state.status !== 'compensating') {
     const retried = retryRequested(flow, state, event.at)
-    if (retried.state === state || event.cancel === undefined) return retried
-    const cancelled = cancelRequested(flow, retried.state, event.cancel.reason ?? undefined)
-    return { state: cancelled.state, commands: [...retried.commands.filter((c) => c.type === 'appendJournal'), ...cancelled.commands] }
+    const stopped = retried.state === state ? undefined : stopOnClaim(flow, retried.state, event)
+    if (stopped === undefined) return retried
+    return { state: stopped.state, commands: [...retried.commands.filter((c) => c.type === 'appendJournal'), ...stopped.commands] }
   }
   if (isTerminal(state.status)) return unchanged(state)
   switch (event.type) {
     case 'claimed':
-      // A cancel not applied yet comes first: the try a dead worker left is then abandoned, not retried.
-      if (event.cancel !== undefined && !rollingBack(state)) return cancelRequested(flow, state, event.cancel.reason ?? undefined)
-      return event.previousLeaseExpired ? leaseExpired(flow, state, event.at) : woken(flow, state, event.at)
+      // A cancel or a deadline not applied yet comes first: the try a dead worker left is then
+      // abandoned, not retried.
+      return stopOnClaim(flow, state, event) ?? (event.previousLeaseExpired ? leaseExpired(flow, state, event.at) : woken(flow, state, event.at))
     case 'woken':
       return woken(flow, state, event.at)
     case 'leaseExpired':
       return leaseExpired(flow, state, event.at)
     case 'cancelRequested':
       return cancelRequested(flow, state, event.reason)
+    case 'deadlinePassed':
+      return deadlinePassed(flow, state)
     default: {
       const node = nodeNamed(flow.workflow, state.step)
       return node === undefined ? unchanged(state) : kindOf(node).on(flow, node, state, event)
@@ -109,15 +111,47 @@ function leaseExpired(flow: Flow, state: RunState, at: string): Transition {
   return (node === undefined ? undefined : kindOf(node).interrupted?.(flow, node, state, at)) ?? woken(flow, state, at)
 }
 
-/** Rolling back already (a failure or an earlier cancel): a cancel changes nothing then. */
+/**
+ * Rolling back already (a failure, an earlier cancel or deadline): a cancel or a deadline changes
+ * nothing then, so nothing is compensated twice.
+ */
 function rollingBack(state: RunState): boolean {
-  return state.status === 'compensating' || state.error?.code === 'RUN_CANCELLED'
+  return state.status === 'compensating' || state.error?.code === 'RUN_CANCELLED' || state.error?.code === 'RUN_TIMED_OUT'
+}
+
+/** What a claim found that stops the run — a cancel first, then a passed deadline — or undefined. */
+function stopOnClaim(flow: Flow, state: RunState, event: Extract<RunEvent, { type: 'claimed' }>): Transition | undefined {
+  if (rollingBack(state)) return undefined
+  if (event.cancel !== undefined) return cancelRequested(flow, state, event.cancel.reason ?? undefined)
+  if (event.deadlinePassed === true) return deadlinePassed(flow, state)
+  return undefined
 }
 
 function cancelRequested(flow: Flow, state: RunState, reason: string | undefined): Transition {
   if (rollingBack(state)) return unchanged(state)
   const error: RunError = { message: reason ? `run cancelled: ${reason}` : 'run cancelled', code: 'RUN_CANCELLED' }
   const entry: JournalRecord = { stepKey: RUN_KEY, stepName: RUN_KEY, kind: 'cancel_requested', attempt: 1, result: reason ?? null }
+  return stopAndRollBack(flow, state, error, entry)
+}
+
+/**
+ * The run's deadline passed: the same rollback as a cancel, but the run ends `failed` with
+ * `RUN_TIMED_OUT`. A child run it waits for is cancelled: nobody waits for it any more.
+ */
+function deadlinePassed(flow: Flow, state: RunState): Transition {
+  if (rollingBack(state)) return unchanged(state)
+  const where = state.step === null ? '' : ` at step "${state.step}"`
+  const error: RunError = { message: `run timed out${where}: the timeout given to start() passed`, code: 'RUN_TIMED_OUT' }
+  const entry: JournalRecord = { stepKey: RUN_KEY, stepName: RUN_KEY, kind: 'run_timed_out', attempt: 1 }
+  const stopped = stopAndRollBack(flow, state, error, entry)
+  const node = nodeNamed(flow.workflow, state.step)
+  if (node === undefined || state.status !== 'waiting' || state.cursor?.kind !== 'child') return stopped
+  const [journaled, ...rest] = stopped.commands
+  return { state: stopped.state, commands: [journaled!, { type: 'cancelChild', stepKey: node.key, childRunId: state.cursor.runId }, ...rest] }
+}
+
+/** Stops what runs or waits (parallel branches not yet done stop too) and compensates from the current node down. */
+function stopAndRollBack(flow: Flow, state: RunState, error: RunError, entry: JournalRecord): Transition {
   return flow.compensateFrom({ ...stopBranches(state), error, dueAt: null }, state.step, [append(entry)])
 }
 

@@ -26,6 +26,12 @@ export interface WaitPlan {
   readonly signals: readonly SignalChoice[]
   /** Request a cancel once this many events were applied (or after the end, if the run ended first). */
   readonly cancel: { readonly afterEvent: number; readonly reason: string | null } | null
+  /**
+   * The run's deadline passes once this many events were applied: a worker holding the run sends
+   * `deadlinePassed`, or (`onClaim`) the next claim finds it passed; every later wake-up is then
+   * a claim that finds it passed too.
+   */
+  readonly deadline: { readonly afterEvent: number; readonly onClaim: boolean } | null
   /** How many times a failed run is retried. */
   readonly retries: number
   /** After `afterEvent` events, re-deliver a copy of an applied event (never a retry): one of the last four when `pick` < 500. */
@@ -91,6 +97,8 @@ export function simulateWaits(workflow: Workflow, nodes: readonly NodeSpec[], pl
   let answers = 0
   let retriesLeft = plan.retries
   let cancelPending = plan.cancel
+  let deadlinePending = plan.deadline
+  let deadlinePassed = false
   const applied: Applied[] = []
   const journal: JournaledRecord[] = []
   const stateAtEntry: RunState[] = []
@@ -144,8 +152,14 @@ export function simulateWaits(workflow: Workflow, nodes: readonly NodeSpec[], pl
       apply({ type: 'cancelRequested', ...(cancelPending.reason !== null ? { reason: cancelPending.reason } : {}), at: tick() })
       cancelPending = null
     }
+    if (deadlinePending !== null && deadlinePending.afterEvent <= applied.length) {
+      deadlinePassed = true
+      if (!deadlinePending.onClaim) apply({ type: 'deadlinePassed', at: tick() })
+      else work.unshift({ kind: 'wake', at: 0 })
+      deadlinePending = null
+    }
     const item = work.shift()!
-    if (item.kind === 'wake') apply({ type: 'woken', at: tick(item.at) })
+    if (item.kind === 'wake') apply(deadlinePassed ? { type: 'claimed', at: tick(item.at), previousLeaseExpired: false, deadlinePassed: true } : { type: 'woken', at: tick(item.at) })
     else if (item.kind === 'try') apply(outcomeEvent(item.command, plan.outcomes[tries++ % plan.outcomes.length]!, tick()))
     else if (item.kind === 'timer') {
       const at = tick()

@@ -1,7 +1,7 @@
 /**
  * Property tests of `parallel`: a simulated runtime finishes the tries in flight in random
- * order, with random outcomes, crashes, duplicate and stale events and a cancel at a random
- * moment; like the real executor it wakes the run (so due branches start) before each outcome.
+ * order, with random outcomes, crashes, duplicate and stale events and a cancel or a deadline at
+ * a random moment; like the real executor it wakes the run (so due branches start) before each outcome.
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
@@ -24,6 +24,8 @@ interface Plan {
   /** After this many events, re-deliver an earlier event. */
   readonly duplicates: readonly number[]
   readonly cancelAfter: number | null
+  /** What stops the run then: a cancel, or its deadline passing while a worker holds it. */
+  readonly stop: 'cancel' | 'deadline'
 }
 
 /** before (undo) → fan { b0..bn } → after (1 try). */
@@ -87,11 +89,12 @@ function simulate(workflow: Workflow, plan: Plan, maxEvents = 2_000): Simulated 
   while (events < maxEvents && !isTerminal(state.status)) {
     if (plan.cancelAfter !== null && !cancelled && events >= plan.cancelAfter) {
       cancelled = true
-      // A cancel revokes the lease: tries in flight are abandoned, the next worker cancels.
+      // A cancel revokes the lease: tries in flight are abandoned, the next worker cancels. A
+      // deadline aborts the tries in flight: the worker holding the run applies it.
       flying = []
       // As the provider does: a run rolling back already is simply woken by the next worker.
-      const rollingBack = state.status === 'compensating' || state.error?.code === 'RUN_CANCELLED'
-      apply(rollingBack ? { type: 'woken', at: tick() } : { type: 'cancelRequested', at: tick() }, false)
+      const rollingBack = state.status === 'compensating' || state.error?.code === 'RUN_CANCELLED' || state.error?.code === 'RUN_TIMED_OUT'
+      apply(rollingBack ? { type: 'woken', at: tick() } : plan.stop === 'cancel' ? { type: 'cancelRequested', at: tick() } : { type: 'deadlinePassed', at: tick() }, false)
       continue
     }
     if (plan.duplicates.includes(events) && applied.length > 1) {
@@ -147,6 +150,7 @@ const plan: fc.Arbitrary<Plan> = fc.record({
   picks: fc.array(fc.nat(10), { minLength: 1, maxLength: 20 }),
   duplicates: fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 6 }),
   cancelAfter: fc.option(fc.integer({ min: 1, max: 30 }), { nil: null }),
+  stop: fc.constantFrom('cancel' as const, 'deadline' as const),
 })
 
 const count = (journal: readonly JournaledRecord[], kind: JournaledRecord['kind'], key: string): number =>

@@ -1,5 +1,5 @@
 /**
- * Property tests of the state machine with sleeps, signal waits, cancels and retries: random
+ * Property tests of the state machine with sleeps, signal waits, cancels, deadlines and retries: random
  * workflows (1–7 nodes) driven by `simulateWaits`, with duplicate and late events.
  */
 import { describe, expect, it } from 'vitest'
@@ -30,6 +30,7 @@ const plan: fc.Arbitrary<WaitPlan> = fc.record({
   outcomes: fc.array(outcome, { minLength: 1, maxLength: 30 }),
   signals,
   cancel: fc.option(fc.record({ afterEvent: fc.integer({ min: 0, max: 40 }), reason: fc.option(fc.constantFrom('changed my mind', 'fraud', ''), { nil: null }) }), { nil: null, freq: 3 }),
+  deadline: fc.option(fc.record({ afterEvent: fc.integer({ min: 0, max: 40 }), onClaim: fc.boolean() }), { nil: null, freq: 3 }),
   retries: fc.integer({ min: 0, max: 2 }),
   injections: fc.array(fc.record({ afterEvent: fc.integer({ min: 1, max: 30 }), pick: fc.nat(999) }), { maxLength: 8 }),
 })
@@ -82,7 +83,7 @@ describe('transition with sleeps, signal waits, cancels and retries', () => {
     fc.assert(
       fc.property(nodes, plan, (specs, p) => {
         const { journal } = run(specs, p)
-        for (const kind of ['step_completed', 'signal_received', 'timer_started', 'timer_fired', 'cancel_requested'] as const) {
+        for (const kind of ['step_completed', 'signal_received', 'timer_started', 'timer_fired', 'cancel_requested', 'run_timed_out'] as const) {
           expect(duplicates(keysOf(journal, kind)), kind).toEqual([])
         }
       }),
@@ -155,6 +156,7 @@ describe('transition with sleeps, signal waits, cancels and retries', () => {
       fc.record({ type: fc.constant('signalReceived' as const), stepKey, payload: fc.constantFrom<Json>(null, 'yes', { ok: true }), at }),
       fc.record({ type: fc.constant('signalTimedOut' as const), stepKey, at }),
       fc.record({ type: fc.constant('cancelRequested' as const), reason: fc.constantFrom('again', 'late'), at }),
+      fc.record({ type: fc.constant('deadlinePassed' as const), at }),
     )
     fc.assert(
       fc.property(nodes, plan, fc.array(event, { minLength: 1, maxLength: 20 }), (specs, p, events) => {
@@ -191,10 +193,13 @@ describe('transition with sleeps, signal waits, cancels and retries', () => {
         fc.pre(final.status === 'cancelled' || final.status === 'failed')
         const retried = journal.filter((e) => e.kind === 'run_retried').length
         const life = journal.slice(journal.map((e) => e.kind).lastIndexOf('run_retried') + 1)
-        // The rollback starts at the cancel, or at the failure that ended the run.
+        // The rollback starts at the cancel, at the deadline, or at the failure that ended the run.
+        const timedOut = final.error?.code === 'RUN_TIMED_OUT'
         const start = final.status === 'cancelled'
           ? life.findIndex((e) => e.kind === 'cancel_requested')
-          : life.map((e) => e.kind === 'step_failed' && e.stepName === final.error?.step).lastIndexOf(true)
+          : timedOut
+            ? life.findIndex((e) => e.kind === 'run_timed_out')
+            : life.map((e) => e.kind === 'step_failed' && e.stepName === final.error?.step).lastIndexOf(true)
         expect(start).toBeGreaterThanOrEqual(0)
         const undoable = new Set(specs.flatMap((s, i) => (s.kind === 'step' && s.compensation !== null ? [nodeName(s, i)] : [])))
         const expected = keysOf(life, 'step_completed').filter((key) => undoable.has(key)).reverse()
@@ -207,6 +212,9 @@ describe('transition with sleeps, signal waits, cancels and retries', () => {
         if (final.status === 'cancelled') {
           expect(life[start]).toMatchObject({ stepKey: '$run', kind: 'cancel_requested', result: p.cancel!.reason })
           expect(final.error).toMatchObject({ code: 'RUN_CANCELLED' })
+        } else if (timedOut) {
+          expect(life[start]).toMatchObject({ stepKey: '$run', kind: 'run_timed_out' })
+          expect(life.filter((e) => e.kind === 'run_timed_out' || e.kind === 'cancel_requested')).toHaveLength(1)
         } else expect(final.error).toMatchObject({ step: expect.any(String) })
       }),
       { ...SETTINGS, numRuns: 100 },

@@ -26,7 +26,8 @@ export async function driveBranches(driver: RunDriver, drive: Drive, node: Paral
     if (branches === undefined || state.status !== 'running' || !drive.leased) {
       return running.size === 0 ? next : settleAll(running, next)
     }
-    const stopping = drive.stopRequested
+    // A passed deadline stops the tries as a stop does; the main loop then applies it.
+    const stopping = drive.stopRequested || drive.deadlinePassed
     if (!stopping) for (const def of node.branches) start(driver, drive, def, branches[def.branch]!, running)
     if (running.size === 0) {
       // Stopping with tries still to start: the main loop hands the lease back.
@@ -62,7 +63,7 @@ function start(driver: RunDriver, drive: Drive, def: BranchDefinition, branch: B
   const ctx = driver.context(drive, { name: def.key }, branch.attempt)
   running.set(
     id,
-    traceTry(drive.trace, { ...ctx, kind: 'step' }, () => runTry(def.handler, ctx, def.timeoutMs, drive.signal)).then((outcome) => ({
+    traceTry(drive.trace, { ...ctx, kind: 'step' }, () => runTry(def.handler, ctx, def.timeoutMs, drive.trySignal)).then((outcome) => ({
       kind: 'tried' as const,
       def,
       command,

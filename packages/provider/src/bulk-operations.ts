@@ -1,4 +1,5 @@
-import { checkPriority, describeValue, DurableError, initialState, runFlow, isDurableError, toJsonText, type NewRun, type RunStatus, type Workflow } from '@durable/core'
+import { checkPriority, describeValue, DurableError, initialState, runFlow, isDurableError, toJsonText, type Duration, type NewRun, type RunStatus, type Workflow } from '@durable/core'
+import { deadlineOf } from './run-requests.js'
 import { ulid } from 'ulid'
 import type { RuntimeContext } from './runtime-context.js'
 
@@ -8,6 +9,8 @@ export interface StartItem {
   readonly idempotencyKey?: string
   /** An integer, default 0: among due runs, workers claim higher priorities first. */
   readonly priority?: number
+  /** As `start`'s: past it, the run rolls back and fails with `RUN_TIMED_OUT`. */
+  readonly timeout?: Duration
 }
 
 /** Which runs `cancelMany` and `retryMany` act on. */
@@ -30,20 +33,22 @@ const PAGE = 500
 export async function startMany(rt: RuntimeContext, workflow: Workflow | string, items: readonly StartItem[], checkKey: (key: unknown) => string | null): Promise<string[]> {
   const { store, queue, registry, clock, maxPayloadBytes } = rt
   const definition = registry.resolve(workflow)
-  if (!Array.isArray(items)) throw new DurableError('INVALID_INPUT', `startMany takes an array of { input?, idempotencyKey?, priority? }, got ${describeValue(items)}`)
+  if (!Array.isArray(items)) throw new DurableError('INVALID_INPUT', `startMany takes an array of { input?, idempotencyKey?, priority?, timeout? }, got ${describeValue(items)}`)
   if (items.length > MAX_ITEMS) throw new DurableError('INVALID_INPUT', `startMany takes at most ${MAX_ITEMS} items at once, got ${items.length}: split the call`)
+  await rt.syncClock()
   const now = clock.now()
   const runs: NewRun[] = items.map((item, i) => {
-    if (typeof item !== 'object' || item === null) throw new DurableError('INVALID_INPUT', `item ${i} of startMany must be { input?, idempotencyKey?, priority? }, got ${describeValue(item)}`)
+    if (typeof item !== 'object' || item === null) throw new DurableError('INVALID_INPUT', `item ${i} of startMany must be { input?, idempotencyKey?, priority?, timeout? }, got ${describeValue(item)}`)
     const priority = checkPriority(item.priority, `priority of item ${i} of startMany`)
     const inputJson = toJsonText(item.input, `input of item ${i} of startMany("${definition.key.name}")`, maxPayloadBytes)
+    const deadlineAt = deadlineOf(item.timeout, now, `timeout of item ${i} of startMany("${definition.key.name}")`) ?? null
     let flow
     try {
       flow = runFlow(definition.workflow.flowControl, definition.key.name, JSON.parse(inputJson), priority)
     } catch (error) {
       throw new DurableError('INVALID_INPUT', `item ${i} of startMany: ${(error as Error).message}`, { cause: error })
     }
-    return { id: ulid(), ...registry.runFields(definition), inputJson, state: initialState(definition.workflow), idempotencyKey: checkKey(item.idempotencyKey), parentRunId: null, now, flow }
+    return { id: ulid(), ...registry.runFields(definition), inputJson, state: initialState(definition.workflow), idempotencyKey: checkKey(item.idempotencyKey), parentRunId: null, now, flow, deadlineAt }
   })
   if (runs.length === 0) return []
   const dispatchAll = async (created: readonly string[], transaction?: unknown): Promise<void> => {

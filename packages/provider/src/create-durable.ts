@@ -37,6 +37,7 @@ import { Worker, type DurableWorker, type LocalStart, type WorkerOptions } from 
 import { describeVersion, WorkflowRegistry } from './workflow-registry.js'
 import { WaitDefinitions } from './wait-definitions.js'
 import { checkDryRun, forEachRun, startMany, type RunFilter, type StartItem } from './bulk-operations.js'
+import { changeAndWake, deadlineOf, requestCancel } from './run-requests.js'
 import { parseRetention, PRUNE_BATCH, pruneInBatches, type Retention } from './retention.js'
 import { parseCron, parseSchedules, type Schedule, type ScheduleInfo } from './schedule-definitions.js'
 import { canSchedule } from './scheduler.js'
@@ -97,6 +98,12 @@ export interface StartOptions {
    * begins `delay` after the last of them, with the last one's input; each returns its id.
    */
   debounce?: { key: string; delay: Duration }
+  /**
+   * How long the run may take, from now (on the database's clock): past it, the run stops — a
+   * running step's `ctx.signal` aborts —, its completed steps are compensated, a child run it
+   * waits for is cancelled, and it ends `failed` with `error.code` `RUN_TIMED_OUT`.
+   */
+  timeout?: Duration
 }
 
 /** Options of `list()`. */
@@ -117,7 +124,12 @@ export interface Durable {
    * throws `NOT_MIGRATED`.
    */
   migrate(): Promise<void>
-  /** Starts a run; returns its id (a ULID). The run row and its first job commit together. */
+  /**
+   * Starts a run; returns its id (a ULID). The run row and its first job commit together.
+   * `timeout`: when it passes (on the database's clock), the run stops — a running step's
+   * `ctx.signal` aborts —, its completed steps are compensated, a child run it waits for is
+   * cancelled, and it ends `failed` with `error.code` `RUN_TIMED_OUT`.
+   */
   start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options?: StartOptions): Promise<string>
   find(runId: string): Promise<RunSnapshot>
   /** Resolves once the run is `completed`, `failed` or `cancelled`. */
@@ -287,7 +299,7 @@ class DurableRuntime implements Durable {
   async start<W extends Workflow>(workflow: W | string, input?: WorkflowInput<W>, options: StartOptions = {}): Promise<string> {
     const { registry, clock, maxPayloadBytes } = this.#rt
     const definition = registry.resolve(workflow)
-    if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', 'start options are { idempotencyKey?, priority?, debounce? }')
+    if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', 'start options are { idempotencyKey?, priority?, debounce?, timeout? }')
     const idempotencyKey = checkIdempotencyKey(options.idempotencyKey)
     const priority = checkPriority(options.priority, 'start option priority')
     const debounce = checkDebounce(options.debounce)
@@ -299,6 +311,7 @@ class DurableRuntime implements Durable {
     const id = ulid()
     await this.#rt.syncClock()
     const now = clock.now()
+    const deadlineAt = deadlineOf(options.timeout, now, `start timeout of workflow "${name}"`) ?? null
     const run: NewRun = {
       id,
       ...registry.runFields(definition),
@@ -308,6 +321,7 @@ class DurableRuntime implements Durable {
       parentRunId: null,
       now,
       flow,
+      deadlineAt,
       ...(debounce !== undefined ? { debounce: { key: debounce.key, until: new Date(now.getTime() + debounce.delayMs) } } : {}),
     }
     // A run under limits, or one that waits for more starts, goes through a claim: never local.
@@ -371,6 +385,7 @@ class DurableRuntime implements Durable {
       createdAt: now,
       updatedAt: now,
       cancelRequest: null,
+      deadlineAt: run.deadlineAt ?? null,
     })
     return run.id
   }
@@ -490,20 +505,7 @@ class DurableRuntime implements Durable {
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1000 || reason.includes('\u0000') || !reason.isWellFormed())) {
       throw new DurableError('INVALID_INPUT', 'a cancel reason is a string of at most 1000 characters, without \\u0000 or lone surrogates')
     }
-    await this.#rt.syncClock()
-    const now = this.#rt.clock.now()
-    const before = await this.#change(runId, now, (run) => {
-      if (isTerminal(run.status)) throw new RunNotActiveError(runId, run.status, 'cancel')
-      // Revoking the lease stops the worker at its next commit (or lease renewal, which aborts ctx.signal).
-      return { cancelRequest: { reason: reason ?? null }, revokeLease: true, dueAt: now }
-    })
-    // A run waiting for its child cancels the child too (and so on down): nobody waits for it any more.
-    const child = before.state.cursor?.kind === 'child' ? before.state.cursor.runId : undefined
-    if (child !== undefined) {
-      await this.cancel(child, { reason: `parent run "${runId}" was cancelled${reason ? `: ${reason}` : ''}`.slice(0, 1000) }).catch((error: unknown) => {
-        if (!(isDurableError(error) && (error.code === 'RUN_NOT_ACTIVE' || error.code === 'RUN_NOT_FOUND'))) throw error
-      })
-    }
+    await requestCancel(this.#rt, runId, reason)
   }
 
   startMany<W extends Workflow>(workflow: W | string, items: ReadonlyArray<StartItem & { input?: WorkflowInput<W> }>): Promise<string[]> {
@@ -580,12 +582,8 @@ class DurableRuntime implements Durable {
   }
 
   /** Changes a run under its row lock and wakes it, in one transaction when the queue allows. */
-  async #change(runId: string, now: Date, decide: Parameters<RunStore['changeRun']>[2]): Promise<RunRecord> {
-    const { store, queue } = this.#rt
-    const before = await store.changeRun(runId, now, decide, queue.transactional ? (tx) => queue.dispatch({ runId }, { transaction: tx }) : undefined)
-    if (before === undefined) throw new RunNotFoundError(runId)
-    if (!queue.transactional) await queue.dispatch({ runId })
-    return before
+  #change(runId: string, now: Date, decide: Parameters<RunStore['changeRun']>[2]): Promise<RunRecord> {
+    return changeAndWake(this.#rt, runId, now, decide)
   }
 
   async prune(options: PruneOptions): Promise<{ count: number }> {

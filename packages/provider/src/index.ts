@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 export { createDurable } from './create-durable.js'
-export type { Durable, DurableOptions, DurableStats, ListOptions, PruneOptions } from './create-durable.js'
+export type { Durable, DurableOptions, DurableStats, ListOptions, PruneOptions, StartOptions } from './create-durable.js'
 export type { RunSnapshot, RunSummary } from './run-snapshot.js'
 export type { RunFilter, StartItem } from './bulk-operations.js'
 export type { Retention } from './retention.js'

@@ -67,7 +67,8 @@ export async function awaitSignal(driver: RunDriver, drive: Drive, node: SignalW
   if (timeoutAt !== null && Date.parse(timeoutAt) <= now.getTime()) {
     return driver.commit(drive, transition(drive.workflow, drive.state, { type: 'signalTimedOut', stepKey: node.key, at }), undefined, undefined, now)
   }
-  const wake = timeoutAt === null ? undefined : { runId, runAt: new Date(timeoutAt) }
+  const due = driver.dueWhenParked(drive, timeoutAt === null ? null : new Date(timeoutAt))
+  const wake = due === null ? undefined : { runId, runAt: due }
   const parked = await store
     .transaction(async (tx) => {
       const update = { runId, owner: driver.owner, state: drive.state, dueAt: wake?.runAt ?? null, leaseUntil: null, now }
@@ -153,17 +154,21 @@ export async function startChild(driver: RunDriver, drive: Drive, node: ChildDef
 
 /** Takes the child's outcome if it ended; else parks until the child's end makes this run due. */
 export async function awaitChild(driver: RunDriver, drive: Drive, node: ChildDefinition, childRunId: string): Promise<Action | undefined> {
-  const { store, clock } = driver.runtime
+  const { store, queue, clock } = driver.runtime
   const now = clock.now()
   const child = await store.getRun(childRunId)
   if (child !== undefined && isTerminal(child.status)) return childEnded(driver, drive, node, child, now)
+  // Due when the child ends (it wakes us), or at the run's deadline.
+  const due = driver.dueWhenParked(drive, null)
+  const wake = due === null ? undefined : { runId: drive.run.id, runAt: due }
   const parked = await store
     .transaction(async (tx) => {
-      const update = { runId: drive.run.id, owner: driver.owner, state: drive.state, dueAt: null, leaseUntil: null, now }
+      const update = { runId: drive.run.id, owner: driver.owner, state: drive.state, dueAt: due, leaseUntil: null, now }
       if (!(await store.updateRun(update, tx))) return 'lost' as const
       // The child commits its end before it wakes us, and the wake waits for our row lock.
       const again = await store.getRun(childRunId, tx)
       if (again !== undefined && isTerminal(again.status)) throw CHILD_ENDED
+      if (wake !== undefined && queue.transactional) await queue.dispatch(wake, { transaction: tx })
       return 'parked' as const
     })
     .catch((error: unknown) => {
@@ -173,6 +178,7 @@ export async function awaitChild(driver: RunDriver, drive: Drive, node: ChildDef
   if (parked === 'retry') return { type: 'awaitChild', stepKey: node.key, stepName: node.name, childRunId }
   if (parked === 'lost') return driver.lost(drive), undefined
   drive.leased = false
+  if (wake !== undefined && !queue.transactional) await queue.dispatch(wake)
   return undefined
 }
 

@@ -38,6 +38,7 @@ import { describeVersion } from './workflow-registry.js'
 import { ACTIONS, type Action } from './actions.js'
 import { CommitPipeline } from './commit-pipeline.js'
 import { awaitChild, awaitSignal, selectRoute, startChild, startTimer } from './node-actions.js'
+import { cancelChild } from './run-requests.js'
 
 type TryCommand = Extract<Command, { type: 'runStep' | 'runCompensation' }>
 /** What runs one try: a step, a loop's iteration or a parallel branch. */
@@ -104,13 +105,27 @@ export class RunDriver {
     const span = startRunSpan(run)
     drive.claimed(run, workflow, results, span.context)
     const at = now.toISOString()
-    const first: RunEvent = { type: 'claimed', at, previousLeaseExpired: claim.previousLeaseExpired, ...(run.cancelRequest != null ? { cancel: run.cancelRequest } : {}) }
+    // The deadline is read on the claim's clock (the database's): passed, the claim applies it;
+    // not yet, this worker watches it while it holds the run.
+    const deadlinePassed = run.deadlineAt != null && run.deadlineAt.getTime() <= now.getTime()
+    const first: RunEvent = {
+      type: 'claimed',
+      at,
+      previousLeaseExpired: claim.previousLeaseExpired,
+      ...(run.cancelRequest != null ? { cancel: run.cancelRequest } : {}),
+      ...(deadlinePassed ? { deadlinePassed: true } : {}),
+    }
+    if (!deadlinePassed) drive.watchDeadline(run.deadlineAt, () => clock.now().getTime())
     try {
       let action = await this.commit(drive, transition(workflow, drive.state, first), undefined, undefined, now)
       while (action !== undefined) {
         if (drive.stopRequested) {
           await this.#handBack(drive)
           return undefined
+        }
+        if (this.#deadlineReached(drive)) {
+          action = await this.applyDeadline(drive, action)
+          continue
         }
         action = await this.#perform(drive, action)
       }
@@ -122,9 +137,38 @@ export class RunDriver {
       }
       drive.abort(error instanceof Error ? error : new Error(String(error)))
     } finally {
+      drive.deadlineApplied()
       drive.leased = false
       span.end(drive.state.status)
     }
+  }
+
+  /** True when the run's deadline, not applied yet, has passed on the runtime's clock. */
+  #deadlineReached(drive: Drive): boolean {
+    return drive.deadlineAt !== undefined && (drive.deadlinePassed || drive.deadlineAt <= this.#rt.clock.now().getTime())
+  }
+
+  /**
+   * Applies the run's deadline while this worker holds the run: core stops it and rolls it back.
+   * A run rolling back already (a failure, a cancel) carries on with `otherwise`.
+   */
+  async applyDeadline(drive: Drive, otherwise: Action | undefined): Promise<Action | undefined> {
+    drive.deadlineApplied()
+    const now = this.#rt.clock.now()
+    const next = transition(drive.workflow, drive.state, { type: 'deadlinePassed', at: now.toISOString() })
+    if (next.state === drive.state) return otherwise
+    this.#rt.logger.info({ runId: drive.run.id, step: drive.state.step }, `run "${drive.run.id}" timed out at step "${drive.state.step}": the timeout given to start() passed; rolling it back`)
+    return this.commit(drive, next, undefined, undefined, now)
+  }
+
+  /**
+   * When a run this worker parks must be looked at again: at `wake` (its sleep, backoff or
+   * signal timeout; null: when something happens), or at its deadline if that comes first.
+   */
+  dueWhenParked(drive: Drive, wake: Date | null): Date | null {
+    const deadline = drive.deadlineAt
+    if (deadline === undefined || (wake !== null && wake.getTime() <= deadline)) return wake
+    return new Date(deadline)
   }
 
   /**
@@ -175,7 +219,8 @@ export class RunDriver {
     const handler = command.type === 'runStep' ? step.handler : (step as StepDefinition).compensation!.handler
     const ctx = this.context(drive, { name: step.kind === 'branch' ? step.key : step.name }, command.attempt, command.type === 'runStep' ? command.iteration : undefined)
     const kind = command.type === 'runStep' ? 'step' : 'compensation'
-    const outcome = await traceTry(drive.trace, { ...ctx, kind }, () => runTry(handler, ctx, kind === 'step' ? step.timeoutMs : undefined, drive.signal))
+    const stop = kind === 'step' ? drive.trySignal : drive.signal
+    const outcome = await traceTry(drive.trace, { ...ctx, kind }, () => runTry(handler, ctx, kind === 'step' ? step.timeoutMs : undefined, stop))
     if (outcome.kind === 'aborted') return this.abandon(drive, step)
     const { event, resultJson } = this.tryEvent(drive, step, command, outcome)
     return this.commit(drive, transition(drive.workflow, drive.state, event), resultJson)
@@ -188,7 +233,7 @@ export class RunDriver {
     try {
       await this.#rt.store.transaction(async (tx) => {
         const ctx = { ...this.context(drive, step, command.attempt), tx }
-        const outcome = await traceTry(drive.trace, { ...ctx, kind: 'step' }, () => runTry(step.handler, ctx, step.timeoutMs, drive.signal))
+        const outcome = await traceTry(drive.trace, { ...ctx, kind: 'step' }, () => runTry(step.handler, ctx, step.timeoutMs, drive.trySignal))
         const { event, resultJson } = this.tryEvent(drive, step, command, outcome)
         if (outcome.kind !== 'returned' || event.type !== 'stepCompleted') {
           failure = outcome
@@ -236,7 +281,7 @@ export class RunDriver {
   async commit(drive: Drive, next: Transition, resultJson?: string, tx?: StoreTransaction, at?: Date): Promise<Action | undefined> {
     const { store, queue, clock, leaseMs } = this.#rt
     const entries = next.commands.flatMap((c) => (c.type === 'appendJournal' ? [c.entry] : []))
-    const action = next.commands.find((c) => c.type !== 'appendJournal')
+    const action = next.commands.find((c) => c.type !== 'appendJournal' && c.type !== 'cancelChild')
     const continues = action !== undefined && ACTIONS.has(action.type) ? (action as Action) : undefined
     // Branches still running in this worker keep the run held even when nothing new starts.
     const holds = continues !== undefined || triesInFlight(next.state)
@@ -248,19 +293,24 @@ export class RunDriver {
     }
     // The journal's time is the event's: replaying the journal then computes the same due times.
     const now = at ?? clock.now()
-    const wakeAt = action?.type === 'scheduleWake' ? new Date(action.at) : undefined
     const ends = action?.type === 'completeRun' || action?.type === 'failRun'
+    const wakeAt = holds || ends ? null : this.dueWhenParked(drive, action?.type === 'scheduleWake' ? new Date(action.at) : null)
+    // Before the commit: cancelling is idempotent, so a crash in between only makes the run's
+    // next holder cancel the child again, which finds it cancelled.
+    for (const command of next.commands) {
+      if (command.type === 'cancelChild') await cancelChild(this.#rt, command.childRunId, `parent run "${drive.run.id}" timed out`)
+    }
     const update = {
       runId: drive.run.id,
       owner: this.#owner,
       state: next.state,
-      dueAt: holds ? now : (wakeAt ?? null),
+      dueAt: holds ? now : wakeAt,
       leaseUntil: holds ? new Date(now.getTime() + leaseMs) : null,
       now,
       ...(entries.length > 0 ? { journal: entries.map((entry) => journalEntry(entry, resultJson)) } : {}),
       ...(ends && drive.run.parentRunId !== null ? { wake: drive.run.parentRunId } : {}),
     }
-    const wake = wakeAt !== undefined ? { runId: drive.run.id, runAt: wakeAt } : undefined
+    const wake = wakeAt !== null ? { runId: drive.run.id, runAt: wakeAt } : undefined
     let held: boolean
     if (tx !== undefined) {
       // A transactional step: its writes, its journal entry and its wake-up job commit together.
@@ -328,8 +378,16 @@ export class RunDriver {
       .catch(() => {})
   }
 
-  /** The try was abandoned (lease lost or stop deadline): record nothing, give the lease back if still ours. */
-  async abandon(drive: Drive, step: { key: string }): Promise<undefined> {
+  /**
+   * The try was abandoned: the run's deadline passed (core stops the run), or the lease was lost
+   * or the worker stops (record nothing, give the lease back if still ours).
+   */
+  async abandon(drive: Drive, step: { key: string }): Promise<Action | undefined> {
+    if (!drive.signal.aborted && drive.deadlinePassed && drive.deadlineAt !== undefined) {
+      const before = drive.state
+      const next = await this.applyDeadline(drive, undefined)
+      if (drive.state !== before || !drive.leased) return next
+    }
     this.#rt.logger.warn({ runId: drive.run.id, step: step.key }, `abandoned step "${step.key}" of run "${drive.run.id}": ${String(drive.signal.reason?.message ?? 'stopped')}`)
     if (drive.leased) await this.#handBack(drive).catch(() => {})
     return undefined

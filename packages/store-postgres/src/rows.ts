@@ -49,6 +49,7 @@ export interface RunRow {
   readonly rate_key: string | null
   readonly rate_limit: number | string | null
   readonly rate_period_ms: number | string | null
+  readonly deadline_at: Date | string | null
 }
 
 const RUN_COLUMNS = [
@@ -74,6 +75,7 @@ const RUN_COLUMNS = [
   'rate_key',
   'rate_limit',
   'rate_period_ms',
+  'deadline_at',
 ]
 
 /**
@@ -108,6 +110,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     updatedAt: toDate(row.updated_at),
     cancelRequest: row.cancel_request === null ? null : (JSON.parse(row.cancel_request) as { reason: string | null }),
     flow: toRunFlow(row),
+    deadlineAt: toDateOrNull(row.deadline_at),
   }
 }
 

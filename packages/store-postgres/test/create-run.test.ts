@@ -36,6 +36,7 @@ describe.each(backends)('createRun ($name)', (backend) => {
       leaseExpiresAt: null,
       cancelRequest: null,
       flow: { priority: 0, concurrency: null, rate: null },
+      deadlineAt: null,
       createdAt: at(5),
       updatedAt: at(5),
     })

@@ -111,7 +111,7 @@ export class MemoryStore implements RunStore {
         const pending = layer.allRuns().find((row) => row.workflowName === run.workflowName && row.debounceKey === run.debounce!.key && row.status === 'pending')
         if (pending !== undefined && pending.dueAt !== null && pending.dueAt > now) {
           const inputJson = jsonText(run.inputJson, `input of run "${pending.id}"`)
-          layer.setRun({ ...pending, inputJson, stateJson: JSON.stringify(storedState(run.state)), dueAt: run.debounce.until.getTime(), updatedAt: now, flow })
+          layer.setRun({ ...pending, inputJson, stateJson: JSON.stringify(storedState(run.state)), dueAt: run.debounce.until.getTime(), updatedAt: now, flow, deadlineAt: run.deadlineAt?.getTime() ?? null })
           return { runId: pending.id, created: false }
         }
         if (pending !== undefined) layer.setRun({ ...pending, debounceKey: null })
@@ -140,6 +140,7 @@ export class MemoryStore implements RunStore {
         begunAt: run.lease !== undefined && flow.rate !== null ? now : null,
         heldBackAt: null,
         debounceKey: run.debounce?.key ?? null,
+        deadlineAt: run.deadlineAt?.getTime() ?? null,
       })
       if (key !== undefined) layer.setKey(key, run.id)
       // A definition's first start keeps its shape's text, once.

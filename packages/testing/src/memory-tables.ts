@@ -34,6 +34,8 @@ export interface RunRow {
   readonly heldBackAt: number | null
   /** `start(…, { debounce })`: starts of this key merge into the run while it is pending and not due. */
   readonly debounceKey: string | null
+  /** `start(…, { timeout })`: when the run times out; null: never. */
+  readonly deadlineAt: number | null
 }
 
 /** @internal */
@@ -198,6 +200,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     updatedAt: new Date(row.updatedAt),
     cancelRequest: row.cancelRequestJson === null ? null : (JSON.parse(row.cancelRequestJson) as { reason: string | null }),
     flow: row.flow,
+    deadlineAt: toDate(row.deadlineAt),
   }
 }
 

@@ -21,7 +21,7 @@ export interface Flow {
 }
 
 /** An event about one node: a try's outcome, a timer, a signal, a route's key, a child. */
-export type NodeEvent = Exclude<RunEvent, { type: 'claimed' | 'woken' | 'leaseExpired' | 'cancelRequested' | 'retryRequested' }>
+export type NodeEvent = Exclude<RunEvent, { type: 'claimed' | 'woken' | 'leaseExpired' | 'cancelRequested' | 'deadlinePassed' | 'retryRequested' }>
 
 /**
  * What one kind of node does, as pure transitions. `enter` is called when the run arrives at the

@@ -6,6 +6,7 @@ import { definitionVersionsAndShapes } from './0004-definition-versions-and-shap
 import { indexesForPrune } from './0005-indexes-for-prune.js'
 import { flowControl } from './0006-flow-control.js'
 import { schedules } from './0007-schedules.js'
+import { runDeadlines } from './0008-run-deadlines.js'
 
 /**
  * The store's migrations, by name, in order. Numbered, forward-only: never edit one that was
@@ -22,6 +23,7 @@ export function storeMigrations(schema: string): MigrationProvider {
     '0005-indexes-for-prune': indexesForPrune(schema),
     '0006-flow-control': flowControl(schema),
     '0007-schedules': schedules(schema),
+    '0008-run-deadlines': runDeadlines(schema),
   }
   return { getMigrations: async () => migrations }
 }

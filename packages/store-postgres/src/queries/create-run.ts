@@ -72,7 +72,8 @@ async function upsertDebounced(db: Kysely<any>, tables: Tables, run: NewRun, deb
         ON CONFLICT (workflow_name, debounce_key) WHERE debounce_key IS NOT NULL AND status = 'pending'
         DO UPDATE SET input = excluded.input, state = excluded.state, due_at = excluded.due_at, updated_at = excluded.updated_at,
           priority = excluded.priority, concurrency_key = excluded.concurrency_key, concurrency_limit = excluded.concurrency_limit,
-          rate_key = excluded.rate_key, rate_limit = excluded.rate_limit, rate_period_ms = excluded.rate_period_ms
+          rate_key = excluded.rate_key, rate_limit = excluded.rate_limit, rate_period_ms = excluded.rate_period_ms,
+          deadline_at = excluded.deadline_at
         WHERE ${tables.runs}.due_at > ${run.now}
         RETURNING id
       )
@@ -100,13 +101,13 @@ function insertRow(tables: Tables, run: NewRun) {
   const entries = run.journal ?? []
   return sql`INSERT INTO ${tables.runs}
     (id, workflow_name, workflow_version, shape_hash, status, input, state, error, parent_run_id, idempotency_key, due_at, lease_owner, lease_expires_at, next_seq, created_at, updated_at,
-     priority, concurrency_key, concurrency_limit, rate_key, rate_limit, rate_period_ms, begun_at, debounce_key)
+     priority, concurrency_key, concurrency_limit, rate_key, rate_limit, rate_period_ms, begun_at, debounce_key, deadline_at)
     VALUES (
       ${run.id}, ${run.workflowName}, ${run.workflowVersion}, ${run.shapeHash}, ${run.lease ? 'running' : state.status}, ${jsonb(run.inputJson)}, ${jsonb(JSON.stringify(storedState(state)))},
       ${jsonb(state.error === null ? null : JSON.stringify(state.error))}, ${run.parentRunId}, ${run.idempotencyKey},
       ${run.debounce?.until ?? run.now}, ${run.lease?.owner ?? null}, ${run.lease?.until ?? null}, cast(${entries.length} AS integer), ${run.now}, ${run.now},
       cast(${flow?.priority ?? 0} AS integer), ${flow?.concurrency?.key ?? null}, cast(${flow?.concurrency?.limit ?? null} AS integer),
       ${flow?.rate?.key ?? null}, cast(${flow?.rate?.limit ?? null} AS integer), cast(${flow?.rate?.periodMs ?? null} AS bigint),
-      ${run.lease !== undefined && flow?.rate != null ? run.now : null}, ${run.debounce?.key ?? null}
+      ${run.lease !== undefined && flow?.rate != null ? run.now : null}, ${run.debounce?.key ?? null}, ${run.deadlineAt ?? null}
     )`
 }

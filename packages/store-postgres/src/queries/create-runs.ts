@@ -39,6 +39,7 @@ export async function insertRuns(db: Kysely<any>, tables: Tables, runs: readonly
     rate_key: run.flow?.rate?.key ?? null,
     rate_limit: run.flow?.rate?.limit ?? null,
     rate_period_ms: run.flow?.rate?.periodMs ?? null,
+    deadline_at: run.deadlineAt?.toISOString() ?? null,
   }))
   // The input is JSON text already: it goes into the batch as it is, not parsed and written again,
   // wrapped in an array so that a JSON `null` input stays a JSON null (not SQL NULL).
@@ -55,13 +56,13 @@ export async function insertRuns(db: Kysely<any>, tables: Tables, runs: readonly
     WITH ${shape} r AS (
       INSERT INTO ${tables.runs}
         (id, workflow_name, workflow_version, shape_hash, status, input, state, error, parent_run_id, idempotency_key, due_at, next_seq, created_at, updated_at,
-         priority, concurrency_key, concurrency_limit, rate_key, rate_limit, rate_period_ms)
+         priority, concurrency_key, concurrency_limit, rate_key, rate_limit, rate_period_ms, deadline_at)
       SELECT b.id, b.workflow_name, b.workflow_version, b.shape_hash, b.status, b.input -> 0, b.state, b.error, b.parent_run_id, b.idempotency_key,
-        b.now, 0, b.now, b.now, b.priority, b.concurrency_key, b.concurrency_limit, b.rate_key, b.rate_limit, b.rate_period_ms
+        b.now, 0, b.now, b.now, b.priority, b.concurrency_key, b.concurrency_limit, b.rate_key, b.rate_limit, b.rate_period_ms, b.deadline_at
       FROM jsonb_to_recordset(cast(${json} AS jsonb)) AS b (
         id text, workflow_name text, workflow_version text, shape_hash text, status text, input jsonb, state jsonb, error jsonb,
         parent_run_id text, idempotency_key text, now timestamptz,
-        priority integer, concurrency_key text, concurrency_limit integer, rate_key text, rate_limit integer, rate_period_ms bigint)
+        priority integer, concurrency_key text, concurrency_limit integer, rate_key text, rate_limit integer, rate_period_ms bigint, deadline_at timestamptz)
       ON CONFLICT (workflow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id
     )

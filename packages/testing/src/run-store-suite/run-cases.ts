@@ -25,11 +25,29 @@ export function runCases({ store }: SuiteContext): void {
         leaseOwner: null,
         leaseExpiresAt: null,
         cancelRequest: null,
+        deadlineAt: null,
         createdAt: at(5),
         updatedAt: at(5),
         flow: { priority: 0, concurrency: null, rate: null },
       })
       expect(await store().getRun(newId()), 'getRun of an unknown id').toBeUndefined()
+    })
+
+    it('keeps a run’s deadline as given: getRun, claimRun and listRuns return it', async () => {
+      const id = await insertRun(store(), { now: at(0), deadlineAt: at(1_500) })
+      expect((await store().getRun(id))?.deadlineAt, 'getRun of a run with a deadline').toEqual(at(1_500))
+      const claim = await store().claimRun(id, { owner: 'w1', now: at(10), leaseUntil: at(30_010), definitions: definitions('wf') })
+      expect(claim.claimed && claim.run.deadlineAt, 'the claimed run').toEqual(at(1_500))
+      expect((await store().listRuns({ limit: 10 })).runs.find((run) => run.id === id)?.deadlineAt, 'the listed run').toEqual(at(1_500))
+      const many = await store().createRuns([newRun({ deadlineAt: at(7) }), newRun()])
+      expect((await store().getRun(many[0]!.runId))?.deadlineAt, 'createRuns keeps each run’s deadline').toEqual(at(7))
+      expect((await store().getRun(many[1]!.runId))?.deadlineAt, 'a run started without one has none').toBeNull()
+      // A debounced start merges into the pending run: with the later start's input, its deadline too.
+      const debounced = (now: number, deadline: number) => newRun({ now: at(now), debounce: { key: 'deadline-d', until: at(now + 1_000) }, deadlineAt: at(deadline) })
+      const first = await store().createRun(debounced(0, 5_000))
+      const merged = await store().createRun(debounced(500, 6_000))
+      expect(merged.runId, 'the second debounced start merged into the first').toBe(first.runId)
+      expect((await store().getRun(first.runId))?.deadlineAt, 'the merged run’s deadline').toEqual(at(6_000))
     })
 
     it('returns the first run for a repeated idempotency key, without calling the callback', async () => {

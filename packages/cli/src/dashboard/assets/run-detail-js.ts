@@ -5,7 +5,7 @@
  */
 export const RUN_DETAIL_JS = String.raw`'use strict';
 Dash.KINDS = ['step_completed', 'step_failed', 'compensated', 'compensation_failed', 'timer_started', 'timer_fired', 'signal_received',
-  'cancel_requested', 'run_retried', 'iteration_completed', 'child_started', 'child_completed', 'route_selected'];
+  'cancel_requested', 'run_timed_out', 'run_retried', 'iteration_completed', 'child_started', 'child_completed', 'route_selected'];
 
 Dash.runDetailView = function (runId) {
   var h = Dash.h;
