@@ -30,7 +30,7 @@ describe.each(backends)('migrate ($name)', (backend) => {
     const stores = await Promise.all([1, 2, 3, 4].map(() => backend.newStore({ schema: 'shared', migrate: false })))
     await Promise.all(stores.map((store) => store.migrate()))
     const { rows } = await sql<{ name: string }>`SELECT name FROM shared.store_migration`.execute(stores[0]!.db)
-    expect(rows).toHaveLength(7)
+    expect(rows).toHaveLength(8)
   })
 
   it('refuses a second step_completed for the same step, even by a raw insert', async () => {
