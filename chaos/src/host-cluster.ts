@@ -1,16 +1,15 @@
 /**
- * Workers on several "hosts" (network namespaces, see network-hosts.ts) against one PostgreSQL
- * that listens on each host's link: the set-up of the partition test, the multi-host test and
- * the bench's `hosts` scenario. Runs are started from this process over loopback.
+ * Workers on several "hosts" (network namespaces: `createNetworkHosts` of @durable/test-setup) against one PostgreSQL
+ * that listens on each host's link: the set-up of the partition test and the multi-host test. Runs are started from this process over loopback.
  */
 import { createDurable, silentLogger, type Durable } from '@durable/provider'
 import { postgresQueue } from '@durable/queue-postgres'
 import { postgresStore } from '@durable/store-postgres'
+import { createNetworkHosts, networkNamespacesUnavailable, type NetworkHosts } from '@durable/test-setup'
 import pg from 'pg'
 import { chaosWorkflow, createTraceTables } from './chaos-workflow.js'
 import { retried } from './faults.js'
 import { sleep } from './load.js'
-import { createNetworkHosts, networkNamespacesUnavailable, type NetworkHosts } from './network-hosts.js'
 import { startPostgres, type RestartablePostgres } from './postgres-server.js'
 import { WorkerFleet } from './worker-fleet.js'
 
