@@ -141,7 +141,7 @@ export async function runFailover(config: FailoverConfig, secret: string, progre
       checks,
       figures: figures
         .filter(([label]) => !skipped.test(label))
-        .map(([label, value]) => [label.replace('recovery after a kill, median / max (kills holding runs)', 'recovery of the runs in flight at the failover: median / max'), value]),
+        .map(([label, value]) => [label.replace('recovery after a kill: median / max (kills holding runs)', 'recovery of the runs in flight at the failover: median / max'), value]),
       stallMs,
       promoteMs: kill.promoteMs,
       journaledBeforeKill: kill.journaled.length,

@@ -23,6 +23,12 @@ const run = promisify(execFile)
 export interface ReplicatedPostgres {
   readonly primaryPort: number
   readonly standbyPort: number
+  /** Port of the server that takes writes now (the standby's, once promoted). */
+  readonly port: number
+  /** Fast shutdown of the server that takes writes now (a restart, with `start()`). */
+  stop(): Promise<void>
+  /** Starts it again on the same data directory and port. */
+  start(): Promise<void>
   /**
    * A multi-host connection string: `postgres://…@127.0.0.1:<primary>,127.0.0.1:<standby>/db?target_session_attrs=read-write`.
    */
@@ -65,17 +71,19 @@ export async function startReplicatedPostgres(options: { password: string; maxCo
     if (owner !== undefined) await run('chown', [`${owner.uid}:${owner.gid}`, join(standbyDir, 'standby.signal')])
 
     const common = ['-c', 'listen_addresses=127.0.0.1', '-c', `max_connections=${options.maxConnections ?? 200}`, '-c', 'fsync=off', '-c', 'wal_level=replica']
-    const primary = await startServer(bin, owner, primaryDir, primaryPort, [
-      ...common,
-      '-c',
-      'synchronous_standby_names=standby',
-      '-c',
-      'synchronous_commit=on',
-      '-c',
-      'wal_keep_size=512MB',
-    ])
-    processes.push(primary)
-    processes.push(await startServer(bin, owner, standbyDir, standbyPort, [...common, '-c', 'hot_standby=on']))
+    const nodes = {
+      primary: { dir: primaryDir, port: primaryPort, flags: [...common, '-c', 'synchronous_standby_names=standby', '-c', 'synchronous_commit=on', '-c', 'wal_keep_size=512MB'] },
+      standby: { dir: standbyDir, port: standbyPort, flags: [...common, '-c', 'hot_standby=on'] },
+    }
+    const running = new Map<'primary' | 'standby', ChildProcess>()
+    const launch = async (node: 'primary' | 'standby') => {
+      const child = await startServer(bin, owner, nodes[node].dir, nodes[node].port, nodes[node].flags)
+      processes.push(child)
+      running.set(node, child)
+    }
+    await launch('primary')
+    await launch('standby')
+    let writer: 'primary' | 'standby' = 'primary'
 
     const urlOf = (server: 'primary' | 'standby', database: string, applicationName?: string) =>
       `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${server === 'primary' ? primaryPort : standbyPort}/${database}${applicationName ? `?application_name=${encodeURIComponent(applicationName)}` : ''}`
@@ -92,6 +100,15 @@ export async function startReplicatedPostgres(options: { password: string; maxCo
     return {
       primaryPort,
       standbyPort,
+      get port() {
+        return nodes[writer].port
+      },
+      async stop() {
+        const child = running.get(writer)
+        running.delete(writer)
+        if (child !== undefined) await stop(child)
+      },
+      start: () => launch(writer),
       url: (database, applicationName) =>
         `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${primaryPort},127.0.0.1:${standbyPort}/${database}?target_session_attrs=read-write${applicationName ? `&application_name=${encodeURIComponent(applicationName)}` : ''}`,
       urlOf,
@@ -108,6 +125,9 @@ export async function startReplicatedPostgres(options: { password: string; maxCo
         }
       },
       async killPrimary() {
+        const primary = running.get('primary')
+        if (primary === undefined) throw new Error('the primary is not running')
+        running.delete('primary')
         const postmaster = primary.pid!
         const children = await childrenOf(postmaster)
         const gone = new Promise((resolve) => primary.once('exit', resolve))
@@ -124,6 +144,7 @@ export async function startReplicatedPostgres(options: { password: string; maxCo
       async promoteStandby() {
         const rows = await query<{ promoted: boolean }>('standby', 'SELECT pg_promote(true, 60) AS promoted')
         if (rows[0]?.promoted !== true) throw new Error('pg_promote() did not promote the standby within 60 s')
+        writer = 'standby'
       },
       destroy,
     }
