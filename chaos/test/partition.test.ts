@@ -23,7 +23,7 @@ describe('a partition: one worker cut off from the database for longer than its 
     await cluster?.close()
   })
 
-  it('takes its runs over, refuses its late results, and runs nothing journaled twice', { timeout: 80_000 }, async () => {
+  it('takes its runs over, refuses its late results, and runs nothing journaled twice', { timeout: 85_000 }, async () => {
     const { admin, durable, fleet, network } = cluster
     const [cutPid] = fleet.pidsAt(0) as [number]
     const [otherPid] = fleet.pidsAt(1) as [number]
@@ -46,16 +46,17 @@ describe('a partition: one worker cut off from the database for longer than its 
 
     const cutAt = Date.now()
     await network.hosts[0]!.cut()
-    let takenOverMs: number
+    let takenOverMs = 0
     try {
-      // While it is cut off, the other worker takes each of its runs: leases it, or ends it.
+      // While it is cut off, the other worker takes each of its runs: leases it, or ends it. The
+      // link stays down until it has (a loaded machine may take longer than CUT_MS).
       await vi.waitFor(
         async () => {
           const { rows } = await admin.query<{ id: string; status: string; lease_owner: string | null }>(`SELECT id, status, lease_owner FROM durable.runs WHERE id = ANY($1)`, [inFlight])
           const notYet = rows.filter((row) => !['completed', 'failed'].includes(row.status) && !(row.lease_owner ?? '').includes(`:${otherPid}:`))
           expect(notYet).toEqual([])
         },
-        { timeout: CUT_MS - 500, interval: 100 },
+        { timeout: 30_000, interval: 100 },
       )
       takenOverMs = Date.now() - cutAt
       const left = cutAt + CUT_MS - Date.now()
@@ -64,7 +65,7 @@ describe('a partition: one worker cut off from the database for longer than its 
       await network.hosts[0]!.restore()
     }
     const restoredAt = Date.now()
-    expect(await drained(admin, 45_000)).toBe(true)
+    expect(await drained(admin, 30_000)).toBe(true)
     await fleet.stop()
 
     // The cut worker's first tries of `reserve` ran to the end during the cut, and none of them
@@ -94,7 +95,7 @@ describe('a partition: one worker cut off from the database for longer than its 
     })
     expect(checks.filter((check) => !check.ok)).toEqual([])
     console.log(
-      `partition: ${inFlight.length} runs in flight on the cut worker; cut ${CUT_MS / 1000} s; all taken over after ${(takenOverMs / 1000).toFixed(1)} s; ` +
+      `partition: ${inFlight.length} runs in flight on the cut worker; cut ${((restoredAt - cutAt) / 1000).toFixed(1)} s; all taken over after ${(takenOverMs / 1000).toFixed(1)} s; ` +
         `${lateRefusals.length} late results refused; drained ${((Date.now() - restoredAt) / 1000).toFixed(1)} s after the link came back`,
     )
   })
