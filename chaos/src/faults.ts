@@ -1,15 +1,16 @@
 /**
  * The faults a soak injects, one at a time, at times spread over the load window: SIGKILL of a
- * worker (replaced at once), a PostgreSQL restart, and `pg_terminate_backend` of every worker
- * connection. Each records what recovery is measured against: when it happened and which runs
+ * worker (replaced at once), a PostgreSQL restart, `pg_terminate_backend` of every worker
+ * connection, and a failover (the primary SIGKILLed, its synchronous standby promoted). Each records what recovery is measured against: when it happened and which runs
  * were in flight.
  */
 import type pg from 'pg'
 import { sleep } from './load.js'
 import type { RestartablePostgres } from './postgres-server.js'
+import type { ReplicatedPostgres } from './replicated-postgres.js'
 import type { WorkerFleet } from './worker-fleet.js'
 
-export type FaultKind = 'kill' | 'restart' | 'drop'
+export type FaultKind = 'kill' | 'restart' | 'drop' | 'failover'
 
 /** A fault as it happened. Times are `Date.now()` values. */
 export interface FaultEvent {
@@ -18,14 +19,17 @@ export interface FaultEvent {
   readonly at: number
   /** Runs leased by the victim (kill) or by anyone (restart, drop) just before the fault. */
   readonly inFlight: string[]
-  /** Restart only: how long the server was down. */
+  /** Restart: how long the server was down. Failover: from the kill to the standby promoted. */
   readonly downMs?: number
   /** Drop only: connections terminated. */
   readonly terminated?: number
 }
 
 export interface FaultContext {
-  readonly server: RestartablePostgres
+  readonly server: Pick<RestartablePostgres, 'stop' | 'start'>
+  /** The pair a failover needs; absent when the soak has one server. */
+  readonly replicated?: ReplicatedPostgres
+  readonly promoteAfterMs: number
   readonly fleet: WorkerFleet
   /** The parent's own pool (its connections are never dropped on purpose). */
   readonly admin: pg.Pool
@@ -35,10 +39,10 @@ export interface FaultContext {
   readonly random: () => number
 }
 
-/** A schedule: `kills` + `restarts` + `drops` faults in a seeded order, evenly over `windowMs`. */
+/** A schedule: `kills` + `restarts` + `drops` + `failovers` faults in a seeded order, evenly over `windowMs`. */
 export function schedule(counts: Record<FaultKind, number>, windowMs: number, random: () => number): Array<{ kind: FaultKind; atMs: number }> {
   const kinds: FaultKind[] = []
-  for (const kind of ['kill', 'restart', 'drop'] as const) for (let i = 0; i < counts[kind]; i++) kinds.push(kind)
+  for (const kind of ['kill', 'restart', 'drop', 'failover'] as const) for (let i = 0; i < counts[kind]; i++) kinds.push(kind)
   for (let i = kinds.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))
     ;[kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!]
@@ -57,7 +61,8 @@ export async function injectFaults(
   const events: FaultEvent[] = []
   for (const { kind, atMs } of plan) {
     await sleep(began + atMs - Date.now())
-    const event = kind === 'kill' ? await killWorker(context) : kind === 'restart' ? await restartDatabase(context) : await dropConnections(context)
+    const event =
+      kind === 'kill' ? await killWorker(context) : kind === 'restart' ? await restartDatabase(context) : kind === 'drop' ? await dropConnections(context) : await failover(context)
     events.push(event)
     onEvent(event)
   }
@@ -85,6 +90,18 @@ async function restartDatabase({ server, admin, outageMs }: FaultContext): Promi
   await server.start()
   const at = Date.now()
   return { kind: 'restart', at, inFlight, downMs: at - stopped }
+}
+
+/** SIGKILLs the primary (all its processes), waits `promoteAfterMs` (a failover manager noticing), promotes the standby. */
+async function failover({ replicated, admin, promoteAfterMs }: FaultContext): Promise<FaultEvent> {
+  if (replicated === undefined) throw new Error('a failover needs a primary and a standby: set failovers in the soak config')
+  const inFlight = (await leasedRuns(admin)).map((lease) => lease.runId)
+  const killed = Date.now()
+  await replicated.killPrimary()
+  await sleep(promoteAfterMs)
+  await replicated.promoteStandby()
+  const at = Date.now()
+  return { kind: 'failover', at: killed, inFlight, downMs: at - killed }
 }
 
 /** Terminates every backend of the workers: store pools, LISTEN connections, trace pools. */

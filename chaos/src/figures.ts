@@ -51,6 +51,7 @@ export async function measure(db: pg.Pool, facts: SoakFacts): Promise<Figures> {
     ['workers SIGKILLed (and replaced)', String(of('kill').length)],
     ['PostgreSQL restarts (total downtime)', `${of('restart').length} (${seconds(downMs)})`],
     ['connection drops (backends terminated)', `${of('drop').length} (${of('drop').reduce((sum, e) => sum + (e.terminated ?? 0), 0)})`],
+    ['failovers (primary killed → standby promoted)', `${of('failover').length}${of('failover').length > 0 ? ` (${of('failover').map((e) => seconds(e.downMs ?? 0)).join(', ')})` : ''}`],
     ['start() refused with STORE_UNAVAILABLE, then retried', String(facts.startRetries)],
     ['plain-step executions (re-runs: outcome lost to a fault)', `${plain.total} (${plain.rerun})`],
     ['compensator executions (re-runs)', `${compensations.total} (${compensations.rerun})`],
@@ -61,6 +62,8 @@ export async function measure(db: pg.Pool, facts: SoakFacts): Promise<Figures> {
     ['recovery after a restart, in-flight runs: median / max', await recovery(db, of('restart'))],
     ['first step journaled after a restart: median / max', await firstProgress(db, of('restart'))],
     ['recovery after a connection drop: median / max', await recovery(db, of('drop'))],
+    ['recovery after a failover, in-flight runs: median / max', await recovery(db, of('failover'))],
+    ['failover stall: kill → first step journaled on the new primary', await firstProgress(db, of('failover').map((e) => ({ ...e, at: e.at + (e.downMs ?? 0) })), of('failover'))],
     ['soak wall time', seconds(facts.wallMs)],
   ]
 }
@@ -83,15 +86,18 @@ async function recovery(db: pg.Pool, events: readonly FaultEvent[]): Promise<str
   return spread(times)
 }
 
-/** Per restart: the time from the server accepting connections to the first journal entry after it. */
-async function firstProgress(db: pg.Pool, events: readonly FaultEvent[]): Promise<string> {
+/**
+ * Per restart: the time from the server accepting connections to the first journal entry after
+ * it; measured from `since[i].at` instead when given (a failover: from the kill).
+ */
+async function firstProgress(db: pg.Pool, events: readonly FaultEvent[], since: readonly FaultEvent[] = events): Promise<string> {
   const times: number[] = []
-  for (const event of events) {
+  for (const [i, event] of events.entries()) {
     const { rows } = await db.query<{ first_ms: number | null }>(
       `SELECT (extract(epoch FROM min(created_at)) * 1000)::float8 AS first_ms FROM durable.journal WHERE created_at > to_timestamp($1::float8 / 1000)`,
       [event.at],
     )
-    if (rows[0]?.first_ms != null) times.push(rows[0].first_ms - event.at)
+    if (rows[0]?.first_ms != null) times.push(rows[0].first_ms - since[i]!.at)
   }
   return spread(times)
 }

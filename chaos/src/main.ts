@@ -1,6 +1,8 @@
 /**
  * `npm run chaos` — the bounded soak (300 runs, 3 workers, 4 kills, 1 restart, 2 connection
- * drops); `npm run chaos -- --long` — 3,000 runs, 4 workers, 24 kills, 3 restarts, 6 drops.
+ * drops); `npm run chaos -- --long` — 3,000 runs, 4 workers, 24 kills, 3 restarts, 6 drops and
+ * a PostgreSQL failover (a primary and a synchronous standby; the primary SIGKILLed, the standby
+ * promoted).
  * Prints the figures and the invariants; exits 1 when an invariant was broken.
  */
 import { LONG, SHORT } from './soak-config.js'

@@ -16,6 +16,13 @@ export interface SoakConfig {
   readonly outageMs: number
   /** Times every worker connection is cut with `pg_terminate_backend`. */
   readonly drops: number
+  /**
+   * PostgreSQL failovers: the soak then runs on a primary and a synchronous standby, workers and
+   * starter on a multi-host connection string; the primary is SIGKILLed and the standby promoted
+   * `promoteAfterMs` later. At most 1 (the old primary does not rejoin).
+   */
+  readonly failovers: number
+  readonly promoteAfterMs: number
   /** Window over which runs are started and faults injected. */
   readonly loadMs: number
   /** How long runs may take to end after the load window before they count as stuck. */
@@ -34,12 +41,14 @@ export const SHORT: SoakConfig = {
   restarts: 1,
   outageMs: 1500,
   drops: 2,
+  failovers: 0,
+  promoteAfterMs: 1000,
   loadMs: 20_000,
   drainMs: 90_000,
   seed: 42,
 }
 
-/** `npm run chaos -- --long`. */
+/** `npm run chaos -- --long`: with a PostgreSQL failover among the faults. */
 export const LONG: SoakConfig = {
   runs: 3000,
   workers: 4,
@@ -49,6 +58,8 @@ export const LONG: SoakConfig = {
   restarts: 3,
   outageMs: 2500,
   drops: 6,
+  failovers: 1,
+  promoteAfterMs: 1000,
   loadMs: 150_000,
   drainMs: 180_000,
   seed: 7,

@@ -11,10 +11,12 @@ import { postgresStore } from '@durable/store-postgres'
 import pg from 'pg'
 import { chaosWorkflow, createTraceTables } from './chaos-workflow.js'
 import { checkInvariants, type Check } from './checks.js'
+import { poolFor, storeOptions } from './failover-pool.js'
 import { injectFaults, retried, schedule, type FaultEvent } from './faults.js'
 import { formatReport, measure, type Figures } from './figures.js'
 import { sleep, startRuns } from './load.js'
 import { startPostgres } from './postgres-server.js'
+import { startReplicatedPostgres } from './replicated-postgres.js'
 import type { SoakConfig } from './soak-config.js'
 import { WorkerFleet } from './worker-fleet.js'
 
@@ -36,17 +38,26 @@ export async function runSoak(config: SoakConfig, progress: (line: string) => vo
   const began = Date.now()
   // A password worth stealing: no error, log line or stored error may show it.
   const secret = `chaos${randomBytes(12).toString('hex')}`
-  const server = await startPostgres({ password: secret, maxConnections: 50 + config.workers * 30 })
+  const maxConnections = 50 + config.workers * 30
+  // With a failover among the faults: a primary and a synchronous standby, and every connection
+  // on a multi-host connection string that follows the primary.
+  const replicated = config.failovers > 0 ? await startReplicatedPostgres({ password: secret, maxConnections }) : undefined
+  const server = replicated ?? (await startPostgres({ password: secret, maxConnections }))
   const closers: Array<() => Promise<unknown>> = []
   try {
     await server.createDatabase('chaos')
-    const admin = new pg.Pool({ connectionString: server.url('chaos', 'durable-chaos-admin'), max: 3 })
+    await replicated?.waitForSync()
+    const admin = poolFor(server.url('chaos', 'durable-chaos-admin'), 3)
     admin.on('error', () => {})
     admin.on('connect', (client) => client.on('error', () => {}))
     closers.push(() => admin.end())
-    const store = postgresStore({ connectionString: server.url('chaos', 'durable-chaos-starter') })
+    const starter = storeOptions(server.url('chaos', 'durable-chaos-starter'))
+    const store = postgresStore(starter)
     const durable = createDurable({ store, queue: postgresQueue({ store }), workflows: [chaosWorkflow(store.db)], logger: silentLogger })
-    closers.push(() => durable.close())
+    closers.push(async () => {
+      await durable.close()
+      await starter.pool?.end()
+    })
     await durable.migrate()
     await createTraceTables(store.db)
 
@@ -56,12 +67,14 @@ export async function runSoak(config: SoakConfig, progress: (line: string) => vo
     })
     closers.push(() => fleet.stop(2000))
     await fleet.start()
-    progress(`postgres on port ${server.port}, ${config.workers} workers up; starting ${config.runs} runs over ${config.loadMs / 1000} s`)
+    const where = replicated ? `primary on port ${replicated.primaryPort}, synchronous standby on ${replicated.standbyPort}` : `postgres on port ${server.port}`
+    progress(`${where}, ${config.workers} workers up; starting ${config.runs} runs over ${config.loadMs / 1000} s`)
 
     const random = seeded(config.seed)
-    const plan = schedule({ kill: config.kills, restart: config.restarts, drop: config.drops }, config.loadMs, random)
+    const plan = schedule({ kill: config.kills, restart: config.restarts, drop: config.drops, failover: config.failovers }, config.loadMs, random)
     const loadBegan = Date.now()
-    const faults = injectFaults(plan, loadBegan, { server, fleet, admin, workerApp: WORKER_APP, outageMs: config.outageMs, random }, (event) =>
+    const context = { server, ...(replicated ? { replicated } : {}), promoteAfterMs: config.promoteAfterMs, fleet, admin, workerApp: WORKER_APP, outageMs: config.outageMs, random }
+    const faults = injectFaults(plan, loadBegan, context, (event) =>
       progress(`${event.kind} at +${((event.at - loadBegan) / 1000).toFixed(1)} s (${event.inFlight.length} runs in flight)`),
     )
     const [load, events] = await Promise.all([startRuns(durable, config.runs, config.loadMs), faults])

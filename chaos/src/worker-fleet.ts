@@ -9,6 +9,17 @@ const WORKER_SCRIPT = join(fileURLToPath(new URL('..', import.meta.url)), 'dist'
 export interface FleetOptions {
   readonly size: number
   readonly env: Record<string, string>
+  /**
+   * Where worker i runs: `placements[i % length]` — a command prefix (a network namespace) and
+   * its own environment (its DATABASE_URL). A replacement runs where its victim ran.
+   */
+  readonly placements?: ReadonlyArray<Placement>
+}
+
+/** A place to run a worker: `command` wraps its argv; `env` adds to the fleet's. */
+export interface Placement {
+  readonly command?: (argv: readonly string[]) => { file: string; args: string[] }
+  readonly env?: Record<string, string>
 }
 
 /** What the fleet saw, for the report. */
@@ -24,6 +35,7 @@ export interface FleetRecord {
 interface Member {
   readonly child: ChildProcess
   readonly pid: number
+  readonly place: number
   /** Set before we kill or stop it: its exit is then expected. */
   leaving: boolean
 }
@@ -39,12 +51,17 @@ export class WorkerFleet {
 
   /** Starts `size` workers; resolves once each consumes. */
   async start(): Promise<void> {
-    await Promise.all(Array.from({ length: this.#options.size }, () => this.#spawn()))
+    await Promise.all(Array.from({ length: this.#options.size }, (_, i) => this.#spawn(i)))
   }
 
   /** Pids of the live workers. */
   get pids(): number[] {
     return this.#members.map((m) => m.pid)
+  }
+
+  /** Pids of the live workers at placement `place`. */
+  pidsAt(place: number): number[] {
+    return this.#members.filter((m) => m.place === place).map((m) => m.pid)
   }
 
   /** SIGKILLs the worker `pid`, waits until it is gone, and starts a new one in its place. */
@@ -56,7 +73,7 @@ export class WorkerFleet {
     member.child.kill('SIGKILL')
     await gone
     this.#members.splice(this.#members.indexOf(member), 1)
-    await this.#spawn()
+    await this.#spawn(member.place)
   }
 
   /** Stops every worker with SIGTERM (graceful: leases handed back), SIGKILL after `graceMs`. */
@@ -74,9 +91,14 @@ export class WorkerFleet {
     )
   }
 
-  async #spawn(): Promise<void> {
-    const child = spawn(process.execPath, [WORKER_SCRIPT], { env: { ...process.env, ...this.#options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    const member: Member = { child, pid: child.pid!, leaving: false }
+  async #spawn(index: number): Promise<void> {
+    const placements = this.#options.placements ?? [{}]
+    const place = index % placements.length
+    const { command, env } = placements[place]!
+    // `ip netns exec` execs the command: the child's pid is the worker's.
+    const { file, args } = command?.([process.execPath, WORKER_SCRIPT]) ?? { file: process.execPath, args: [WORKER_SCRIPT] }
+    const child = spawn(file, args, { env: { ...process.env, ...this.#options.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const member: Member = { child, pid: child.pid!, place, leaving: false }
     const tail: string[] = []
     let partial = ''
     child.stderr!.on('data', (chunk) => {

@@ -3,6 +3,7 @@
  * each peer, and the issue's targets — measured, never asserted.
  */
 import type { FloorFigures } from '../floor.js'
+import type { HostsRow } from '../hosts/hosts-scenario.js'
 import type { ActiveRunsFigures } from '../scenarios/active-runs.js'
 import type { FlatCostFigures } from '../scenarios/flat-cost.js'
 import type { ParkedFigures } from '../scenarios/parked-runs.js'
@@ -37,6 +38,8 @@ export interface BenchResults {
   readonly parked: PerBackend<ParkedFigures>
   readonly active: PerBackend<ActiveRunsFigures>
   readonly startMany: PerBackend<StartManyFigures>
+  /** Workers on 1, 2 and 4 hosts (network namespaces); absent when not selected. */
+  readonly hosts?: readonly HostsRow[] | { readonly error: string }
   readonly ratios: Readonly<Record<string, Ratios>>
   readonly targets: readonly Target[]
 }

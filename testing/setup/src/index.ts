@@ -10,3 +10,5 @@ export { defaultCacheRoot, findPackageFolder, hydrateSymlinks, locatePostgresPac
 export type { PostgresPackages } from './postgres-binaries.js'
 export { ensureSystemTools, findCommand, systemHost, TEST_TOOLS } from './system-tools.js'
 export type { SystemTool, ToolHost } from './system-tools.js'
+export { createNetworkHosts, networkNamespacesUnavailable } from './network-hosts.js'
+export type { NetworkHost, NetworkHosts } from './network-hosts.js'
