@@ -122,7 +122,8 @@ export class PostgresStore implements RunStore {
       this.#lockClient = clientLike(pool)
       this.#destroy = undefined // Kysely's destroy() would end the caller's pool.
       // The pool's settings, on a connection of its own (see LivenessConnection).
-      this.#liveness = new LivenessConnection({ ...pool.options })
+      // pg keeps the password out of the options' enumerable keys: a spread alone would drop it.
+      this.#liveness = new LivenessConnection({ ...pool.options, password: pool.options.password })
     } else if (options.pglite !== undefined) {
       const pglite = options.pglite
       this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PGliteDialect({ pglite }), { schema }) })

@@ -1,3 +1,4 @@
+import pg from 'pg'
 /**
  * A worker's liveness: a session-level advisory lock on a connection of the store's own. While
  * it is held, the worker's unexpired leases are held; once its session ends, they are free for
@@ -65,6 +66,21 @@ describe('worker liveness (PostgreSQL)', () => {
     // Fenced: the dead worker's late writes change nothing.
     expect(await mine.updateRun({ runId: id, owner, state: (await mine.getRun(id))!.state, dueAt: null, leaseUntil: null, now: at(1_001) })).toBe(false)
     await liveness.release()
+  })
+
+  it('holds liveness on a pool of the user’s configured by fields, password included (pg hides it from a spread)', async () => {
+    const url = new URL(database.url)
+    const pool = new pg.Pool({ host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: url.pathname.slice(1), max: 2 })
+    const store = postgresStore({ pool, schema: `l${++schemas}` })
+    try {
+      await store.migrate()
+      const liveness = await store.holdLiveness!(`w9${LIVE_OWNER_MARK}`)
+      expect(liveness.alive).toBe(true)
+      await liveness.release()
+    } finally {
+      await store.close()
+      await pool.end()
+    }
   })
 
   it('takes the lock again once its connection is back, and is not alive meanwhile', async () => {
