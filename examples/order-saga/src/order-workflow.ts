@@ -19,7 +19,9 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export function orderWorkflow(effectsLog: string) {
   /** Wraps a handler so each try prints a line and is counted in the effects log. */
   const tracked =
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wraps the handler of any step
     <R>(label: string, handler: (ctx: StepContext<Order, any>) => Promise<R>) =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the same context, passed on
     async (ctx: StepContext<Order, any>): Promise<R> => {
       appendFileSync(effectsLog, `${JSON.stringify({ order: ctx.input.orderId, step: label, attempt: ctx.attempt })}\n`)
       line(ctx.input.orderId, label, `… attempt ${ctx.attempt}`)

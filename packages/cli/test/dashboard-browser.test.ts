@@ -23,7 +23,6 @@ let dashboard: DashboardProcess
 let userDataDir: string
 let browser: BrowserContext
 let page: Page
-let checkoutIds: string[]
 let orderId: string
 let guestbookId: string
 // What the page must never do: open a dialog (alert), throw, or break its security policy.
@@ -36,7 +35,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: the dashboard's browser tests need it (the test setup installs it with apt-get when it runs as root on Debian; otherwise: sudo apt-get install -y chromium)`)
   database = await createTestDatabase('cli_dashboard_browser')
   runtime = await runtimeOn(database.url, [checkout, order, invoice, napper, guestbook, doorman])
-  checkoutIds = await finishRuns(runtime, ['A1', 'B2'].map((sku) => () => runtime.start(checkout, { sku })))
+  await finishRuns(runtime, ['A1', 'B2'].map((sku) => () => runtime.start(checkout, { sku })))
   orderId = await runtime.start(order, { orderId: 'o-42' })
   // Kept until the run reaches its wait: the order then fails at `ship` and is compensated.
   await runtime.signal(orderId, 'approved', { by: 'ada' })

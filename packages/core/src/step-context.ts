@@ -5,7 +5,6 @@ import type { Jsonify } from './jsonify.js'
  * Types that other packages fill in by declaration merging. `@durable/store-postgres` sets
  * `transaction` to Kysely's `Transaction`, so `ctx.tx` is typed in `transactional` steps.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface DurableTypes {}
 
 /**

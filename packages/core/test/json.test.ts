@@ -93,6 +93,7 @@ describe('toJsonText refuses with NOT_SERIALIZABLE and the path', () => {
     ['a lone high surrogate', { name: 'x\ud83dy' }, '$.name', /surrogate/],
     ['a lone low surrogate', ['\ude00'], '$[0]', /surrogate/],
     ['undefined inside an array', { list: [1, undefined, 3] }, '$.list[1]', /undefined inside an array/],
+    // eslint-disable-next-line no-sparse-arrays -- the hole is the case under test
     ['a hole in a sparse array', { list: [1, , 3] }, '$.list[1]', /undefined/],
     ['an invalid Date', { when: new Date('not a date') }, '$.when', /invalid Date/],
     ['a Promise', { pending: Promise.resolve(1) }, '$.pending', /Promise/],

@@ -17,7 +17,11 @@ function live(workflow: Workflow, events: readonly RunEvent[]): Live {
   for (const event of events) {
     const result = transition(workflow, state, event)
     state = result.state
-    for (const c of result.commands) if (c.type === 'appendJournal') (journal.push({ ...c.entry, createdAt: event.at }), states.push(state))
+    for (const c of result.commands) {
+      if (c.type !== 'appendJournal') continue
+      journal.push({ ...c.entry, createdAt: event.at })
+      states.push(state)
+    }
   }
   return { journal, states, final: state }
 }

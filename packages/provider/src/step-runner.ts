@@ -15,7 +15,9 @@ const MAX_STACK = 16_000
  * the handler's eventual result is ignored, because another worker may already own the run.
  */
 export async function runTry(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the handler of any workflow's step
   handler: StepHandler<any, any, unknown>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- and its context
   ctx: Omit<StepContext<any, any>, 'signal'>,
   timeoutMs: number | undefined,
   stop: AbortSignal,

@@ -201,7 +201,7 @@ export class Worker implements DurableWorker {
     if (started === undefined && !this.#alive) return
     const drive = new Drive(job.runId)
     this.#inFlight.set(job.runId, drive)
-    let outage = false
+    let outage: boolean
     let instead: string | undefined
     try {
       instead = await this.#driver.advance(drive, started)

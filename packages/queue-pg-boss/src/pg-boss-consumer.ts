@@ -98,7 +98,7 @@ export class PgBossConsumer {
       let full = free <= 0
       if (!full) {
         this.#nudged = false
-        let jobs: Array<PgBoss.Job<WakeData>> = []
+        let jobs: Array<PgBoss.Job<WakeData>>
         try {
           jobs = await this.#ctx.boss.fetch<WakeData>(this.#ctx.queueName, { batchSize: free })
           failures = 0

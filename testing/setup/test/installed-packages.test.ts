@@ -18,6 +18,7 @@ import { packWorkspaces } from '../src/check-packages.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc')
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- package.json fields of any shape
 const manifest = (folder: string) => JSON.parse(readFileSync(join(ROOT, folder, 'package.json'), 'utf8')) as Record<string, any>
 /** The published packages: every one under packages/ that is not private. */
 const FOLDERS = readdirSync(join(ROOT, 'packages'))
