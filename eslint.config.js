@@ -10,7 +10,14 @@ export default defineConfig(
     ignores: ['**/dist/', '**/node_modules/', '**/.turbo/', 'bench/results/', 'docs/', 'packages/cli/test-artifacts/', 'testing/setup/.readme-code-*'],
   },
   {
-    files: ['packages/*/{src,test,bin}/**/*.{ts,js}', 'testing/**/*.{ts,mjs}', 'bench/src/**/*.ts', 'chaos/{src,test}/**/*.ts', 'examples/*/{src,test}/**/*.ts', '*.{js,ts}'],
+    files: [
+      'packages/*/{src,test,bin,scripts}/**/*.{ts,js,mjs}',
+      'testing/**/*.{ts,mjs}',
+      'bench/src/**/*.ts',
+      'chaos/{src,test}/**/*.ts',
+      'examples/*/{src,test}/**/*.ts',
+      '*.{js,ts}',
+    ],
     extends: [js.configs.recommended, tseslint.configs.recommended],
     languageOptions: { globals: globals.node },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
@@ -22,6 +29,11 @@ export default defineConfig(
       // Two spaces in a pattern match the CLI's column gap, as the plain-string assertions beside them do.
       'no-regex-spaces': 'off',
     },
+  },
+  {
+    // The dashboard's page runs in the browser.
+    files: ['packages/cli/src/dashboard/client/**/*.ts'],
+    languageOptions: { globals: globals.browser },
   },
   {
     // Core's type-level generics (`StepHandler<any, any, unknown, any>`) need `any` to accept every workflow.
