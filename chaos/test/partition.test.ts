@@ -46,7 +46,7 @@ describe('a partition: one worker cut off from the database for longer than its 
 
     const cutAt = Date.now()
     await network.hosts[0]!.cut()
-    let takenOverMs = 0
+    let takenOverMs: number
     try {
       // While it is cut off, the other worker takes each of its runs: leases it, or ends it. The
       // link stays down until it has (a loaded machine may take longer than CUT_MS).

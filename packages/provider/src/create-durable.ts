@@ -4,7 +4,6 @@ import {
   describeValue,
   DurableError,
   initialState,
-  isDurableError,
   isTerminal,
   parseDuration,
   checkPriority,

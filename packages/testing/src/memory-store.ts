@@ -24,7 +24,7 @@ import {
   type StoreTransaction,
 } from '@durable/core'
 import { appendJournal, jsonText, UniqueViolationError } from './journal-rows.js'
-import { idempotencyKeyOf, Layer, toJournalEntry, toRunRecord, type RunRow } from './memory-tables.js'
+import { idempotencyKeyOf, Layer, toJournalEntry, toRunRecord } from './memory-tables.js'
 import { RowLocks } from './row-locks.js'
 import { claimedRow, dueForFlow, flowRefusal } from './flow-claims.js'
 import { assertLimit, dueRows, leaseHolders, matchesDefinition, nextDueTime, pageOf, pruneOrder, statsOf } from './run-queries.js'
