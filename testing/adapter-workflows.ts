@@ -5,11 +5,15 @@ import { defineWorkflow, NonRetryableError } from '@durable/core'
 export const log: string[] = []
 
 /** Its step fails `failTimes` times, then succeeds. */
-export const flaky = defineWorkflow<{ failTimes: number }>('flaky').step('call', async (ctx) => {
-  log.push(`call:${ctx.attempt}`)
-  if (ctx.attempt <= ctx.input.failTimes) throw new Error(`boom ${ctx.attempt}`)
-  return { ok: ctx.attempt }
-}, { maxAttempts: 3, backoff: () => '50ms' })
+export const flaky = defineWorkflow<{ failTimes: number }>('flaky').step(
+  'call',
+  async (ctx) => {
+    log.push(`call:${ctx.attempt}`)
+    if (ctx.attempt <= ctx.input.failTimes) throw new Error(`boom ${ctx.attempt}`)
+    return { ok: ctx.attempt }
+  },
+  { maxAttempts: 3, backoff: () => '50ms' },
+)
 
 /** Reserves and charges, then fails for good: both steps are compensated, in reverse. */
 export const saga = defineWorkflow('saga')
@@ -37,14 +41,18 @@ export const outage = {
   },
   workflow: defineWorkflow('outage')
     .step('before', async () => 'a')
-    .step('during', async (ctx) => {
-      if (ctx.attempt === 1) {
-        enter()
-        await gate
-        throw new Error('downstream hiccup')
-      }
-      return 'b'
-    }, { maxAttempts: 2, backoff: () => '200ms' })
+    .step(
+      'during',
+      async (ctx) => {
+        if (ctx.attempt === 1) {
+          enter()
+          await gate
+          throw new Error('downstream hiccup')
+        }
+        return 'b'
+      },
+      { maxAttempts: 2, backoff: () => '200ms' },
+    )
     .step('after', async () => 'c'),
 }
 

@@ -16,10 +16,7 @@ export type MigratingQueue = 'postgres' | 'pg-boss' | 'graphile-worker'
  * moment, then `check(url)` looks at the schema they left. Resolves with each round's outcomes,
  * one per process: "migrated", or its error as JSON.
  */
-export async function raceMigrations(
-  queue: MigratingQueue,
-  options: { rounds: number; processes: number; check: (databaseUrl: string) => Promise<void> },
-): Promise<string[][]> {
+export async function raceMigrations(queue: MigratingQueue, options: { rounds: number; processes: number; check: (databaseUrl: string) => Promise<void> }): Promise<string[][]> {
   const rounds: string[][] = []
   for (let round = 0; round < options.rounds; round++) {
     const database = await createTestDatabase('migrate_race')
@@ -35,9 +32,12 @@ export async function raceMigrations(
 
 async function migrateAtOnce(databaseUrl: string, queue: MigratingQueue, processes: number): Promise<string[]> {
   const children = await Promise.all(Array.from({ length: processes }, () => ready(databaseUrl, queue)))
-  const outcomes = children.map(({ child, output }) => new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => (code === 0 ? resolve(output().trim().split('\n').at(-1) ?? '') : reject(new Error(`migrate process exited with ${code}: ${output()}`))))
-  }))
+  const outcomes = children.map(
+    ({ child, output }) =>
+      new Promise<string>((resolve, reject) => {
+        child.once('exit', (code) => (code === 0 ? resolve(output().trim().split('\n').at(-1) ?? '') : reject(new Error(`migrate process exited with ${code}: ${output()}`))))
+      }),
+  )
   for (const { child } of children) child.stdin!.end('go\n')
   return Promise.all(outcomes)
 }

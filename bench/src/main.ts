@@ -66,7 +66,9 @@ if (only?.length === 0 || (unknown !== undefined && unknown.length > 0)) {
 }
 const timeoutMs = quick ? 180_000 : 1_800_000
 // Other work on the machine skews every figure: the load average is recorded with them.
-const loadAtStart = loadavg().map((n) => Math.round(n * 10) / 10).join(' ')
+const loadAtStart = loadavg()
+  .map((n) => Math.round(n * 10) / 10)
+  .join(' ')
 
 // The hosts scenario's namespaces exist before the server starts: it listens on their links.
 let network: NetworkHosts | undefined
@@ -137,7 +139,9 @@ const results: BenchResults = {
     memoryGb: Math.round(totalmem() / 1024 ** 3),
     kernel: release(),
     loadAverageAtStart: loadAtStart,
-    loadAverageAtEnd: loadavg().map((n) => Math.round(n * 10) / 10).join(' '),
+    loadAverageAtEnd: loadavg()
+      .map((n) => Math.round(n * 10) / 10)
+      .join(' '),
     ...(note !== undefined ? { note } : {}),
   },
   versions: await versions(),
@@ -182,7 +186,10 @@ function option(name: string): string | undefined {
 
 async function versions(): Promise<Record<string, string>> {
   const of = packageVersion
-  const commit = await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD']).then((r) => r.stdout.trim(), () => '?')
+  const commit = await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD']).then(
+    (r) => r.stdout.trim(),
+    () => '?',
+  )
   return {
     node: process.version,
     postgres: server.settings.server_version ?? '?',

@@ -43,9 +43,10 @@ export async function startPostgres(hosts: ReadonlyArray<{ hostAddress: string; 
     port,
     password: 'postgres',
     persistent: false,
-    postgresFlags: Object.entries({ ...SERVER_FLAGS, listen_addresses: [SERVER_FLAGS.listen_addresses, ...hosts.map((h) => h.hostAddress)].join(',') }).flatMap(
-      ([key, value]) => ['-c', `${key}=${value}`],
-    ),
+    postgresFlags: Object.entries({ ...SERVER_FLAGS, listen_addresses: [SERVER_FLAGS.listen_addresses, ...hosts.map((h) => h.hostAddress)].join(',') }).flatMap(([key, value]) => [
+      '-c',
+      `${key}=${value}`,
+    ]),
     exitHooks: 'all',
   })
   await server.initialise()

@@ -23,5 +23,4 @@ export interface TaskInput {
   readonly quick: boolean
 }
 
-export const taskLabel = (task: Task): string =>
-  task.kind === 'three-step' ? task.system : 'backend' in task ? `${task.kind} (${task.backend})` : task.kind
+export const taskLabel = (task: Task): string => (task.kind === 'three-step' ? task.system : 'backend' in task ? `${task.kind} (${task.backend})` : task.kind)

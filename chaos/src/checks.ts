@@ -35,13 +35,14 @@ export async function checkInvariants(db: pg.Pool, seen: Observed): Promise<Chec
 
   const [{ n: inStore }] = (await q<{ n: number }>('SELECT count(*)::int AS n FROM durable.runs')) as [{ n: number }]
   const missing = await q('SELECT id FROM unnest($1::text[]) AS started(id) WHERE id NOT IN (SELECT id FROM durable.runs)', [ids])
-  const lost = [...(ids.length === seen.runs ? [] : [`${seen.runs - ids.length} start(s) returned no id`]), ...(inStore === seen.runs ? [] : [`${inStore} runs in the store`]), ...missing]
+  const lost = [
+    ...(ids.length === seen.runs ? [] : [`${seen.runs - ids.length} start(s) returned no id`]),
+    ...(inStore === seen.runs ? [] : [`${inStore} runs in the store`]),
+    ...missing,
+  ]
   add('every run started is in the store, exactly once (idempotent retried starts)', lost, `${seen.runs} started, ${inStore} in the store`)
 
-  add(
-    'every run ended: none lost, none stuck',
-    await q(`SELECT id, status, lease_owner, due_at FROM durable.runs WHERE status NOT IN ${TERMINAL} ORDER BY id`),
-  )
+  add('every run ended: none lost, none stuck', await q(`SELECT id, status, lease_owner, due_at FROM durable.runs WHERE status NOT IN ${TERMINAL} ORDER BY id`))
   add(
     'each step is journaled at most once per run (step_completed, compensated, timer_fired)',
     await q(`SELECT run_id, step_key, kind, count(*)::int AS n FROM durable.journal

@@ -80,7 +80,9 @@ export async function runFailover(config: FailoverConfig, secret: string, progre
       const { rows: journal } = await admin.query<{ key: string }>(`SELECT run_id || '#' || seq AS key FROM durable.journal`)
       const { rows: lsn } = await admin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')
       for (;;) {
-        const { rows } = await admin.query<{ flushed: boolean }>(`SELECT flush_lsn >= $1::pg_lsn AS flushed FROM pg_stat_replication WHERE application_name = 'standby'`, [lsn[0]!.lsn])
+        const { rows } = await admin.query<{ flushed: boolean }>(`SELECT flush_lsn >= $1::pg_lsn AS flushed FROM pg_stat_replication WHERE application_name = 'standby'`, [
+          lsn[0]!.lsn,
+        ])
         if (rows[0]?.flushed === true) break
         await sleep(5)
       }
@@ -133,7 +135,10 @@ export async function runFailover(config: FailoverConfig, secret: string, progre
       wallMs: Date.now() - began,
     })
     const stallMs = first[0]?.ms == null ? undefined : first[0].ms - kill.killedAt
-    figures.push(['failover: primary killed → standby promoted (promotion itself)', `${((config.promoteAfterMs + kill.promoteMs) / 1000).toFixed(2)} s (${(kill.promoteMs / 1000).toFixed(2)} s)`])
+    figures.push([
+      'failover: primary killed → standby promoted (promotion itself)',
+      `${((config.promoteAfterMs + kill.promoteMs) / 1000).toFixed(2)} s (${(kill.promoteMs / 1000).toFixed(2)} s)`,
+    ])
     figures.push(['failover: stall, kill → first step journaled on the new primary', stallMs === undefined ? 'n/a' : `${(stallMs / 1000).toFixed(2)} s`])
     // The soak's fault rows do not apply; its "recovery after a kill" is the failover's here.
     const skipped = /^(workers SIGKILLed|PostgreSQL restarts|connection drops|recovery after a (restart|connection drop)|first step journaled after a restart)/
@@ -141,7 +146,10 @@ export async function runFailover(config: FailoverConfig, secret: string, progre
       checks,
       figures: figures
         .filter(([label]) => !skipped.test(label))
-        .map(([label, value]) => [label.replace('recovery after a kill: median / max (kills holding runs)', 'recovery of the runs in flight at the failover: median / max'), value]),
+        .map(([label, value]) => [
+          label.replace('recovery after a kill: median / max (kills holding runs)', 'recovery of the runs in flight at the failover: median / max'),
+          value,
+        ]),
       stallMs,
       promoteMs: kill.promoteMs,
       journaledBeforeKill: kill.journaled.length,

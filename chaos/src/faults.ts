@@ -109,10 +109,7 @@ async function dropConnections({ admin, workerApp }: FaultContext): Promise<Faul
   const inFlight = (await leasedRuns(admin)).map((lease) => lease.runId)
   const at = Date.now()
   // In the select list, not the WHERE: Postgres may evaluate WHERE conditions in any order.
-  const { rows } = await admin.query<{ terminated: boolean }>(
-    'SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = $1',
-    [workerApp],
-  )
+  const { rows } = await admin.query<{ terminated: boolean }>('SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = $1', [workerApp])
   return { kind: 'drop', at, inFlight, terminated: rows.filter((row) => row.terminated).length }
 }
 

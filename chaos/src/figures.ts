@@ -51,7 +51,16 @@ export async function measure(db: pg.Pool, facts: SoakFacts): Promise<Figures> {
     ['workers SIGKILLed (and replaced)', String(of('kill').length)],
     ['PostgreSQL restarts (total downtime)', `${of('restart').length} (${seconds(downMs)})`],
     ['connection drops (backends terminated)', `${of('drop').length} (${of('drop').reduce((sum, e) => sum + (e.terminated ?? 0), 0)})`],
-    ['failovers (primary killed → standby promoted)', `${of('failover').length}${of('failover').length > 0 ? ` (${of('failover').map((e) => seconds(e.downMs ?? 0)).join(', ')})` : ''}`],
+    [
+      'failovers (primary killed → standby promoted)',
+      `${of('failover').length}${
+        of('failover').length > 0
+          ? ` (${of('failover')
+              .map((e) => seconds(e.downMs ?? 0))
+              .join(', ')})`
+          : ''
+      }`,
+    ],
     ['start() refused with STORE_UNAVAILABLE, then retried', String(facts.startRetries)],
     ['plain-step executions (re-runs: outcome lost to a fault)', `${plain.total} (${plain.rerun})`],
     ['compensator executions (re-runs)', `${compensations.total} (${compensations.rerun})`],
@@ -63,7 +72,14 @@ export async function measure(db: pg.Pool, facts: SoakFacts): Promise<Figures> {
     ['first step journaled after a restart: median / max', await firstProgress(db, of('restart'))],
     ['recovery after a connection drop: median / max', await recovery(db, of('drop'))],
     ['recovery after a failover, in-flight runs: median / max', await recovery(db, of('failover'))],
-    ['failover stall: kill → first step journaled on the new primary', await firstProgress(db, of('failover').map((e) => ({ ...e, at: e.at + (e.downMs ?? 0) })), of('failover'))],
+    [
+      'failover stall: kill → first step journaled on the new primary',
+      await firstProgress(
+        db,
+        of('failover').map((e) => ({ ...e, at: e.at + (e.downMs ?? 0) })),
+        of('failover'),
+      ),
+    ],
     ['soak wall time', seconds(facts.wallMs)],
   ]
 }

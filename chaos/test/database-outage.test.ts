@@ -18,14 +18,18 @@ let finishSlow = () => {}
 const executions: string[] = []
 const steady = defineWorkflow<{ n: number }>('steady')
   .step('first', async (ctx) => (executions.push(`first:${ctx.input.n}`), 1))
-  .step('slow', async (ctx) => {
-    executions.push(`slow:${ctx.input.n}`)
-    if (ctx.input.n === 0 && executions.filter((e) => e === 'slow:0').length === 1) {
-      slowStarted()
-      await new Promise<void>((resolve) => (finishSlow = resolve))
-    }
-    return 2
-  }, { backoff: () => 50 })
+  .step(
+    'slow',
+    async (ctx) => {
+      executions.push(`slow:${ctx.input.n}`)
+      if (ctx.input.n === 0 && executions.filter((e) => e === 'slow:0').length === 1) {
+        slowStarted()
+        await new Promise<void>((resolve) => (finishSlow = resolve))
+      }
+      return 2
+    },
+    { backoff: () => 50 },
+  )
   .step('last', async (ctx) => (executions.push(`last:${ctx.input.n}`), 3))
 
 describe('database outages', () => {
@@ -57,13 +61,21 @@ describe('database outages', () => {
     const before = await runCount()
     await server.stop()
     try {
-      const error = await durable.start(steady, { n: 100 }, { idempotencyKey: 'during-outage' }).then(() => undefined, (e: unknown) => e)
+      const error = await durable.start(steady, { n: 100 }, { idempotencyKey: 'during-outage' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(isDurableError(error, 'STORE_UNAVAILABLE')).toBe(true)
       expect((error as Error).message).toMatch(/^could not connect to PostgreSQL: .*ECONNREFUSED/)
       expect((error as Error).message).not.toContain(secret)
       // Every other call says the same, none with a raw driver error.
       for (const call of [() => durable.find('01J00000000000000000000000'), () => durable.list(), () => durable.signal('01J00000000000000000000000', 'x')]) {
-        expect(await call().then(() => 'resolved', (e: unknown) => (isDurableError(e) ? e.code : String(e)))).toBe('STORE_UNAVAILABLE')
+        expect(
+          await call().then(
+            () => 'resolved',
+            (e: unknown) => (isDurableError(e) ? e.code : String(e)),
+          ),
+        ).toBe('STORE_UNAVAILABLE')
       }
     } finally {
       await server.start()
@@ -114,7 +126,10 @@ describe('database outages', () => {
         await server.start()
         await sql`select 1`.execute(tx)
       })
-      .then(() => 'committed', (e: unknown) => (isDurableError(e) ? e.code : String(e)))
+      .then(
+        () => 'committed',
+        (e: unknown) => (isDurableError(e) ? e.code : String(e)),
+      )
     expect(outcome).toBe('STORE_UNAVAILABLE')
     expect((await sql<{ one: number }>`select 1 as one`.execute(store.db)).rows).toEqual([{ one: 1 }])
   })

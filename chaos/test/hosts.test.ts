@@ -28,13 +28,22 @@ describe('workers on several hosts against one PostgreSQL', () => {
       const wallMs = Date.now() - began
       await fleet.stop()
 
-      const checks = await checkInvariants(admin, { runs: RUNS, runIds: load.runIds, startFailures: load.failures, unexpectedExits: fleet.record.unexpectedExits, texts: [], secret: 'hosts-secret' })
+      const checks = await checkInvariants(admin, {
+        runs: RUNS,
+        runIds: load.runIds,
+        startFailures: load.failures,
+        unexpectedExits: fleet.record.unexpectedExits,
+        texts: [],
+        secret: 'hosts-secret',
+      })
       expect(checks.filter((check) => !check.ok)).toEqual([])
       // Each host's worker ran steps: the runs spread over the hosts.
       const { rows: byPid } = await admin.query<{ pid: number; n: number }>('SELECT pid, count(*)::int AS n FROM chaos.executions GROUP BY pid ORDER BY pid')
       expect(byPid).toHaveLength(hosts)
       const { rows: steps } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM durable.journal WHERE kind = 'step_completed'`)
-      rows.push(`${hosts} host(s)  ${String(steps[0]!.n).padStart(5)} steps  ${(wallMs / 1000).toFixed(1).padStart(5)} s  ${((steps[0]!.n * 1000) / wallMs).toFixed(0).padStart(5)} steps/s  per host: ${byPid.map((row) => row.n).join(' / ')} executions`)
+      rows.push(
+        `${hosts} host(s)  ${String(steps[0]!.n).padStart(5)} steps  ${(wallMs / 1000).toFixed(1).padStart(5)} s  ${((steps[0]!.n * 1000) / wallMs).toFixed(0).padStart(5)} steps/s  per host: ${byPid.map((row) => row.n).join(' / ')} executions`,
+      )
       console.log(rows.join('\n'))
     })
   }

@@ -37,7 +37,10 @@ describe('a partition: one worker cut off from the database for longer than its 
     const inFlight = await vi.waitFor(
       async () => {
         const held = (await leases(admin)).filter((lease) => lease.pid === cutPid).map((lease) => lease.runId)
-        const { rows } = await admin.query<{ run_id: string }>(`SELECT DISTINCT run_id FROM chaos.executions WHERE pid = $1 AND step = 'reserve' AND run_id = ANY($2)`, [cutPid, held])
+        const { rows } = await admin.query<{ run_id: string }>(`SELECT DISTINCT run_id FROM chaos.executions WHERE pid = $1 AND step = 'reserve' AND run_id = ANY($2)`, [
+          cutPid,
+          held,
+        ])
         expect(rows.length).toBeGreaterThan(0)
         return rows.map((row) => row.run_id)
       },
@@ -52,7 +55,9 @@ describe('a partition: one worker cut off from the database for longer than its 
       // link stays down until it has (a loaded machine may take longer than CUT_MS).
       await vi.waitFor(
         async () => {
-          const { rows } = await admin.query<{ id: string; status: string; lease_owner: string | null }>(`SELECT id, status, lease_owner FROM durable.runs WHERE id = ANY($1)`, [inFlight])
+          const { rows } = await admin.query<{ id: string; status: string; lease_owner: string | null }>(`SELECT id, status, lease_owner FROM durable.runs WHERE id = ANY($1)`, [
+            inFlight,
+          ])
           const notYet = rows.filter((row) => !['completed', 'failed'].includes(row.status) && !(row.lease_owner ?? '').includes(`:${otherPid}:`))
           expect(notYet).toEqual([])
         },

@@ -54,9 +54,22 @@ export async function measureHosts(adminUrl: string, network: readonly NetworkHo
       const seconds = (performance.now() - started) / 1000
       const workerCpuCores = round((await cpuTicks(workers.map((w) => w.pid!))) - cpuBefore, 0) / 100 / seconds
       const server = await sampler.stop()
-      const row: HostsRow = { hosts, concurrency: HOSTS_CONCURRENCY, runs, seconds: round(seconds, 2), stepsPerSecond: round((runs * 3) / seconds, 0), workerCpuCores: round(workerCpuCores, 2), server }
+      const row: HostsRow = {
+        hosts,
+        concurrency: HOSTS_CONCURRENCY,
+        runs,
+        seconds: round(seconds, 2),
+        stepsPerSecond: round((runs * 3) / seconds, 0),
+        workerCpuCores: round(workerCpuCores, 2),
+        server,
+      }
       rows.push(row)
-      progress(`hosts: ${hosts} × c=${HOSTS_CONCURRENCY}: ${row.stepsPerSecond} steps/s; server CPU ${server.cpuCores} cores; waits ${server.waits.slice(0, 3).map(([w, s]) => `${w} ${Math.round(s * 100)}%`).join(', ')}`)
+      progress(
+        `hosts: ${hosts} × c=${HOSTS_CONCURRENCY}: ${row.stepsPerSecond} steps/s; server CPU ${server.cpuCores} cores; waits ${server.waits
+          .slice(0, 3)
+          .map(([w, s]) => `${w} ${Math.round(s * 100)}%`)
+          .join(', ')}`,
+      )
     } finally {
       await Promise.all(workers.map(stopWorker))
       await instance.close()
@@ -112,8 +125,14 @@ export function hostsTable(rows: readonly HostsRow[], floorAt8: number | undefin
     '  hosts  steps/s  ×floor  per host  server CPU  worker CPU  active backends  top waits (share of active backends)        lock waits (samples)',
   ]
   for (const row of rows) {
-    const waits = row.server.waits.slice(0, 3).map(([w, s]) => `${w} ${Math.round(s * 100)}%`).join(', ')
-    const locks = Object.entries(row.server.lockWaits).map(([kind, n]) => `${kind} ${n}/${row.server.samples}`).join(', ') || 'none'
+    const waits = row.server.waits
+      .slice(0, 3)
+      .map(([w, s]) => `${w} ${Math.round(s * 100)}%`)
+      .join(', ')
+    const locks =
+      Object.entries(row.server.lockWaits)
+        .map(([kind, n]) => `${kind} ${n}/${row.server.samples}`)
+        .join(', ') || 'none'
     lines.push(
       `  ${String(row.hosts).padStart(5)}  ${String(row.stepsPerSecond).padStart(7)}  ${floorAt8 ? (row.stepsPerSecond / floorAt8).toFixed(2).padStart(6) : '     ?'}  ${String(Math.round(row.stepsPerSecond / row.hosts)).padStart(8)}  ${row.server.cpuCores.toFixed(2).padStart(10)}  ${row.workerCpuCores.toFixed(2).padStart(10)}  ${String(row.server.activeBackends).padStart(15)}  ${waits.padEnd(42)}  ${locks}`,
     )

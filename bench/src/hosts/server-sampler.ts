@@ -41,7 +41,9 @@ export async function sampleServer(adminUrl: string, database: string): Promise<
           WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1`,
         [database],
       )
-      const { rows: locks } = await client.query<{ locktype: string; n: number }>(`SELECT locktype || ' ' || mode AS locktype, count(*)::int AS n FROM pg_locks WHERE NOT granted GROUP BY 1`)
+      const { rows: locks } = await client.query<{ locktype: string; n: number }>(
+        `SELECT locktype || ' ' || mode AS locktype, count(*)::int AS n FROM pg_locks WHERE NOT granted GROUP BY 1`,
+      )
       samples++
       for (const { wait, n } of activity) {
         waits.set(wait, (waits.get(wait) ?? 0) + n)

@@ -139,8 +139,12 @@ async function main(): Promise<void> {
   const peak = uslPeak(fit)
   const hostsPerShard = Math.max(1, Math.min(8, Math.floor(peak.hosts)))
   const input: ModelInput = { fit, hostsPerShard, globalCapacity: measured.floorAt8, activeRuns: 10_000 }
-  console.log(`one database: λ ${fit.lambda.toFixed(0)} steps/s, σ ${fit.sigma.toFixed(3)}, κ ${fit.kappa.toFixed(4)}; peak ${peak.stepsPerSecond.toFixed(0)} steps/s at ${peak.hosts.toFixed(1)} hosts`)
-  console.log(`each shard gets ${hostsPerShard} worker hosts (${usl(fit, hostsPerShard).toFixed(0)} steps/s); global database ${measured.floorAt8} tx/s; 10,000 active runs hashed by run id\n`)
+  console.log(
+    `one database: λ ${fit.lambda.toFixed(0)} steps/s, σ ${fit.sigma.toFixed(3)}, κ ${fit.kappa.toFixed(4)}; peak ${peak.stepsPerSecond.toFixed(0)} steps/s at ${peak.hosts.toFixed(1)} hosts`,
+  )
+  console.log(
+    `each shard gets ${hostsPerShard} worker hosts (${usl(fit, hostsPerShard).toFixed(0)} steps/s); global database ${measured.floorAt8} tx/s; 10,000 active runs hashed by run id\n`,
+  )
   const shardCounts = [1, 2, 4, 8, 16, 32]
   console.log(`| shards | hash imbalance (max/mean) | ${WORKLOADS.map((w) => w.name).join(' | ')} |`)
   console.log(`| ---: | ---: | ${WORKLOADS.map(() => '---:').join(' | ')} |`)

@@ -81,9 +81,7 @@ export async function graphileChainSystem(adminUrl: string, mode: GraphileMode):
       await latencyRunner?.stop()
     },
     // Adding jobs does not depend on the runner's options: the default row measures it once.
-    ...(mode === 'default'
-      ? { startRate: (runs: number, callers: number) => withCallers(runs, callers, (i) => utils.addJob('step1', { i })) }
-      : {}),
+    ...(mode === 'default' ? { startRate: (runs: number, callers: number) => withCallers(runs, callers, (i) => utils.addJob('step1', { i })) } : {}),
     async close() {
       await utils.release()
     },

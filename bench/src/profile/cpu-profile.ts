@@ -54,7 +54,10 @@ export async function summarizeCpuProfile(path: string, top = 25): Promise<Profi
   })
   return {
     totalMs: Math.round(totalUs / 1000),
-    byFunction: [...byFunction.values()].sort((a, b) => b.us - a.us).slice(0, top).map((e) => toSelf(e.name, e.where, e.us)),
+    byFunction: [...byFunction.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((e) => toSelf(e.name, e.where, e.us)),
     byPackage: [...byPackage.entries()].sort((a, b) => b[1] - a[1]).map(([pkg, us]) => toSelf(pkg, '', us)),
   }
 }

@@ -31,7 +31,11 @@ try {
   const steps = runs * 3
   const round2 = (n: number) => Math.round(n * 100) / 100
   const per = (counts: Record<string, number>, divisor: number) =>
-    Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([kind, n]) => [kind, round2(n / divisor)]))
+    Object.fromEntries(
+      Object.entries(counts)
+        .sort((a, b) => b[1] - a[1])
+        .map(([kind, n]) => [kind, round2(n / divisor)]),
+    )
   let startCounts: Record<string, number> = {}
   const drains: Record<string, unknown> = {}
   for (const concurrency of [1, 8]) {
@@ -68,7 +72,10 @@ try {
   const traceText = trace.result.entries
     .map((e) => `${e.startMs.toFixed(2).padStart(8)} ms  +${e.durationMs.toFixed(2).padStart(6)} ms  ${e.inTransaction ? '  (in tx) ' : ''}${e.kind}`)
     .join('\n')
-  await writeFile(new URL('trace.txt', out), `one three-step run, start() → waitFor(): ${summary.oneRun.totalMs} ms (median of 21), ${summary.oneRun.statements} statements\n\n${traceText}\n`)
+  await writeFile(
+    new URL('trace.txt', out),
+    `one three-step run, start() → waitFor(): ${summary.oneRun.totalMs} ms (median of 21), ${summary.oneRun.statements} statements\n\n${traceText}\n`,
+  )
   const plans = Object.entries(trace.result.plans)
     .map(([kind, { sql, plan }]) => `## ${kind}\n\n${sql}\n\n${plan}\n`)
     .join('\n')

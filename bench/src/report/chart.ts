@@ -50,8 +50,22 @@ export function resultsChart(results: BenchResults): string {
   }))
   const parts: string[] = []
   let y = 40
-  parts.push(text(16, 24, `durable benchmark — ${results.quick ? 'quick run' : 'full run'}, ${results.at.slice(0, 10)}, ${results.machine.cpus} cores, PostgreSQL ${results.server.settings.server_version ?? '?'}`, 15, 'bold'))
-  y = panel(parts, y, 'Throughput: steps/s of a 3-step no-op workflow (floor: durable checkpoints/s)', throughputRows, cs.map((c, i) => [`c=${c}`, COLORS[i % COLORS.length]!]))
+  parts.push(
+    text(
+      16,
+      24,
+      `durable benchmark — ${results.quick ? 'quick run' : 'full run'}, ${results.at.slice(0, 10)}, ${results.machine.cpus} cores, PostgreSQL ${results.server.settings.server_version ?? '?'}`,
+      15,
+      'bold',
+    ),
+  )
+  y = panel(
+    parts,
+    y,
+    'Throughput: steps/s of a 3-step no-op workflow (floor: durable checkpoints/s)',
+    throughputRows,
+    cs.map((c, i) => [`c=${c}`, COLORS[i % COLORS.length]!]),
+  )
   y = panel(parts, y + 10, 'Latency at low load: start → completed, p50 (ms; lower is better)', latencyRows, [])
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y + 10}" viewBox="0 0 ${WIDTH} ${y + 10}" font-family="system-ui, sans-serif">
 <rect width="100%" height="100%" fill="#ffffff"/>

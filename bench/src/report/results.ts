@@ -205,7 +205,11 @@ export function targetsOf(backend: Backend, figures: BackendFigures): Target[] {
     )
   }
   if (system?.startRate && ratios?.startRateToFloor !== undefined) {
-    add(`start() rate, ${system.startRate.runs} runs from ${system.startRate.callers} callers`, `${system.startRate.runsPerSecond} runs/s = ${ratios.startRateToFloor}× floor (8 clients)`, null)
+    add(
+      `start() rate, ${system.startRate.runs} runs from ${system.startRate.callers} callers`,
+      `${system.startRate.runsPerSecond} runs/s = ${ratios.startRateToFloor}× floor (8 clients)`,
+      null,
+    )
   }
   if (isFigures(startMany)) {
     const ratio = toFloor(startMany.runsPerSecond, floor)

@@ -32,7 +32,9 @@ export function resultsTable(results: BenchResults): string {
     for (const d of durables) {
       const ratios = results.ratios[d.id]
       const best = ratios?.throughputToBestPeer ?? {}
-      lines.push(`| **${d.name} ÷ the best peer** | ${cs.map((c) => (best[`c${c}`] ? `**${times(best[`c${c}`]!.ratio)}** ${peerLabel(best[`c${c}`]!.peer)}` : '—')).join(' | ')} | — | — |`)
+      lines.push(
+        `| **${d.name} ÷ the best peer** | ${cs.map((c) => (best[`c${c}`] ? `**${times(best[`c${c}`]!.ratio)}** ${peerLabel(best[`c${c}`]!.peer)}` : '—')).join(' | ')} | — | — |`,
+      )
       for (const p of peers) {
         const t = ratios?.throughputToPeers[p.id] ?? {}
         lines.push(`| ${d.name} ÷ ${p.name} | ${cs.map((c) => times(t[`c${c}`])).join(' | ')} | ${times(ratios?.p50ToPeers[p.id])} | ${times(ratios?.startRateToPeers[p.id])} |`)
@@ -46,10 +48,17 @@ export function resultsTable(results: BenchResults): string {
     value === undefined ? 'not run' : 'error' in (value as object) ? `error: ${(value as { error: string }).error.split('\n')[0]}` : show(value as T)
   lines.push(
     `| flat per-step cost: step-to-step, ${results.settings.flatShortSteps} vs ${results.settings.flatLongSteps} steps | ${both((b) =>
-      cell(results.flatCost[b], (f) => `${f.shortStepToStepMs} → ${f.longStepToStepMs} ms (${f.stepToStepRatio}×); long run's first → last tenth ${f.longFirstTenthMs} → ${f.longLastTenthMs} ms; wall ${f.shortWallPerStepMs} → ${f.longWallPerStepMs} ms (${f.wallRatio}×)`),
+      cell(
+        results.flatCost[b],
+        (f) =>
+          `${f.shortStepToStepMs} → ${f.longStepToStepMs} ms (${f.stepToStepRatio}×); long run's first → last tenth ${f.longFirstTenthMs} → ${f.longLastTenthMs} ms; wall ${f.shortWallPerStepMs} → ${f.longWallPerStepMs} ms (${f.wallRatio}×)`,
+      ),
     )} |`,
     `| parked runs: worker RSS, ${results.settings.parkedRuns} sleeping runs | ${both((b) =>
-      cell(results.parked[b], (p) => `${p.rssBeforeMb} → ${p.rssParkedMb} MB (${p.rssDeltaMb >= 0 ? '+' : ''}${p.rssDeltaMb} MB RSS, heap ${p.heapBeforeMb} → ${p.heapParkedMb} MB)`),
+      cell(
+        results.parked[b],
+        (p) => `${p.rssBeforeMb} → ${p.rssParkedMb} MB (${p.rssDeltaMb >= 0 ? '+' : ''}${p.rssDeltaMb} MB RSS, heap ${p.heapBeforeMb} → ${p.heapParkedMb} MB)`,
+      ),
     )} |`,
     `| parked runs: wake lateness p50 / p99 / max | ${both((b) =>
       cell(results.parked[b], (p) => `${p.lateP50Ms} / ${p.lateP99Ms} / ${p.lateMaxMs} ms (poll ${p.pollIntervalMs} ms)${p.allCompleted ? '' : ', NOT all completed'}`),

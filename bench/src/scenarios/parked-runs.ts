@@ -80,7 +80,9 @@ export async function measureParkedRuns(backend: Backend, adminUrl: string, sett
     global.gc?.()
     const parked = process.memoryUsage()
     const parkedAtMeasure = await countWaiting()
-    progress(`${backend}: all ${runs} runs parked; RSS ${mb(before.rss)} → ${mb(parked.rss)} MB; timers fire in ${Math.round((firstWakeAt - Date.now()) / 1000)} s over ${wakeWindowMs / 1000} s`)
+    progress(
+      `${backend}: all ${runs} runs parked; RSS ${mb(before.rss)} → ${mb(parked.rss)} MB; timers fire in ${Math.round((firstWakeAt - Date.now()) / 1000)} s over ${wakeWindowMs / 1000} s`,
+    )
     let allCompleted = true
     await until(() => late.length >= runs, 'every run woken', firstWakeAt - Date.now() + wakeWindowMs + 300_000, 100).catch(() => {
       allCompleted = false

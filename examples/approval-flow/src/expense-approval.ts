@@ -19,12 +19,16 @@ const say = (claimId: string, text: string) => process.stdout.write(`   ${claimI
 
 export function expenseApproval(timings: { reminderAfter: number; decisionTimeout: number }) {
   return defineWorkflow<Expense>('expense-approval')
-    .step('hold-budget', async (ctx) => {
-      say(ctx.input.claimId, `holds ${ctx.input.amount} € of the team budget`)
-      return { holdId: `hold-${ctx.input.claimId}` }
-    }, {
-      compensate: async (ctx) => say(ctx.input.claimId, `releases ${ctx.results['hold-budget'].holdId}`),
-    })
+    .step(
+      'hold-budget',
+      async (ctx) => {
+        say(ctx.input.claimId, `holds ${ctx.input.amount} € of the team budget`)
+        return { holdId: `hold-${ctx.input.claimId}` }
+      },
+      {
+        compensate: async (ctx) => say(ctx.input.claimId, `releases ${ctx.results['hold-budget'].holdId}`),
+      },
+    )
     .step('ask-manager', async (ctx) => say(ctx.input.claimId, 'asks the manager for a decision'))
     .sleep('reminder-delay', timings.reminderAfter)
     .step('remind-manager', async (ctx) => say(ctx.input.claimId, 'no answer yet: sends a reminder'))

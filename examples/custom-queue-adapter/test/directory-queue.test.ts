@@ -40,7 +40,9 @@ describe('directoryQueue', () => {
   it('asks for migrate() when the directory is not set up', async () => {
     const dir = await newDir()
     try {
-      const error = await directoryQueue({ dir: join(dir, 'missing') }).dispatch({ runId: 'r' }).catch((e: unknown) => e)
+      const error = await directoryQueue({ dir: join(dir, 'missing') })
+        .dispatch({ runId: 'r' })
+        .catch((e: unknown) => e)
       expect(isDurableError(error, 'INVALID_INPUT')).toBe(true)
       expect((error as Error).message).toMatch(/durable\.migrate\(\)/)
     } finally {

@@ -30,12 +30,16 @@ export const invoice = defineWorkflow<{ orderId: string; amount: number }>('invo
   })
 
 export const fulfilment = defineWorkflow<Order>('fulfilment')
-  .step('charge', async (ctx) => {
-    say(ctx.input.orderId, `charged ${ctx.input.amount} €`)
-    return { paymentId: `pay-${ctx.input.orderId}` }
-  }, {
-    compensate: async (ctx) => say(ctx.input.orderId, `refunds ${ctx.results.charge.paymentId}`),
-  })
+  .step(
+    'charge',
+    async (ctx) => {
+      say(ctx.input.orderId, `charged ${ctx.input.amount} €`)
+      return { paymentId: `pay-${ctx.input.orderId}` }
+    },
+    {
+      compensate: async (ctx) => say(ctx.input.orderId, `refunds ${ctx.results.charge.paymentId}`),
+    },
+  )
   .parallel('fan-out', {
     email: {
       handler: async (ctx) => {

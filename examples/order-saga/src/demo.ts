@@ -44,7 +44,10 @@ if (code !== 0) {
 }
 
 const tries = existsSync(effectsLog)
-  ? readFileSync(effectsLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { order: string; step: string })
+  ? readFileSync(effectsLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { order: string; step: string })
   : []
 const count = (order: string, step: string) => tries.filter((t) => t.order === order && t.step === step).length
 console.log('\nHandler runs (from the side-effect log)')
@@ -58,7 +61,10 @@ console.log('Done.')
 function startWorker(): ChildProcess {
   const child = spawn(process.execPath, [workerScript, dataDir, effectsLog], { stdio: ['ignore', 'pipe', 'inherit'] })
   child.stdout!.on('data', (chunk: Buffer) => {
-    const text = String(chunk).split('\n').filter((l) => l.length > 0 && !l.startsWith('@@')).join('\n')
+    const text = String(chunk)
+      .split('\n')
+      .filter((l) => l.length > 0 && !l.startsWith('@@'))
+      .join('\n')
     if (text.length > 0) console.log(text)
   })
   return child

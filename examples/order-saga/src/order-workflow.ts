@@ -21,19 +21,19 @@ export function orderWorkflow(effectsLog: string) {
   const tracked =
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wraps the handler of any step
     <R>(label: string, handler: (ctx: StepContext<Order, any>) => Promise<R>) =>
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the same context, passed on
-    async (ctx: StepContext<Order, any>): Promise<R> => {
-      appendFileSync(effectsLog, `${JSON.stringify({ order: ctx.input.orderId, step: label, attempt: ctx.attempt })}\n`)
-      line(ctx.input.orderId, label, `… attempt ${ctx.attempt}`)
-      try {
-        const result = await handler(ctx)
-        line(ctx.input.orderId, label, `✓ attempt ${ctx.attempt}`)
-        return result
-      } catch (error) {
-        line(ctx.input.orderId, label, `✗ attempt ${ctx.attempt}: ${(error as Error).message}`)
-        throw error
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the same context, passed on
+      async (ctx: StepContext<Order, any>): Promise<R> => {
+        appendFileSync(effectsLog, `${JSON.stringify({ order: ctx.input.orderId, step: label, attempt: ctx.attempt })}\n`)
+        line(ctx.input.orderId, label, `… attempt ${ctx.attempt}`)
+        try {
+          const result = await handler(ctx)
+          line(ctx.input.orderId, label, `✓ attempt ${ctx.attempt}`)
+          return result
+        } catch (error) {
+          line(ctx.input.orderId, label, `✗ attempt ${ctx.attempt}: ${(error as Error).message}`)
+          throw error
+        }
       }
-    }
 
   return defineWorkflow<Order>('order')
     .step(

@@ -31,7 +31,17 @@ export interface CliIo {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [migrateCommand, runsListCommand, runsShowCommand, signalCommand, cancelCommand, retryCommand, pruneCommand, schedulesCommand, dashboardCommand]
+export const COMMANDS: readonly Command[] = [
+  migrateCommand,
+  runsListCommand,
+  runsShowCommand,
+  signalCommand,
+  cancelCommand,
+  retryCommand,
+  pruneCommand,
+  schedulesCommand,
+  dashboardCommand,
+]
 
 const COMMON_OPTIONS = {
   'database-url': { type: 'string' },

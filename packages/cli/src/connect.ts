@@ -8,9 +8,7 @@ import { postgresStore } from '@durable/store-postgres'
 import { CliError, UsageError } from './cli-error.js'
 
 /** Where the runs live: a PostgreSQL server, or an embedded (PGlite) data directory. */
-export type Connection =
-  | { readonly kind: 'postgres'; readonly url: string }
-  | { readonly kind: 'embedded'; /** Absolute path. */ readonly dataDir: string }
+export type Connection = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; /** Absolute path. */ readonly dataDir: string }
 
 /** The connection flags of every command. */
 export interface ConnectionFlags {

@@ -59,10 +59,7 @@ export function journalEntryJson(entry: JournalEntry) {
     kind: entry.kind,
     attempt: entry.attempt,
     result: entry.result === undefined ? null : entry.result,
-    error:
-      entry.error === undefined
-        ? null
-        : { name: entry.error.name, message: entry.error.message, code: entry.error.code ?? null, retryable: entry.error.retryable },
+    error: entry.error === undefined ? null : { name: entry.error.name, message: entry.error.message, code: entry.error.code ?? null, retryable: entry.error.retryable },
     createdAt: entry.createdAt.toISOString(),
   }
 }

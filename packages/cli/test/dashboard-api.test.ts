@@ -30,7 +30,10 @@ beforeAll(async () => {
   } finally {
     delete process.env.DURABLE_CLI_TEST_CARRIER
   }
-  checkoutIds = await finishRuns(runtime, ['A', 'B', 'C'].map((sku) => () => runtime.start(checkout, { sku })))
+  checkoutIds = await finishRuns(
+    runtime,
+    ['A', 'B', 'C'].map((sku) => () => runtime.start(checkout, { sku })),
+  )
   ;[guestbookId] = (await finishRuns(runtime, [() => runtime.start(guestbook, { note: XSS_NOTE })])) as [string]
   // One with the token and the fixture's workflows (for retry), one read-only.
   ;[dashboard, readOnly] = await Promise.all([
@@ -124,7 +127,13 @@ describe('durable dashboard: the JSON API', () => {
     const shown = await get(`/api/runs/${id}`)
     expect(shown.status).toBe(200)
     const { run, timeline } = shown.json
-    expect(run).toMatchObject({ id, workflowName: 'order', status: 'failed', input: { orderId: 'o-7' }, error: { message: 'the carrier refused the parcel', code: 'NON_RETRYABLE', step: 'ship' } })
+    expect(run).toMatchObject({
+      id,
+      workflowName: 'order',
+      status: 'failed',
+      input: { orderId: 'o-7' },
+      error: { message: 'the carrier refused the parcel', code: 'NON_RETRYABLE', step: 'ship' },
+    })
     const journal = await runtime.journal(id)
     expect(timeline.rows.map((row: { seq: number; stepKey: string; kind: string; attempt: number }) => [row.seq, row.stepKey, row.kind, row.attempt])).toEqual(
       journal.map((entry) => [entry.seq, entry.stepKey, entry.kind, entry.attempt]),
@@ -192,7 +201,9 @@ describe('durable dashboard: the JSON API', () => {
     const elsewhere = await post(`/api/runs/${guestbookId}/retry`)
     expect({ status: elsewhere.status, body: elsewhere.json }).toEqual({ status: 200, body: { ok: true, runId: guestbookId } })
     await expect.poll(async () => (await runtime.journal(guestbookId)).some((e) => e.kind === 'run_retried'), { timeout: 20_000 }).toBe(true)
-    expect(expectError(await post(`/api/runs/${checkoutIds[0]}/retry`), 409, 'RUN_NOT_ACTIVE')).toBe(`run ${checkoutIds[0]} is completed: cannot retry it (only a failed run can be retried)`)
+    expect(expectError(await post(`/api/runs/${checkoutIds[0]}/retry`), 409, 'RUN_NOT_ACTIVE')).toBe(
+      `run ${checkoutIds[0]} is completed: cannot retry it (only a failed run can be retried)`,
+    )
   })
 
   it('answers bad requests with a 4xx JSON error that says what is wrong', async () => {
@@ -205,7 +216,9 @@ describe('durable dashboard: the JSON API', () => {
     expectError(await post(`/api/runs/${id}/signal`, '[1, 2]'), 400, 'INVALID_INPUT')
     expect(expectError(await post(`/api/runs/${id}/signal`, { payload: 1 }), 400, 'INVALID_INPUT')).toContain('"name"')
     expectError(await post(`/api/runs/${id}/cancel`, { reason: 42 }), 400, 'INVALID_INPUT')
-    expect(expectError(await get('/api/runs?status=done'), 400, 'INVALID_INPUT')).toBe('status must be one of pending, running, waiting, compensating, completed, failed, cancelled; got "done"')
+    expect(expectError(await get('/api/runs?status=done'), 400, 'INVALID_INPUT')).toBe(
+      'status must be one of pending, running, waiting, compensating, completed, failed, cancelled; got "done"',
+    )
     expectError(await get('/api/runs?limit=0'), 400, 'INVALID_INPUT')
     expectError(await get(`/api/runs/${'x'.repeat(101)}`), 400, 'INVALID_INPUT')
     expectError(await get('/api/nothing'), 404, 'NOT_FOUND')
@@ -252,9 +265,15 @@ describe('durable dashboard: the JSON API', () => {
       stderr: `durable: port ${dashboard.port} is in use on 127.0.0.1 (another dashboard?): pick another with --port N, or --port 0 for a free one\n`,
     })
     const badPort = await cli(['dashboard', '--port', '99999'], { env })
-    expect({ code: badPort.code, first: badPort.stderr.split('\n')[0] }).toEqual({ code: 2, first: 'durable: --port must be a whole number from 0 to 65535 (0: a free port); got "99999"' })
+    expect({ code: badPort.code, first: badPort.stderr.split('\n')[0] }).toEqual({
+      code: 2,
+      first: 'durable: --port must be a whole number from 0 to 65535 (0: a free port); got "99999"',
+    })
     const emptyToken = await cli(['dashboard', '--token', ''], { env })
-    expect({ code: emptyToken.code, first: emptyToken.stderr.split('\n')[0] }).toEqual({ code: 2, first: 'durable: --token must be some text without spaces, e.g. $(openssl rand -hex 16)' })
+    expect({ code: emptyToken.code, first: emptyToken.stderr.split('\n')[0] }).toEqual({
+      code: 2,
+      first: 'durable: --token must be some text without spaces, e.g. $(openssl rand -hex 16)',
+    })
   })
 
   it('answers 503 without the connection string when the database goes away, and keeps serving', async () => {

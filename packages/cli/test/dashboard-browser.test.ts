@@ -11,7 +11,16 @@ import { doorman, guestbook, invoice, napper, order, XSS_IMAGE, XSS_NOTE } from 
 import { checkout, finishRuns, runtimeOn, waitForStatus } from './helpers.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 const TOKEN = 'browser-test-token-7d31e0'
 /** Written on every run (gitignored); with UPDATE_SCREENSHOT=1 also copied for the README. */
 const ARTIFACT = fileURLToPath(new URL('../test-artifacts/dashboard.png', import.meta.url))
@@ -32,10 +41,16 @@ const policyViolations: string[] = []
 
 beforeAll(async () => {
   // A missing browser fails the tests: skipping would hide that the page was never tried.
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: the dashboard's browser tests need it (the test setup installs it with apt-get when it runs as root on Debian; otherwise: sudo apt-get install -y chromium)`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: the dashboard's browser tests need it (the test setup installs it with apt-get when it runs as root on Debian; otherwise: sudo apt-get install -y chromium)`,
+    )
   database = await createTestDatabase('cli_dashboard_browser')
   runtime = await runtimeOn(database.url, [checkout, order, invoice, napper, guestbook, doorman])
-  await finishRuns(runtime, ['A1', 'B2'].map((sku) => () => runtime.start(checkout, { sku })))
+  await finishRuns(
+    runtime,
+    ['A1', 'B2'].map((sku) => () => runtime.start(checkout, { sku })),
+  )
   orderId = await runtime.start(order, { orderId: 'o-42' })
   // Kept until the run reaches its wait: the order then fails at `ship` and is compensated.
   await runtime.signal(orderId, 'approved', { by: 'ada' })
@@ -98,7 +113,9 @@ describe('durable dashboard in a browser', () => {
     await expect.poll(() => count('completed'), { timeout: 10_000 }).toBe(String(stats.byStatus.completed))
     expect(await count('failed')).toBe('2')
     expect(await page.locator('#stats .count.total').textContent()).toBe(`${stats.total} in all`)
-    expect(await page.locator('#backlog').textContent()).toMatch(/^Backlog: (no run is due and unheld|\d+ runs? (is|are) due and held by no worker, the oldest for .+) · \d+ held by workers now$/)
+    expect(await page.locator('#backlog').textContent()).toMatch(
+      /^Backlog: (no run is due and unheld|\d+ runs? (is|are) due and held by no worker, the oldest for .+) · \d+ held by workers now$/,
+    )
     await page.locator('#stats .count[data-status="failed"]').click()
     await expect.poll(() => new URL(page.url()).hash).toBe('#/?status=failed')
     await expect.poll(listedIds, { timeout: 10_000 }).toEqual([guestbookId, orderId])
@@ -163,7 +180,9 @@ describe('durable dashboard in a browser', () => {
     // Bars follow one another: each starts where the one before it ends, within the track.
     // (The tests compile without the DOM library: an element is described by what is read of it.)
     type Styled = { style: { left: string; width: string } }
-    const bars = await page.locator('ol.timeline .bar').evaluateAll((elements) => elements.map((bar) => [parseFloat((bar as unknown as Styled).style.left), parseFloat((bar as unknown as Styled).style.width)]))
+    const bars = await page
+      .locator('ol.timeline .bar')
+      .evaluateAll((elements) => elements.map((bar) => [parseFloat((bar as unknown as Styled).style.left), parseFloat((bar as unknown as Styled).style.width)]))
     expect(bars).toHaveLength(journal.length)
     for (const [index, [left, width]] of bars.entries()) {
       expect(left! + width!).toBeLessThanOrEqual(100.001)

@@ -52,6 +52,8 @@ describe('durable dashboard on the embedded data directory', () => {
     const missing = join(root, 'elsewhere')
     const { code, stdout, stderr } = await cli(['dashboard', '--data-dir', missing])
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' })
-    expect(stderr).toBe(`durable: no embedded database at ${missing}: set DATABASE_URL (or --database-url) to read a PostgreSQL server, pass --data-dir, or run "durable migrate" to create one here\n`)
+    expect(stderr).toBe(
+      `durable: no embedded database at ${missing}: set DATABASE_URL (or --database-url) to read a PostgreSQL server, pass --data-dir, or run "durable migrate" to create one here\n`,
+    )
   })
 })

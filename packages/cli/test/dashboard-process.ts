@@ -18,7 +18,11 @@ export interface DashboardProcess {
  * rejects with its stderr if it exits first (or after 20 s).
  */
 export function startDashboardProcess(args: string[], env: Record<string, string>, cwd?: string): Promise<DashboardProcess> {
-  const child = spawn(process.execPath, [bin, 'dashboard', '--port', '0', '--json', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [bin, 'dashboard', '--port', '0', '--json', ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))

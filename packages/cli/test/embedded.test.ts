@@ -41,7 +41,9 @@ describe('the embedded data directory', () => {
       const { code, stdout, stderr } = await cli(['runs', 'list', '--data-dir', dataDir])
       expect(code).toBe(1)
       expect(stdout).toBe('')
-      expect(stderr).toBe(`durable: the embedded database at ${dataDir} is open in this process already; PGlite serves one instance at a time (close the other one, or use postgresStore with a PostgreSQL server to share runs between processes)\n`)
+      expect(stderr).toBe(
+        `durable: the embedded database at ${dataDir} is open in this process already; PGlite serves one instance at a time (close the other one, or use postgresStore with a PostgreSQL server to share runs between processes)\n`,
+      )
     } finally {
       await holder.close()
     }

@@ -65,7 +65,9 @@ export const gate = defineWorkflow<{ orderId: string }>('gate')
   .step('close', async () => 'closed')
 
 /** Sleeps an hour. */
-export const nap = defineWorkflow('nap').sleep('doze', '1h').step('wake', async () => 'up')
+export const nap = defineWorkflow('nap')
+  .sleep('doze', '1h')
+  .step('wake', async () => 'up')
 
 /** Starts a `gate` child and waits for it. */
 export const gatekeeper = defineWorkflow('gatekeeper').child('gate', gate, () => ({ orderId: 'child' }))

@@ -11,9 +11,29 @@ describe('the JSON of a command-line argument', () => {
 
   it('finds where malformed JSON breaks, where JSON.parse says too, and where it does not', () => {
     const cases: Array<[string, number]> = [
-      ['{x', 1], ['abc', 0], ['{"a":1', 6], ['[1,]', 3], ['{"a":1}x', 7], ['"a\u0001"', 2], ['tru', 3], ['trux', 3],
-      ['1.', 2], ['-', 1], ['01', 1], ['"\\q"', 2], ['"\\u12g4"', 5], ['[1 2]', 3], ['{"a" 1}', 5], ['{"a":1,}', 7],
-      ['  ', 2], ['[[[', 3], ['1e', 2], ['"abc', 4], ["{'a':1}", 1], ['NaN', 0], ['[Infinity]', 1],
+      ['{x', 1],
+      ['abc', 0],
+      ['{"a":1', 6],
+      ['[1,]', 3],
+      ['{"a":1}x', 7],
+      ['"a\u0001"', 2],
+      ['tru', 3],
+      ['trux', 3],
+      ['1.', 2],
+      ['-', 1],
+      ['01', 1],
+      ['"\\q"', 2],
+      ['"\\u12g4"', 5],
+      ['[1 2]', 3],
+      ['{"a" 1}', 5],
+      ['{"a":1,}', 7],
+      ['  ', 2],
+      ['[[[', 3],
+      ['1e', 2],
+      ['"abc', 4],
+      ["{'a':1}", 1],
+      ['NaN', 0],
+      ['[Infinity]', 1],
     ]
     for (const [text, at] of cases) {
       expect([text, locateJsonError(text)]).toEqual([text, at])

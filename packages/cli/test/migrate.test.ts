@@ -18,7 +18,9 @@ describe('durable migrate', () => {
   it('tells the user to migrate when the tables do not exist yet', async () => {
     const { code, stderr } = await cli(['runs', 'list'], { env })
     expect(code).toBe(1)
-    expect(stderr).toBe(`durable: the durable tables in ${shown} are missing or older than this version of durable (relation "durable.runs" does not exist): run "durable migrate" first\n`)
+    expect(stderr).toBe(
+      `durable: the durable tables in ${shown} are missing or older than this version of durable (relation "durable.runs" does not exist): run "durable migrate" first\n`,
+    )
   })
 
   it('creates the tables, showing progress without the password, and is idempotent', async () => {

@@ -7,7 +7,21 @@ const createdAt = new Date('2025-01-01T00:00:00.000Z')
 const at = (ms: number) => new Date(createdAt.getTime() + ms)
 
 function run(updatedMs: number): RunSnapshot {
-  return { id: 'r1', workflowName: 'w', version: null, status: 'completed', input: null, results: {}, result: {}, error: null, parentRunId: null, attempts: 3, waitingFor: null, createdAt, updatedAt: at(updatedMs) }
+  return {
+    id: 'r1',
+    workflowName: 'w',
+    version: null,
+    status: 'completed',
+    input: null,
+    results: {},
+    result: {},
+    error: null,
+    parentRunId: null,
+    attempts: 3,
+    waitingFor: null,
+    createdAt,
+    updatedAt: at(updatedMs),
+  }
 }
 
 function entry(seq: number, ms: number, kind: JournalEntry['kind'], result?: JournalEntry['result']): JournalEntry {

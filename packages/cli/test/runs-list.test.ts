@@ -11,11 +11,7 @@ beforeAll(async () => {
   env = { DATABASE_URL: database.url }
   const durable = await runtimeOn(database.url)
   try {
-    ids = await finishRuns(durable, [
-      () => durable.start(checkout, { sku: 'A1' }),
-      () => durable.start(saga, { orderId: 'o-1' }),
-      () => durable.start(checkout, { sku: 'B2' }),
-    ])
+    ids = await finishRuns(durable, [() => durable.start(checkout, { sku: 'A1' }), () => durable.start(saga, { orderId: 'o-1' }), () => durable.start(checkout, { sku: 'B2' })])
   } finally {
     await durable.close()
   }
@@ -133,7 +129,11 @@ describe('durable runs list: what waiting runs wait for', () => {
     const lines = stdout.trimEnd().split('\n')
     const from = lines[0]!.indexOf('WAITING FOR')
     const to = lines[0]!.indexOf('TRIES')
-    const cell = (id: string) => lines.find((line) => line.startsWith(id))!.slice(from, to).trim()
+    const cell = (id: string) =>
+      lines
+        .find((line) => line.startsWith(id))!
+        .slice(from, to)
+        .trim()
     expect(cell(napId)).toMatch(/^timer \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
     expect(cell(gateId)).toMatch(/^signal approved until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
     expect(cell(childId)).toMatch(/^signal approved until /)

@@ -13,10 +13,7 @@ beforeAll(async () => {
   env = { DATABASE_URL: database.url }
   const durable = await runtimeOn(database.url, [checkout, saga, gate])
   try {
-    ;[completedId, failedId] = (await finishRuns(durable, [
-      () => durable.start(checkout, { sku: 'A1' }),
-      () => durable.start(saga, { orderId: 'o-1' }),
-    ])) as [string, string]
+    ;[completedId, failedId] = (await finishRuns(durable, [() => durable.start(checkout, { sku: 'A1' }), () => durable.start(saga, { orderId: 'o-1' })])) as [string, string]
     // Waits for `approved`; two `shipped` (its next wait) are sent early and kept.
     gateId = await durable.start(gate, { orderId: 'o-2' })
     await waitForStatus(durable, gateId, 'waiting')
@@ -76,7 +73,18 @@ describe('durable runs show', () => {
     const shown = JSON.parse(stdout)
     expect(Object.keys(shown)).toEqual(['run', 'journal', 'pendingSignals'])
     expect(Object.keys(shown.run)).toEqual([
-      'id', 'workflowName', 'status', 'input', 'results', 'result', 'error', 'parentRunId', 'attempts', 'waitingFor', 'createdAt', 'updatedAt',
+      'id',
+      'workflowName',
+      'status',
+      'input',
+      'results',
+      'result',
+      'error',
+      'parentRunId',
+      'attempts',
+      'waitingFor',
+      'createdAt',
+      'updatedAt',
     ])
     expect(shown.run.waitingFor).toBeNull()
     expect(shown.pendingSignals).toEqual([])

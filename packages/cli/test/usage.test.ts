@@ -11,14 +11,19 @@ describe('durable usage', () => {
       const { code, stdout, stderr } = await cli(argv, { env })
       expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
       expect(stdout).toContain('Usage: durable <command> [flags]')
-      for (const name of ['migrate', 'runs list', 'runs show <id>', 'signal <id> <name> [json]', 'cancel <id>', 'retry <id>', '--database-url URL', '--data-dir DIR', '--json']) expect(stdout).toContain(name)
+      for (const name of ['migrate', 'runs list', 'runs show <id>', 'signal <id> <name> [json]', 'cancel <id>', 'retry <id>', '--database-url URL', '--data-dir DIR', '--json'])
+        expect(stdout).toContain(name)
       expect(stdout).toContain('Exit codes: 0 ok, 1 error')
     }
   })
 
   it.each(COMMANDS.map((command) => [command.name]))('prints the help of "%s" with --help, and exits 0', async (name) => {
     const words = name.split(' ')
-    for (const argv of [[...words, '--help'], ['help', ...words], ['--help', ...words, '--bogus']]) {
+    for (const argv of [
+      [...words, '--help'],
+      ['help', ...words],
+      ['--help', ...words, '--bogus'],
+    ]) {
       const { code, stdout } = await cli(argv, { env })
       expect(code).toBe(0)
       expect(stdout).toMatch(new RegExp(`^Usage: durable ${name}`))

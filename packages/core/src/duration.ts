@@ -29,8 +29,5 @@ export function parseDuration(value: unknown, what = 'duration', code: ErrorCode
       if (Number.isFinite(ms)) return ms
     }
   }
-  throw new DurableError(
-    code,
-    `${what} is not a valid duration: ${describeValue(value)} (use milliseconds or a string like '250ms', '5s', '10m', '2h', '7d')`,
-  )
+  throw new DurableError(code, `${what} is not a valid duration: ${describeValue(value)} (use milliseconds or a string like '250ms', '5s', '10m', '2h', '7d')`)
 }

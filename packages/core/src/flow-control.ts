@@ -66,8 +66,12 @@ export function checkFlowControl(options: FlowControlOptions<unknown>, workflow:
  * workflow. Without a key function, the workflow's name is the key: one limit for all its runs.
  */
 export function runFlow(flow: FlowControl | undefined, workflow: string, input: unknown, priority = 0): RunFlow {
-  const concurrency = flow?.concurrency === undefined ? null : { key: flowKey(flow.concurrency.key, input, `concurrency key of workflow "${workflow}"`), limit: flow.concurrency.limit }
-  const rate = flow?.rateLimit === undefined ? null : { key: flowKey(flow.rateLimit.key, input, `rateLimit key of workflow "${workflow}"`), limit: flow.rateLimit.limit, periodMs: flow.rateLimit.periodMs }
+  const concurrency =
+    flow?.concurrency === undefined ? null : { key: flowKey(flow.concurrency.key, input, `concurrency key of workflow "${workflow}"`), limit: flow.concurrency.limit }
+  const rate =
+    flow?.rateLimit === undefined
+      ? null
+      : { key: flowKey(flow.rateLimit.key, input, `rateLimit key of workflow "${workflow}"`), limit: flow.rateLimit.limit, periodMs: flow.rateLimit.periodMs }
   return { priority, concurrency, rate }
 }
 
@@ -102,7 +106,8 @@ function flowKey(key: ((input: any) => unknown) | undefined, input: unknown, wha
     throw new DurableError('INVALID_INPUT', `the ${what} threw: ${error instanceof Error ? error.message : String(error)}; nothing was started`, { cause: error })
   }
   if (typeof value !== 'string') throw new DurableError('INVALID_INPUT', `the ${what} must return a string, got ${describeValue(value)}; nothing was started`)
-  if (value.includes('\u0000') || !value.isWellFormed()) throw new DurableError('INVALID_INPUT', `the ${what} contains \\u0000 or a lone surrogate, which PostgreSQL cannot store; nothing was started`)
+  if (value.includes('\u0000') || !value.isWellFormed())
+    throw new DurableError('INVALID_INPUT', `the ${what} contains \\u0000 or a lone surrogate, which PostgreSQL cannot store; nothing was started`)
   return value
 }
 

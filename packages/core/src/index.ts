@@ -31,16 +31,7 @@ export type {
   WorkflowNode,
   WorkflowResults,
 } from './workflow-nodes.js'
-export {
-  DurableError,
-  isDurableError,
-  NonRetryableError,
-  NotSerializableError,
-  RunNotActiveError,
-  RunNotFoundError,
-  toStepError,
-  WorkflowNotRegisteredError,
-} from './errors.js'
+export { DurableError, isDurableError, NonRetryableError, NotSerializableError, RunNotActiveError, RunNotFoundError, toStepError, WorkflowNotRegisteredError } from './errors.js'
 export type { ErrorCode, StepError } from './errors.js'
 export { parseDuration } from './duration.js'
 export { checkPriority, FLOW_RECHECK_MS, runFlow } from './flow-control.js'

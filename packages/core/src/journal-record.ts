@@ -3,7 +3,14 @@ import type { Json } from './json.js'
 import type { Command, JournalRecord, RunState, Transition } from './run-state.js'
 
 /** A journal record about a node (`key` defaults to its journal key: a loop's iteration has its own). */
-export function journal(node: { readonly key: string; readonly name: string }, kind: JournalRecord['kind'], attempt: number, error?: StepError, result?: Json, key = node.key): JournalRecord {
+export function journal(
+  node: { readonly key: string; readonly name: string },
+  kind: JournalRecord['kind'],
+  attempt: number,
+  error?: StepError,
+  result?: Json,
+  key = node.key,
+): JournalRecord {
   return { stepKey: key, stepName: node.name, kind, attempt, ...(error !== undefined ? { error } : {}), ...(result !== undefined ? { result } : {}) }
 }
 

@@ -12,7 +12,15 @@ type RefusedObject = ReadonlyMap<unknown, unknown> | ReadonlySet<unknown> | Weak
 type KeptKeys<T> = { [K in keyof T]-?: K extends symbol ? never : undefined extends T[K] ? never : T[K] extends NotJson ? never : K }[keyof T]
 /** Keys JSON may drop: values that may be `undefined` (an optional property) but are not only that. */
 type MaybeKeys<T> = {
-  [K in keyof T]-?: K extends symbol ? never : undefined extends T[K] ? ([Exclude<T[K], undefined>] extends [never] ? never : Exclude<T[K], undefined> extends NotJson ? never : K) : never
+  [K in keyof T]-?: K extends symbol
+    ? never
+    : undefined extends T[K]
+      ? [Exclude<T[K], undefined>] extends [never]
+        ? never
+        : Exclude<T[K], undefined> extends NotJson
+          ? never
+          : K
+      : never
 }[keyof T]
 
 type JsonifyObject<T> = { [K in KeptKeys<T>]: Jsonify<T[K]> } & { [K in MaybeKeys<T>]?: Jsonify<Exclude<T[K], undefined>> }

@@ -117,7 +117,13 @@ export type RunEvent =
    * else its deadline passed (`deadlinePassed`, read on the database's clock at the claim), else a
    * lost try when the previous holder's lease ran out, else a plain wake-up.
    */
-  | { readonly type: 'claimed'; readonly at: string; readonly previousLeaseExpired: boolean; readonly cancel?: { readonly reason: string | null }; readonly deadlinePassed?: boolean }
+  | {
+      readonly type: 'claimed'
+      readonly at: string
+      readonly previousLeaseExpired: boolean
+      readonly cancel?: { readonly reason: string | null }
+      readonly deadlinePassed?: boolean
+    }
   /** A worker holds the run and asks what to do now. */
   | { readonly type: 'woken'; readonly at: string }
   /** The worker that held the run died (its lease expired): its try counts as failed. */

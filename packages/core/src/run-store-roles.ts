@@ -173,12 +173,7 @@ export interface SignalStore {
    * `inTransaction` (to dispatch a job) before committing; all of it atomically. Returns the run
    * as it was before the change, or undefined when there is no such run (`decide` is not called).
    */
-  changeRun(
-    runId: string,
-    now: Date,
-    decide: (run: RunRecord) => RunChange,
-    inTransaction?: (tx: StoreTransaction) => Promise<void>,
-  ): Promise<RunRecord | undefined>
+  changeRun(runId: string, now: Date, decide: (run: RunRecord) => RunChange, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<RunRecord | undefined>
   /** The oldest signal named `name` that the run has not consumed yet. */
   takeSignal(runId: string, name: string, tx?: StoreTransaction): Promise<{ id: string; payload: Json } | undefined>
   /** Marks a signal consumed; false when it already was (it must then not be delivered again). */

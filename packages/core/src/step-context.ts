@@ -42,8 +42,7 @@ export type Backoff = (failedAttempt: number) => Duration
 
 /** A compensator: a function, or one with its own retry policy. */
 export type Compensation<Input, Results, Tx = StoreTransaction> =
-  | StepHandler<Input, Results, unknown, Tx>
-  | { handler: StepHandler<Input, Results, unknown, Tx>; maxAttempts?: number; backoff?: Backoff }
+  StepHandler<Input, Results, unknown, Tx> | { handler: StepHandler<Input, Results, unknown, Tx>; maxAttempts?: number; backoff?: Backoff }
 
 export interface StepOptions<Input, Results, Tx = StoreTransaction> {
   /** Undoes the step when a later step fails for good (saga). Gets the step's own result in `ctx.results`. */

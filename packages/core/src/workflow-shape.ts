@@ -42,9 +42,6 @@ export function describeShapeChange(recorded: string, registered: string): strin
   const after = registered.split(' > ')
   const gone = before.filter((s) => !after.includes(s))
   const added = after.filter((s) => !before.includes(s))
-  const parts = [
-    ...(gone.length > 0 ? [`steps only in the run: ${gone.join(', ')}`] : []),
-    ...(added.length > 0 ? [`steps only in the code: ${added.join(', ')}`] : []),
-  ]
+  const parts = [...(gone.length > 0 ? [`steps only in the run: ${gone.join(', ')}`] : []), ...(added.length > 0 ? [`steps only in the code: ${added.join(', ')}`] : [])]
   return parts.length > 0 ? parts.join('; ') : `the same steps in another order (run: ${recorded}; code: ${registered})`
 }

@@ -95,10 +95,7 @@ export class WorkflowBuilder<Input, Results extends Record<string, unknown> = {}
    * .waitForSignal<'approval', { approvedBy: string }>('approval', { timeout: '7d' })
    * ```
    */
-  waitForSignal<Name extends string, Payload = unknown>(
-    name: Name,
-    options: { timeout?: Duration } = {},
-  ): WorkflowBuilder<Input, Results & { [K in Name]: Jsonify<Payload> }, Tx> {
+  waitForSignal<Name extends string, Payload = unknown>(name: Name, options: { timeout?: Duration } = {}): WorkflowBuilder<Input, Results & { [K in Name]: Jsonify<Payload> }, Tx> {
     const where = this.#checkNewName(name)
     if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_DEFINITION', `options of ${where} must be an object`)
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, `timeout of ${where}`)

@@ -13,18 +13,15 @@ describe('parseDuration', () => {
     expect(parseDuration('0s')).toBe(0)
   })
 
-  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, '', 'soon', '5 weeks', '-5s', '5', null, undefined, {}, 10n])(
-    'refuses %s with INVALID_DEFINITION',
-    (bad) => {
-      let thrown: unknown
-      try {
-        parseDuration(bad)
-      } catch (error) {
-        thrown = error
-      }
-      expect(isDurableError(thrown, 'INVALID_DEFINITION')).toBe(true)
-    },
-  )
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, '', 'soon', '5 weeks', '-5s', '5', null, undefined, {}, 10n])('refuses %s with INVALID_DEFINITION', (bad) => {
+    let thrown: unknown
+    try {
+      parseDuration(bad)
+    } catch (error) {
+      thrown = error
+    }
+    expect(isDurableError(thrown, 'INVALID_DEFINITION')).toBe(true)
+  })
 
   it('uses the code it is given, for calls such as waitFor', () => {
     expect(() => parseDuration('later', 'timeout', 'INVALID_INPUT')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))

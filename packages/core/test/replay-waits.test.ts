@@ -40,7 +40,13 @@ describe('eventOf for the entries of waits, cancel and retry', () => {
 
   it('reads a failed signal wait as its timeout and a failed step as a failure', () => {
     expect(eventOf(entry({ error: boom }), approval)).toEqual({ type: 'signalTimedOut', stepKey: 'approve', at: at(5) })
-    expect(eventOf(entry({ stepKey: 'reserve', stepName: 'reserve', error: boom }), approval)).toEqual({ type: 'stepFailed', stepKey: 'reserve', attempt: 1, error: boom, at: at(5) })
+    expect(eventOf(entry({ stepKey: 'reserve', stepName: 'reserve', error: boom }), approval)).toEqual({
+      type: 'stepFailed',
+      stepKey: 'reserve',
+      attempt: 1,
+      error: boom,
+      at: at(5),
+    })
   })
 
   it('reads timer, signal, cancel and retry entries back as the events that wrote them', () => {
@@ -95,7 +101,10 @@ describe('replay of runs with waits, cancels and retries', () => {
   // wakes the run at the time of the timeout's entry instead, so it sees a later deadline.
   it('rebuilds a run whose first node, a signal wait, timed out', () => {
     const workflow = defineWorkflow('w').waitForSignal('approve', { timeout: '10s' }).step('ship', noop)
-    const run = live(workflow, [{ type: 'woken', at: at(0) }, { type: 'signalTimedOut', stepKey: 'approve', at: at(10) }])
+    const run = live(workflow, [
+      { type: 'woken', at: at(0) },
+      { type: 'signalTimedOut', stepKey: 'approve', at: at(10) },
+    ])
     expect(run.final).toMatchObject({ status: 'failed', error: { code: 'SIGNAL_TIMEOUT' } })
     expectReplayToMatch(workflow, run)
   })

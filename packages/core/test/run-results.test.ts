@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { RESULT_KINDS, runResults, type JournalKind } from '@durable/core'
 
-const entry = (stepKey: string, kind: JournalKind, result?: unknown, stepName = stepKey.split(/[.#]/)[0]!) => ({ stepKey, stepName, kind, ...(result !== undefined ? { result: result as never } : {}) })
+const entry = (stepKey: string, kind: JournalKind, result?: unknown, stepName = stepKey.split(/[.#]/)[0]!) => ({
+  stepKey,
+  stepName,
+  kind,
+  ...(result !== undefined ? { result: result as never } : {}),
+})
 
 describe('runResults', () => {
   it('maps each finished step to its result, a parallel branch into its node, whatever order branches finished in', () => {

@@ -85,7 +85,8 @@ function outcomeEvent(command: Try, result: Outcome, at: string): RunEvent {
   if (result === 'crash') return { type: 'leaseExpired', at }
   const base = { stepKey: command.stepKey, attempt: command.attempt, at }
   const error = result === 'fatal' ? FATAL : FLAKY
-  if (command.type === 'runStep') return result === 'ok' ? { type: 'stepCompleted', ...base, result: { key: command.stepKey, attempt: command.attempt } } : { type: 'stepFailed', ...base, error }
+  if (command.type === 'runStep')
+    return result === 'ok' ? { type: 'stepCompleted', ...base, result: { key: command.stepKey, attempt: command.attempt } } : { type: 'stepFailed', ...base, error }
   return result === 'ok' ? { type: 'compensationCompleted', ...base } : { type: 'compensationFailed', ...base, error }
 }
 
@@ -159,7 +160,8 @@ export function simulateWaits(workflow: Workflow, nodes: readonly NodeSpec[], pl
       deadlinePending = null
     }
     const item = work.shift()!
-    if (item.kind === 'wake') apply(deadlinePassed ? { type: 'claimed', at: tick(item.at), previousLeaseExpired: false, deadlinePassed: true } : { type: 'woken', at: tick(item.at) })
+    if (item.kind === 'wake')
+      apply(deadlinePassed ? { type: 'claimed', at: tick(item.at), previousLeaseExpired: false, deadlinePassed: true } : { type: 'woken', at: tick(item.at) })
     else if (item.kind === 'try') apply(outcomeEvent(item.command, plan.outcomes[tries++ % plan.outcomes.length]!, tick()))
     else if (item.kind === 'timer') {
       const at = tick()

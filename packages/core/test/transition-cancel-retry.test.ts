@@ -11,7 +11,9 @@ const order = defineWorkflow('order')
   .sleep('cool-off', '1h')
   .step('ship', noop, { maxAttempts: 3, backoff: () => '1s' })
 /** reserve → charge (3 tries, 1 s apart), no compensators. */
-const flaky = defineWorkflow('flaky').step('reserve', noop).step('charge', noop, { maxAttempts: 3, backoff: () => '1s' })
+const flaky = defineWorkflow('flaky')
+  .step('reserve', noop)
+  .step('charge', noop, { maxAttempts: 3, backoff: () => '1s' })
 
 const cancel = (seconds: number, reason?: string): RunEvent => ({ type: 'cancelRequested', ...(reason !== undefined ? { reason } : {}), at: at(seconds) })
 const retry = (seconds: number): RunEvent => ({ type: 'retryRequested', at: at(seconds) })
@@ -24,7 +26,10 @@ describe('cancelRequested', () => {
     const error = { message: expect.stringContaining('customer asked'), code: 'RUN_CANCELLED' }
     expect(RUN_KEY).toBe('$run')
     expect(first.state).toMatchObject({ status: 'compensating', step: 'charge', attempt: 1, dueAt: null, error })
-    expect(first.commands).toEqual([{ type: 'appendJournal', entry: cancelEntry('customer asked') }, { type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 }])
+    expect(first.commands).toEqual([
+      { type: 'appendJournal', entry: cancelEntry('customer asked') },
+      { type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 },
+    ])
     const second = transition(order, first.state, { type: 'compensationCompleted', stepKey: 'charge', attempt: 1, at: at(101) })
     expect(second.commands.at(-1)).toEqual({ type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 })
     const last = transition(order, second.state, { type: 'compensationCompleted', stepKey: 'reserve', attempt: 1, at: at(102) })
@@ -41,7 +46,10 @@ describe('cancelRequested', () => {
   it('ends cancelled at once when no completed step has a compensator', () => {
     const { state, commands } = transition(linear, running({ step: 'ship', attempts: 2 }), cancel(5, 'stop'))
     expect(state).toMatchObject({ status: 'cancelled', step: 'ship', dueAt: null, error: { code: 'RUN_CANCELLED' } })
-    expect(commands).toEqual([{ type: 'appendJournal', entry: cancelEntry('stop') }, { type: 'failRun', error: state.error }])
+    expect(commands).toEqual([
+      { type: 'appendJournal', entry: cancelEntry('stop') },
+      { type: 'failRun', error: state.error },
+    ])
   })
 
   it('ends cancelled at once when the run has not started', () => {
@@ -84,7 +92,10 @@ describe('cancelRequested', () => {
 
   it.each<[string, RunState]>([
     ['rolling back a failure', { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' } }],
-    ['rolling back an earlier cancel', { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
+    [
+      'rolling back an earlier cancel',
+      { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } },
+    ],
     ['cancelled', { status: 'cancelled', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
     ['completed', { status: 'completed', step: null, attempt: 1, dueAt: null, attempts: 4, error: null }],
     ['failed', { status: 'failed', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' }, failedAt: { step: 'ship', attempt: 3 } }],
@@ -182,7 +193,8 @@ function playWithRetries(workflow: Workflow, fails: (stepKey: string, attempt: n
     for (const c of commands) {
       const now = at(++clock)
       if (c.type === 'appendJournal') journal.push(c.entry)
-      if (c.type === 'runStep' && fails(c.stepKey, c.attempt)) queue.push({ type: 'stepFailed', stepKey: c.stepKey, attempt: c.attempt, error: { ...boom, retryable: false }, at: now })
+      if (c.type === 'runStep' && fails(c.stepKey, c.attempt))
+        queue.push({ type: 'stepFailed', stepKey: c.stepKey, attempt: c.attempt, error: { ...boom, retryable: false }, at: now })
       else if (c.type === 'runStep') queue.push({ type: 'stepCompleted', stepKey: c.stepKey, attempt: c.attempt, result: null, at: now })
       if (c.type === 'runCompensation') queue.push({ type: 'compensationCompleted', stepKey: c.stepKey, attempt: c.attempt, at: now })
       if (c.type === 'failRun' && state.status === 'failed' && left-- > 0) queue.push({ type: 'retryRequested', at: now })
@@ -209,9 +221,7 @@ describe('a retried run that fails again', () => {
       .step('ship', noop)
     const journal = playWithRetries(workflow, (key, attempt) => (key === 'charge' && attempt === 1) || key === 'ship', 1)
     const kinds = journal.map((e) => `${e.stepKey}/${e.kind}`)
-    expect(kinds.slice(kinds.indexOf('charge/run_retried'))).toEqual([
-      'charge/run_retried', 'charge/step_completed', 'pack/step_completed', 'ship/step_failed', 'pack/compensated',
-    ])
+    expect(kinds.slice(kinds.indexOf('charge/run_retried'))).toEqual(['charge/run_retried', 'charge/step_completed', 'pack/step_completed', 'ship/step_failed', 'pack/compensated'])
   })
 })
 
@@ -235,7 +245,9 @@ describe('claimed: the first event of a worker that took the run', () => {
   })
 
   it('is a plain wake-up otherwise', () => {
-    expect(transition(linear, initialState(linear), { type: 'claimed', at: at(0), previousLeaseExpired: false })).toEqual(transition(linear, initialState(linear), { type: 'woken', at: at(0) }))
+    expect(transition(linear, initialState(linear), { type: 'claimed', at: at(0), previousLeaseExpired: false })).toEqual(
+      transition(linear, initialState(linear), { type: 'woken', at: at(0) }),
+    )
   })
 })
 
@@ -261,7 +273,13 @@ describe('claimed on a failed run: retry() asked for it, the claiming worker res
   })
 
   it('does not mistake a run still rolling back (it remembers where it failed) for one asked to retry', () => {
-    const rollingBack = transition(saga, running({ step: 'ship', attempt: 1, attempts: 2 }), { type: 'stepFailed', stepKey: 'ship', attempt: 1, error: { ...boom, retryable: false }, at: at(10) }).state
+    const rollingBack = transition(saga, running({ step: 'ship', attempt: 1, attempts: 2 }), {
+      type: 'stepFailed',
+      stepKey: 'ship',
+      attempt: 1,
+      error: { ...boom, retryable: false },
+      at: at(10),
+    }).state
     expect(rollingBack).toMatchObject({ status: 'compensating', failedAt: { step: 'ship' } })
     const { commands } = transition(saga, rollingBack, { type: 'claimed', at: at(20), previousLeaseExpired: false })
     expect(commands.map((c) => c.type)).toEqual(['runCompensation'])

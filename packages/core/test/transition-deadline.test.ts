@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  defineWorkflow,
-  eventOf,
-  initialState,
-  replay,
-  RUN_KEY,
-  transition,
-  type Command,
-  type JournaledRecord,
-  type RunEvent,
-  type RunState,
-  type Workflow,
-} from '@durable/core'
+import { defineWorkflow, eventOf, initialState, replay, RUN_KEY, transition, type Command, type JournaledRecord, type RunEvent, type RunState, type Workflow } from '@durable/core'
 import { at, boom, noop, running } from './transition-fixtures.js'
 
 /** reserve (undo) → notify { email (undo), sms (undo) } → charge (undo) → approve (signal) → cool-off (sleep 1 h) → invoice (child) → ship. */
@@ -26,7 +14,13 @@ const order = defineWorkflow('order')
   .step('ship', noop)
 
 const deadline = (seconds: number): RunEvent => ({ type: 'deadlinePassed', at: at(seconds) })
-const claimedLate = (seconds: number, extra: Partial<Extract<RunEvent, { type: 'claimed' }>> = {}): RunEvent => ({ type: 'claimed', at: at(seconds), previousLeaseExpired: false, deadlinePassed: true, ...extra })
+const claimedLate = (seconds: number, extra: Partial<Extract<RunEvent, { type: 'claimed' }>> = {}): RunEvent => ({
+  type: 'claimed',
+  at: at(seconds),
+  previousLeaseExpired: false,
+  deadlinePassed: true,
+  ...extra,
+})
 const timedOutEntry = { type: 'appendJournal', entry: { stepKey: RUN_KEY, stepName: RUN_KEY, kind: 'run_timed_out', attempt: 1 } }
 const undo = (step: string): Command => ({ type: 'runCompensation', stepKey: step, stepName: step.split('.')[0]!, attempt: 1 })
 const timedOut = { code: 'RUN_TIMED_OUT', message: expect.stringContaining('timed out') }
@@ -125,7 +119,10 @@ describe('deadlinePassed', () => {
   it('changes nothing while a cancel is rolled back: the run still ends cancelled', () => {
     const cancelled = transition(order, at_('ship'), { type: 'cancelRequested', reason: 'stop', at: at(10) }).state
     expect(transition(order, cancelled, deadline(11)).state).toBe(cancelled)
-    const end = play(order, cancelled, [deadline(11), ...['charge', 'notify.sms', 'notify.email', 'reserve'].map((key, i): RunEvent => ({ type: 'compensationCompleted', stepKey: key, attempt: 1, at: at(12 + i) }))])
+    const end = play(order, cancelled, [
+      deadline(11),
+      ...['charge', 'notify.sms', 'notify.email', 'reserve'].map((key, i): RunEvent => ({ type: 'compensationCompleted', stepKey: key, attempt: 1, at: at(12 + i) })),
+    ])
     expect(end.state).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED' } })
     expect(end.journal.filter((e) => e.kind === 'run_timed_out')).toEqual([])
   })
@@ -192,10 +189,11 @@ describe('replay of a timed-out run', () => {
       for (const event of events) {
         const next = transition(saga, state, event)
         state = next.state
-        for (const c of next.commands) if (c.type === 'appendJournal') {
-          journal.push({ ...c.entry, createdAt: event.at })
-          expect(replay(saga, journal), `after ${c.entry.kind}`).toEqual(state)
-        }
+        for (const c of next.commands)
+          if (c.type === 'appendJournal') {
+            journal.push({ ...c.entry, createdAt: event.at })
+            expect(replay(saga, journal), `after ${c.entry.kind}`).toEqual(state)
+          }
       }
       expect(state).toMatchObject({ status: 'failed', error: timedOut })
       expect(replay(saga, journal)).toEqual(state)

@@ -28,7 +28,10 @@ function play(state: RunState, events: RunEvent[]): { state: RunState; last: Tra
   return { state: last.state, last, journal }
 }
 
-const tries = (commands: readonly Command[]) => commands.filter((c) => c.type === 'runStep' || c.type === 'runCompensation').map((c) => `${c.type === 'runStep' ? 'run' : 'undo'} ${(c as { stepKey: string }).stepKey}#${(c as { attempt: number }).attempt}`)
+const tries = (commands: readonly Command[]) =>
+  commands
+    .filter((c) => c.type === 'runStep' || c.type === 'runCompensation')
+    .map((c) => `${c.type === 'runStep' ? 'run' : 'undo'} ${(c as { stepKey: string }).stepKey}#${(c as { attempt: number }).attempt}`)
 const done = (branch: string, t: number, attempt = 1): RunEvent => ({ type: 'stepCompleted', stepKey: `notify.${branch}`, attempt, result: branch, at: at(t) })
 const failed = (branch: string, t: number, attempt = 1, error = boom): RunEvent => ({ type: 'stepFailed', stepKey: `notify.${branch}`, attempt, error, at: at(t) })
 const undone = (key: string, t: number, attempt = 1): RunEvent => ({ type: 'compensationCompleted', stepKey: key, attempt, at: at(t) })
@@ -111,7 +114,15 @@ describe('parallel', () => {
   })
 
   it('retry runs the failed branches again; completed, compensated ones are neither re-run nor compensated again', () => {
-    const failedRun = play(running(), [reserved, done('email', 2), done('sms', 3), failed('push', 4, 1, fatal), undone('notify.sms', 5), undone('notify.email', 6), undone('reserve', 7)])
+    const failedRun = play(running(), [
+      reserved,
+      done('email', 2),
+      done('sms', 3),
+      failed('push', 4, 1, fatal),
+      undone('notify.sms', 5),
+      undone('notify.email', 6),
+      undone('reserve', 7),
+    ])
     expect(failedRun.state.status).toBe('failed')
     const retried = transition(fanOut, failedRun.state, { type: 'retryRequested', at: at(8) })
     expect(tries(retried.commands)).toEqual(['run notify.push#2'])

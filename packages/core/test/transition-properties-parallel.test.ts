@@ -5,7 +5,20 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { defineWorkflow, initialState, isTerminal, replay, transition, type BranchState, type Command, type JournaledRecord, type RunEvent, type RunState, type Workflow, type WorkflowBuilder } from '@durable/core'
+import {
+  defineWorkflow,
+  initialState,
+  isTerminal,
+  replay,
+  transition,
+  type BranchState,
+  type Command,
+  type JournaledRecord,
+  type RunEvent,
+  type RunState,
+  type Workflow,
+  type WorkflowBuilder,
+} from '@durable/core'
 import { FATAL, FLAKY, T0 } from './simulate-run.js'
 
 const SETTINGS = { seed: 1_732_500_000, numRuns: 300 }
@@ -153,8 +166,7 @@ const plan: fc.Arbitrary<Plan> = fc.record({
   stop: fc.constantFrom('cancel' as const, 'deadline' as const),
 })
 
-const count = (journal: readonly JournaledRecord[], kind: JournaledRecord['kind'], key: string): number =>
-  journal.filter((e) => e.kind === kind && e.stepKey === key).length
+const count = (journal: readonly JournaledRecord[], kind: JournaledRecord['kind'], key: string): number => journal.filter((e) => e.kind === kind && e.stepKey === key).length
 
 describe('parallel, driven by a simulated runtime with random interleavings', () => {
   it('ends every run, never runs a try twice at once, and never journals a completion or compensation twice', () => {
@@ -203,7 +215,8 @@ describe('parallel, driven by a simulated runtime with random interleavings', ()
         for (const key of rolledBack) expect(undoable).toContain(key)
         // `before` is undone last: every branch's compensation comes first.
         const firstBefore = run.journal.findIndex((e) => e.stepKey === 'before' && (e.kind === 'compensated' || e.kind === 'compensation_failed'))
-        if (firstBefore >= 0) expect(run.journal.slice(firstBefore).some((e) => e.stepKey.startsWith('fan.') && e.kind !== 'step_completed' && e.kind !== 'step_failed')).toBe(false)
+        if (firstBefore >= 0)
+          expect(run.journal.slice(firstBefore).some((e) => e.stepKey.startsWith('fan.') && e.kind !== 'step_completed' && e.kind !== 'step_failed')).toBe(false)
         // No branch completes once a compensation was journaled (the rollback waits for the drain).
         const firstUndo = run.journal.findIndex((e) => e.kind === 'compensated' || e.kind === 'compensation_failed')
         if (firstUndo >= 0 && run.final.status === 'failed') expect(run.journal.slice(firstUndo).some((e) => e.kind === 'step_completed')).toBe(false)
@@ -216,7 +229,9 @@ describe('parallel, driven by a simulated runtime with random interleavings', ()
     fc.assert(
       fc.property(branches, plan, (specs, p) => {
         const run = simulate(buildWorkflow(specs), p)
-        const fatal = run.journal.findIndex((e, i) => e.kind === 'step_failed' && e.stepKey.startsWith('fan.') && run.stateAtEntry[i] !== undefined && run.stateAtEntry[i]!.error !== null)
+        const fatal = run.journal.findIndex(
+          (e, i) => e.kind === 'step_failed' && e.stepKey.startsWith('fan.') && run.stateAtEntry[i] !== undefined && run.stateAtEntry[i]!.error !== null,
+        )
         if (fatal < 0) return
         const drainingFrom = run.stateAtEntry[fatal]!
         for (const e of run.journal.slice(fatal + 1)) {

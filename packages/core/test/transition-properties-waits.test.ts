@@ -29,7 +29,10 @@ const signals = fc.array(fc.constantFrom<SignalChoice>('signal', 'timeout', 'par
 const plan: fc.Arbitrary<WaitPlan> = fc.record({
   outcomes: fc.array(outcome, { minLength: 1, maxLength: 30 }),
   signals,
-  cancel: fc.option(fc.record({ afterEvent: fc.integer({ min: 0, max: 40 }), reason: fc.option(fc.constantFrom('changed my mind', 'fraud', ''), { nil: null }) }), { nil: null, freq: 3 }),
+  cancel: fc.option(fc.record({ afterEvent: fc.integer({ min: 0, max: 40 }), reason: fc.option(fc.constantFrom('changed my mind', 'fraud', ''), { nil: null }) }), {
+    nil: null,
+    freq: 3,
+  }),
   deadline: fc.option(fc.record({ afterEvent: fc.integer({ min: 0, max: 40 }), onClaim: fc.boolean() }), { nil: null, freq: 3 }),
   retries: fc.integer({ min: 0, max: 2 }),
   injections: fc.array(fc.record({ afterEvent: fc.integer({ min: 1, max: 30 }), pick: fc.nat(999) }), { maxLength: 8 }),
@@ -135,7 +138,8 @@ describe('transition with sleeps, signal waits, cancels and retries', () => {
           for (const c of commands) {
             if (c.type !== 'appendJournal') continue
             if (c.entry.kind === 'timer_fired') expect(Date.parse(event.at)).toBeGreaterThanOrEqual(Date.parse(before.dueAt!))
-            if (c.entry.error?.code === 'SIGNAL_TIMEOUT') expect(specs[workflow.steps.findIndex((s) => s.name === before.step)]).toMatchObject({ kind: 'wait', timeoutMs: expect.any(Number) })
+            if (c.entry.error?.code === 'SIGNAL_TIMEOUT')
+              expect(specs[workflow.steps.findIndex((s) => s.name === before.step)]).toMatchObject({ kind: 'wait', timeoutMs: expect.any(Number) })
           }
         }
       }),
@@ -195,14 +199,17 @@ describe('transition with sleeps, signal waits, cancels and retries', () => {
         const life = journal.slice(journal.map((e) => e.kind).lastIndexOf('run_retried') + 1)
         // The rollback starts at the cancel, at the deadline, or at the failure that ended the run.
         const timedOut = final.error?.code === 'RUN_TIMED_OUT'
-        const start = final.status === 'cancelled'
-          ? life.findIndex((e) => e.kind === 'cancel_requested')
-          : timedOut
-            ? life.findIndex((e) => e.kind === 'run_timed_out')
-            : life.map((e) => e.kind === 'step_failed' && e.stepName === final.error?.step).lastIndexOf(true)
+        const start =
+          final.status === 'cancelled'
+            ? life.findIndex((e) => e.kind === 'cancel_requested')
+            : timedOut
+              ? life.findIndex((e) => e.kind === 'run_timed_out')
+              : life.map((e) => e.kind === 'step_failed' && e.stepName === final.error?.step).lastIndexOf(true)
         expect(start).toBeGreaterThanOrEqual(0)
         const undoable = new Set(specs.flatMap((s, i) => (s.kind === 'step' && s.compensation !== null ? [nodeName(s, i)] : [])))
-        const expected = keysOf(life, 'step_completed').filter((key) => undoable.has(key)).reverse()
+        const expected = keysOf(life, 'step_completed')
+          .filter((key) => undoable.has(key))
+          .reverse()
         const undo = life.filter((e) => e.kind === 'compensated' || e.kind === 'compensation_failed')
         for (const e of undo) expect(life.indexOf(e)).toBeGreaterThan(start)
         expect(undo.map((e) => e.stepKey).filter((key, i, all) => key !== all[i - 1])).toEqual(expected)

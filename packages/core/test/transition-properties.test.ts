@@ -29,8 +29,7 @@ const plan: fc.Arbitrary<Plan> = fc.record({
   injections: fc.array(fc.record({ afterEvent: fc.integer({ min: 1, max: 30 }), pick: fc.nat(999) }), { maxLength: 12 }),
 })
 
-const keysOf = (journal: readonly JournaledRecord[], kind: JournaledRecord['kind']): string[] =>
-  journal.filter((e) => e.kind === kind).map((e) => e.stepKey)
+const keysOf = (journal: readonly JournaledRecord[], kind: JournaledRecord['kind']): string[] => journal.filter((e) => e.kind === kind).map((e) => e.stepKey)
 
 describe('transition, driven by a simulated runtime', () => {
   it('gives deep-equal outputs for the same workflow and outcomes', () => {

@@ -28,9 +28,10 @@ function drive(workflow: Workflow, choices: Record<string, string>, failAt?: str
     if (action.type === 'selectRoute') event = { type: 'routeSelected', stepKey: action.stepKey, key: choices[action.stepName]!, at: at(t) }
     else if (action.type === 'runStep') {
       ran.push(action.stepName)
-      event = action.stepName === failAt
-        ? { type: 'stepFailed', stepKey: action.stepKey, attempt: action.attempt, error: { name: 'Error', message: 'no', retryable: false }, at: at(t) }
-        : { type: 'stepCompleted', stepKey: action.stepKey, attempt: action.attempt, result: action.stepName, at: at(t) }
+      event =
+        action.stepName === failAt
+          ? { type: 'stepFailed', stepKey: action.stepKey, attempt: action.attempt, error: { name: 'Error', message: 'no', retryable: false }, at: at(t) }
+          : { type: 'stepCompleted', stepKey: action.stepKey, attempt: action.attempt, result: action.stepName, at: at(t) }
     } else if (action.type === 'runCompensation') {
       ran.push(`undo ${action.stepName}`)
       event = { type: 'compensationCompleted', stepKey: action.stepKey, attempt: action.attempt, at: at(t) }
@@ -65,7 +66,11 @@ describe('routes', () => {
   })
 
   it('is rebuilt from the journal alone', () => {
-    for (const [choices, failAt] of [[{ outer: 'x', inner: 'p' }, undefined], [{ outer: 'x', inner: 'q' }, 'z'], [{ outer: 'y' }, 'y1']] as const) {
+    for (const [choices, failAt] of [
+      [{ outer: 'x', inner: 'p' }, undefined],
+      [{ outer: 'x', inner: 'q' }, 'z'],
+      [{ outer: 'y' }, 'y1'],
+    ] as const) {
       const { state, journal } = drive(nested, choices as Record<string, string>, failAt)
       expect(replay(nested, journal)).toEqual(state)
     }

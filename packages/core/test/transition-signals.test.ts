@@ -4,11 +4,7 @@ import { expectDurableError } from './expect-durable-error.js'
 import { at, noop, running } from './transition-fixtures.js'
 
 /** reserve (undo) → notify → approve (signal, 1 h timeout) → ship. */
-const approval = defineWorkflow('approval')
-  .step('reserve', noop, { compensate: noop })
-  .step('notify', noop)
-  .waitForSignal('approve', { timeout: '1h' })
-  .step('ship', noop)
+const approval = defineWorkflow('approval').step('reserve', noop, { compensate: noop }).step('notify', noop).waitForSignal('approve', { timeout: '1h' }).step('ship', noop)
 /** reserve → approve (signal, no timeout) → ship. */
 const patient = defineWorkflow('patient').step('reserve', noop).waitForSignal('approve').step('ship', noop)
 
@@ -180,7 +176,11 @@ describe('.waitForSignal in the builder', () => {
 
   it('stores the timeout in milliseconds, or none', () => {
     expect(defineWorkflow('w').waitForSignal('approve', { timeout: '7d' }).steps[0]).toEqual({
-      kind: 'waitForSignal', name: 'approve', key: 'approve', timeoutMs: 604_800_000, compensation: undefined,
+      kind: 'waitForSignal',
+      name: 'approve',
+      key: 'approve',
+      timeoutMs: 604_800_000,
+      compensation: undefined,
     })
     expect(defineWorkflow('w').waitForSignal('approve').steps[0]).toMatchObject({ timeoutMs: undefined })
   })

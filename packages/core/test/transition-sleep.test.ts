@@ -98,10 +98,7 @@ describe('woken while sleeping', () => {
   it('completes the run when the sleep was the last node', () => {
     const { state, commands } = transition(lastNap, { ...asleep, dueAt: at(10) }, { type: 'woken', at: at(10) })
     expect(state.status).toBe('completed')
-    expect(commands).toEqual([
-      { type: 'appendJournal', entry: { stepKey: 'nap', stepName: 'nap', kind: 'timer_fired', attempt: 1 } },
-      { type: 'completeRun' },
-    ])
+    expect(commands).toEqual([{ type: 'appendJournal', entry: { stepKey: 'nap', stepName: 'nap', kind: 'timer_fired', attempt: 1 } }, { type: 'completeRun' }])
   })
 
   it('starts the next timer when one sleep follows another', () => {

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  defineWorkflow,
-  initialState,
-  NonRetryableError,
-  toStepError,
-  transition,
-  type RunEvent,
-  type RunState,
-  type StepError,
-} from '@durable/core'
+import { defineWorkflow, initialState, NonRetryableError, toStepError, transition, type RunEvent, type RunState, type StepError } from '@durable/core'
 import { at, boom, linear, noop, running, saga } from './transition-fixtures.js'
 
 describe('woken from pending', () => {
@@ -45,10 +36,7 @@ describe('stepCompleted', () => {
     const event: RunEvent = { type: 'stepCompleted', stepKey: 'ship', attempt: 1, result: null, at: at(3) }
     const { state, commands } = transition(linear, running({ step: 'ship', attempts: 2 }), event)
     expect(state).toMatchObject({ status: 'completed', attempts: 3 })
-    expect(commands).toEqual([
-      { type: 'appendJournal', entry: { stepKey: 'ship', stepName: 'ship', kind: 'step_completed', attempt: 1, result: null } },
-      { type: 'completeRun' },
-    ])
+    expect(commands).toEqual([{ type: 'appendJournal', entry: { stepKey: 'ship', stepName: 'ship', kind: 'step_completed', attempt: 1, result: null } }, { type: 'completeRun' }])
   })
 
   it('starts the next step at attempt 1 after a step succeeded on a retry', () => {
@@ -164,7 +152,13 @@ describe('attempts exhausted', () => {
   })
 
   it('fails at once, without a code, when nothing before the step has a compensator', () => {
-    const { state, commands } = transition(linear, running({ step: 'charge', attempt: 3, attempts: 3 }), { type: 'stepFailed', stepKey: 'charge', attempt: 3, error: boom, at: at(0) })
+    const { state, commands } = transition(linear, running({ step: 'charge', attempt: 3, attempts: 3 }), {
+      type: 'stepFailed',
+      stepKey: 'charge',
+      attempt: 3,
+      error: boom,
+      at: at(0),
+    })
     expect(state).toMatchObject({ status: 'failed', step: 'charge', attempts: 4 })
     expect(commands.at(-1)).toEqual({ type: 'failRun', error: { message: 'boom', step: 'charge' } })
     expect(state.error).not.toHaveProperty('code')
@@ -209,7 +203,12 @@ describe('an invalid backoff value', () => {
   it.each<[string, () => unknown]>([
     ['an unparseable duration', () => 'soon'],
     ['a negative number', () => -1],
-    ['a backoff that throws', () => { throw new Error('no delay for you') }],
+    [
+      'a backoff that throws',
+      () => {
+        throw new Error('no delay for you')
+      },
+    ],
     ['a delay past the last date JavaScript can hold', () => '100000000d'],
   ])('fails the run with INVALID_DEFINITION for %s', (_label, backoff) => {
     const workflow = defineWorkflow('w').step('a', noop, { backoff: backoff as never })
@@ -220,7 +219,9 @@ describe('an invalid backoff value', () => {
   })
 
   it('still compensates the completed steps', () => {
-    const workflow = defineWorkflow('w').step('a', noop, { compensate: noop }).step('b', noop, { backoff: () => 'soon' as never })
+    const workflow = defineWorkflow('w')
+      .step('a', noop, { compensate: noop })
+      .step('b', noop, { backoff: () => 'soon' as never })
     const { state, commands } = transition(workflow, running({ step: 'b' }), { type: 'stepFailed', stepKey: 'b', attempt: 1, error: boom, at: at(0) })
     expect(state).toMatchObject({ status: 'compensating', step: 'a', error: { code: 'INVALID_DEFINITION', step: 'b' } })
     expect(commands.at(-1)).toEqual({ type: 'runCompensation', stepKey: 'a', stepName: 'a', attempt: 1 })
@@ -287,7 +288,9 @@ describe('leaseExpired', () => {
   })
 
   it('starts a run whose first node runs no handler as woken would, after a lost lease', () => {
-    const napFirst = defineWorkflow('nap-first').sleep('nap', '1s').step('after', async () => 1)
+    const napFirst = defineWorkflow('nap-first')
+      .sleep('nap', '1s')
+      .step('after', async () => 1)
     const { state, commands } = transition(napFirst, initialState(napFirst), { type: 'leaseExpired', at: at(1) })
     expect(state.status).toBe('running')
     expect(commands).toEqual([{ type: 'startTimer', stepKey: 'nap', stepName: 'nap' }])

@@ -24,7 +24,13 @@ describe('workflowShape', () => {
 
   it('ignores handlers, options and durations, and changes with names, kinds and order', () => {
     const a = defineWorkflow('w').step('x', noop).sleep('nap', '1h')
-    expect(workflowShape(defineWorkflow('w').step('x', async () => 2, { maxAttempts: 9 }).sleep('nap', '2d'))).toBe(workflowShape(a))
+    expect(
+      workflowShape(
+        defineWorkflow('w')
+          .step('x', async () => 2, { maxAttempts: 9 })
+          .sleep('nap', '2d'),
+      ),
+    ).toBe(workflowShape(a))
     expect(workflowShape(defineWorkflow('w').step('y', noop).sleep('nap', '1h'))).not.toBe(workflowShape(a))
     expect(workflowShape(defineWorkflow('w').sleep('nap', '1h').step('x', noop))).not.toBe(workflowShape(a))
     expect(workflowShape(defineWorkflow('w').waitForSignal('x').sleep('nap', '1h'))).not.toBe(workflowShape(a))

@@ -86,7 +86,15 @@ describe('workflow types', () => {
         },
       })
     const compensator = workflow.steps[1]!.compensation!.handler
-    await compensator({ input: { sku: 'A1' }, results: { quote: 9.5, reserve: { id: 'r1' } }, runId: 'r', workflowName: 'order', stepName: 'reserve', attempt: 1, signal: new AbortController().signal })
+    await compensator({
+      input: { sku: 'A1' },
+      results: { quote: 9.5, reserve: { id: 'r1' } },
+      runId: 'r',
+      workflowName: 'order',
+      stepName: 'reserve',
+      attempt: 1,
+      signal: new AbortController().signal,
+    })
     expect(released).toBe('r1')
   })
 
@@ -135,10 +143,14 @@ describe('workflow types', () => {
       insert(row: { account: string }): Promise<void>
     }
     defineWorkflow<{ account: string }, LedgerTx>('ledger')
-      .step('write', async (ctx) => {
-        expectTypeOf(ctx.tx).toEqualTypeOf<LedgerTx | undefined>()
-        await ctx.tx?.insert({ account: ctx.input.account })
-      }, { transactional: true, compensate: (ctx) => expectTypeOf(ctx.tx).toEqualTypeOf<LedgerTx | undefined>() })
+      .step(
+        'write',
+        async (ctx) => {
+          expectTypeOf(ctx.tx).toEqualTypeOf<LedgerTx | undefined>()
+          await ctx.tx?.insert({ account: ctx.input.account })
+        },
+        { transactional: true, compensate: (ctx) => expectTypeOf(ctx.tx).toEqualTypeOf<LedgerTx | undefined>() },
+      )
       .route('kind', () => 'a', { a: (b) => b.step('nested', (ctx) => expectTypeOf(ctx.tx).toEqualTypeOf<LedgerTx | undefined>()) })
   })
 

@@ -83,7 +83,9 @@ function wakeThen(drive: Drive, node: ParallelDefinition, event: RunEvent): Tran
 
 /** Resolves when the first branch waiting out a backoff is due. */
 function backoffTimer(branches: Readonly<Record<string, BranchState>>, now: Date): { done: Promise<Settled>; cancel(): void } | undefined {
-  const dues = Object.values(branches).filter((b) => b.outcome === undefined && b.dueAt !== null).map((b) => Date.parse(b.dueAt!))
+  const dues = Object.values(branches)
+    .filter((b) => b.outcome === undefined && b.dueAt !== null)
+    .map((b) => Date.parse(b.dueAt!))
   if (dues.length === 0) return undefined
   let timeout: NodeJS.Timeout | undefined
   const done = new Promise<Settled>((resolve) => {

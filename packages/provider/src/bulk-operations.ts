@@ -1,4 +1,16 @@
-import { checkPriority, describeValue, DurableError, initialState, runFlow, isDurableError, toJsonText, type Duration, type NewRun, type RunStatus, type Workflow } from '@durable/core'
+import {
+  checkPriority,
+  describeValue,
+  DurableError,
+  initialState,
+  runFlow,
+  isDurableError,
+  toJsonText,
+  type Duration,
+  type NewRun,
+  type RunStatus,
+  type Workflow,
+} from '@durable/core'
 import { deadlineOf } from './run-requests.js'
 import { ulid } from 'ulid'
 import type { RuntimeContext } from './runtime-context.js'
@@ -38,7 +50,8 @@ export async function startMany(rt: RuntimeContext, workflow: Workflow | string,
   await rt.syncClock()
   const now = clock.now()
   const runs: NewRun[] = items.map((item, i) => {
-    if (typeof item !== 'object' || item === null) throw new DurableError('INVALID_INPUT', `item ${i} of startMany must be { input?, idempotencyKey?, priority?, timeout? }, got ${describeValue(item)}`)
+    if (typeof item !== 'object' || item === null)
+      throw new DurableError('INVALID_INPUT', `item ${i} of startMany must be { input?, idempotencyKey?, priority?, timeout? }, got ${describeValue(item)}`)
     const priority = checkPriority(item.priority, `priority of item ${i} of startMany`)
     const inputJson = toJsonText(item.input, `input of item ${i} of startMany("${definition.key.name}")`, maxPayloadBytes)
     const deadlineAt = deadlineOf(item.timeout, now, `timeout of item ${i} of startMany("${definition.key.name}")`) ?? null
@@ -48,7 +61,17 @@ export async function startMany(rt: RuntimeContext, workflow: Workflow | string,
     } catch (error) {
       throw new DurableError('INVALID_INPUT', `item ${i} of startMany: ${(error as Error).message}`, { cause: error })
     }
-    return { id: ulid(), ...registry.runFields(definition), inputJson, state: initialState(definition.workflow), idempotencyKey: checkKey(item.idempotencyKey), parentRunId: null, now, flow, deadlineAt }
+    return {
+      id: ulid(),
+      ...registry.runFields(definition),
+      inputJson,
+      state: initialState(definition.workflow),
+      idempotencyKey: checkKey(item.idempotencyKey),
+      parentRunId: null,
+      now,
+      flow,
+      deadlineAt,
+    }
   })
   if (runs.length === 0) return []
   const dispatchAll = async (created: readonly string[], transaction?: unknown): Promise<void> => {
@@ -77,14 +100,15 @@ export async function forEachRun(rt: RuntimeContext, filter: RunFilter, act: (ru
   do {
     const page = await rt.store.listRuns({ ...filter, limit: PAGE, ...(cursor !== undefined ? { cursor } : {}) })
     if (dryRun) count += page.runs.length
-    else for (const run of page.runs) {
-      try {
-        await act(run.id)
-        count++
-      } catch (error) {
-        if (!isDurableError(error, 'RUN_NOT_ACTIVE') && !isDurableError(error, 'RUN_NOT_FOUND')) throw error
+    else
+      for (const run of page.runs) {
+        try {
+          await act(run.id)
+          count++
+        } catch (error) {
+          if (!isDurableError(error, 'RUN_NOT_ACTIVE') && !isDurableError(error, 'RUN_NOT_FOUND')) throw error
+        }
       }
-    }
     cursor = page.nextCursor
   } while (cursor !== undefined)
   return count

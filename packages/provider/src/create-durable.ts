@@ -248,7 +248,10 @@ export function createDurable(options: DurableOptions): Durable {
   const registry = new WorkflowRegistry(options.workflows)
   const schedules = parseSchedules(options.schedules, registry)
   if (schedules.length > 0 && !canSchedule(options.store)) {
-    throw new DurableError('INVALID_DEFINITION', 'createDurable option schedules needs a store that keeps schedules (RunStore.saveSchedules, listSchedules, advanceSchedule); this one cannot')
+    throw new DurableError(
+      'INVALID_DEFINITION',
+      'createDurable option schedules needs a store that keeps schedules (RunStore.saveSchedules, listSchedules, advanceSchedule); this one cannot',
+    )
   }
   const clock = chooseClock(options)
   const runtime: RuntimeContext = {
@@ -302,7 +305,8 @@ class DurableRuntime implements Durable {
     const idempotencyKey = checkIdempotencyKey(options.idempotencyKey)
     const priority = checkPriority(options.priority, 'start option priority')
     const debounce = checkDebounce(options.debounce)
-    if (debounce !== undefined && idempotencyKey !== null) throw new DurableError('INVALID_INPUT', 'start takes debounce or idempotencyKey, not both: debounced starts already share one run')
+    if (debounce !== undefined && idempotencyKey !== null)
+      throw new DurableError('INVALID_INPUT', 'start takes debounce or idempotencyKey, not both: debounced starts already share one run')
     const name = definition.key.name
     const inputJson = toJsonText(input, `input of workflow "${name}"`, maxPayloadBytes)
     // The keys see the input as stored (and as handlers will): what JSON.parse gives back.
@@ -443,7 +447,8 @@ class DurableRuntime implements Durable {
 
   async list(options: ListOptions = {}): Promise<{ runs: RunSummary[]; nextCursor?: string }> {
     const limit = options.limit ?? 50
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new DurableError('INVALID_INPUT', `list limit must be a whole number from 1 to 1000, got ${describeValue(limit)}`)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new DurableError('INVALID_INPUT', `list limit must be a whole number from 1 to 1000, got ${describeValue(limit)}`)
     checkStatus(options.status, 'list status')
     if (options.workflowName !== undefined && typeof options.workflowName !== 'string') throw new DurableError('INVALID_INPUT', 'list workflowName must be a string')
     if (options.cursor !== undefined && typeof options.cursor !== 'string') throw new DurableError('INVALID_INPUT', 'list cursor must be the nextCursor of a previous page')
@@ -557,7 +562,11 @@ class DurableRuntime implements Durable {
       throw new DurableError('INVALID_INPUT', `fork version "${version}" of workflow "${run.workflowName}" is not registered (registered: ${known.join(', ') || 'none'})`)
     }
     const journal = await store.journal(runId)
-    const plan = planFork(target.workflow, journal.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })), fromStep)
+    const plan = planFork(
+      target.workflow,
+      journal.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),
+      fromStep,
+    )
     return this.#create({
       id: ulid(),
       ...registry.runFields(target),
@@ -633,7 +642,10 @@ class DurableRuntime implements Durable {
 
 function checkRunId(runId: unknown): string {
   if (typeof runId !== 'string' || runId.length === 0 || runId.length > 100) {
-    throw new DurableError('INVALID_INPUT', `a run id is a non-empty string of at most 100 characters, got ${typeof runId === 'string' ? JSON.stringify(runId.slice(0, 40)) : typeof runId}`)
+    throw new DurableError(
+      'INVALID_INPUT',
+      `a run id is a non-empty string of at most 100 characters, got ${typeof runId === 'string' ? JSON.stringify(runId.slice(0, 40)) : typeof runId}`,
+    )
   }
   return runId
 }
@@ -671,7 +683,8 @@ function nextSlot(cron: string, timezone: string, now: Date): Date | null {
 }
 
 function checkStatus(status: unknown, what: string): void {
-  if (status !== undefined && !STATUSES.includes(status as RunStatus)) throw new DurableError('INVALID_INPUT', `${what} must be one of ${STATUSES.join(', ')}, got ${describeValue(status)}`)
+  if (status !== undefined && !STATUSES.includes(status as RunStatus))
+    throw new DurableError('INVALID_INPUT', `${what} must be one of ${STATUSES.join(', ')}, got ${describeValue(status)}`)
 }
 
 /** `start`'s `debounce` option, checked: a non-empty key and a delay above 0 → else `INVALID_INPUT`. */

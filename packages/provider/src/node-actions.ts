@@ -82,7 +82,7 @@ export async function awaitSignal(driver: RunDriver, drive: Drive, node: SignalW
       throw error
     })
   if (parked === 'retry') return { type: 'awaitSignal', stepKey: node.key, stepName: node.name, timeoutAt }
-  if (parked === 'lost') return driver.lost(drive), undefined
+  if (parked === 'lost') return (driver.lost(drive), undefined)
   drive.leased = false
   if (wake !== undefined && !queue.transactional) await queue.dispatch(wake)
   return undefined
@@ -133,7 +133,16 @@ export async function startChild(driver: RunDriver, drive: Drive, node: ChildDef
   }
   const fields = definition !== undefined ? registry.runFields(definition) : { workflowName: node.workflowName, workflowVersion: node.workflowVersion ?? null, shapeHash: null }
   const { runId, created } = await store.createRun(
-    { id: childRunId, ...fields, inputJson, state: initialState(definition?.workflow), idempotencyKey: `child:${parentRunId}:${node.key}:${drive.state.attempt}`, parentRunId, now, flow },
+    {
+      id: childRunId,
+      ...fields,
+      inputJson,
+      state: initialState(definition?.workflow),
+      idempotencyKey: `child:${parentRunId}:${node.key}:${drive.state.attempt}`,
+      parentRunId,
+      now,
+      flow,
+    },
     async (tx) => {
       const started = transition(drive.workflow, drive.state, { type: 'childStarted', stepKey: node.key, childRunId, at })
       next = await driver.commit(drive, started, undefined, tx, now)
@@ -176,7 +185,7 @@ export async function awaitChild(driver: RunDriver, drive: Drive, node: ChildDef
       throw error
     })
   if (parked === 'retry') return { type: 'awaitChild', stepKey: node.key, stepName: node.name, childRunId }
-  if (parked === 'lost') return driver.lost(drive), undefined
+  if (parked === 'lost') return (driver.lost(drive), undefined)
   drive.leased = false
   if (wake !== undefined && !queue.transactional) await queue.dispatch(wake)
   return undefined

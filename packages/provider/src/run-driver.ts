@@ -157,7 +157,10 @@ export class RunDriver {
     const now = this.#rt.clock.now()
     const next = transition(drive.workflow, drive.state, { type: 'deadlinePassed', at: now.toISOString() })
     if (next.state === drive.state) return otherwise
-    this.#rt.logger.info({ runId: drive.run.id, step: drive.state.step }, `run "${drive.run.id}" timed out at step "${drive.state.step}": the timeout given to start() passed; rolling it back`)
+    this.#rt.logger.info(
+      { runId: drive.run.id, step: drive.state.step },
+      `run "${drive.run.id}" timed out at step "${drive.state.step}": the timeout given to start() passed; rolling it back`,
+    )
     return this.commit(drive, next, undefined, undefined, now)
   }
 
@@ -256,8 +259,7 @@ export class RunDriver {
   tryEvent(drive: Drive, step: Tried, command: TryCommand, outcome: TryOutcome): { event: RunEvent; resultJson?: string } {
     const at = this.#rt.clock.now().toISOString()
     const base = { stepKey: command.stepKey, attempt: command.attempt, at }
-    const failed = (error: StepError): RunEvent =>
-      command.type === 'runStep' ? { type: 'stepFailed', ...base, error } : { type: 'compensationFailed', ...base, error }
+    const failed = (error: StepError): RunEvent => (command.type === 'runStep' ? { type: 'stepFailed', ...base, error } : { type: 'compensationFailed', ...base, error })
     if (outcome.kind === 'threw') return { event: failed(outcome.error) }
     if (command.type === 'runCompensation') return { event: { type: 'compensationCompleted', ...base } }
     const value = outcome.kind === 'returned' ? outcome.value : null
@@ -424,7 +426,11 @@ function journalEntry(entry: Extract<Command, { type: 'appendJournal' }>['entry'
     stepName: entry.stepName,
     kind: entry.kind,
     attempt: entry.attempt,
-    ...(entry.kind === 'step_completed' ? { resultJson: resultJson ?? JSON.stringify(entry.result ?? null) } : entry.result !== undefined ? { resultJson: JSON.stringify(entry.result) } : {}),
+    ...(entry.kind === 'step_completed'
+      ? { resultJson: resultJson ?? JSON.stringify(entry.result ?? null) }
+      : entry.result !== undefined
+        ? { resultJson: JSON.stringify(entry.result) }
+        : {}),
     ...(entry.error !== undefined ? { error: entry.error } : {}),
   }
 }

@@ -97,7 +97,10 @@ export class Scheduler {
     if (!this.#saved) {
       // Once per worker: definitions as this worker sees them (for `durable schedules`); a new
       // schedule is due from now on.
-      await this.#store.saveSchedules(this.#rt.schedules.map(({ name, workflowName, cron, timezone, catchUp }) => ({ name, workflowName, cron, timezone, catchUp })), now)
+      await this.#store.saveSchedules(
+        this.#rt.schedules.map(({ name, workflowName, cron, timezone, catchUp }) => ({ name, workflowName, cron, timezone, catchUp })),
+        now,
+      )
       this.#saved = true
       this.#lastSlots.clear()
     }
@@ -116,7 +119,8 @@ export class Scheduler {
         if (action === undefined) break
         actions++
         const to = action.type === 'start' ? action.slot : action.to
-        const moved = action.type === 'start' ? await this.#start(schedule, lastSlotAt, action.slot) : await this.#store.advanceSchedule({ name: schedule.name, from: lastSlotAt, to })
+        const moved =
+          action.type === 'start' ? await this.#start(schedule, lastSlotAt, action.slot) : await this.#store.advanceSchedule({ name: schedule.name, from: lastSlotAt, to })
         if (moved) this.#lastSlots.set(schedule.name, to)
         else await this.#reload() // another worker moved it on: go on from where it is
       }
@@ -156,7 +160,10 @@ export class Scheduler {
       // Flow control applies to scheduled runs as to any start: keys from the input as stored.
       flow = runFlow(definition.workflow.flowControl, definition.key.name, JSON.parse(inputJson), 0)
     } catch (error) {
-      logger.error({ schedule: name, slot: slot.toISOString(), err: error }, `schedule "${name}" skipped its slot ${slot.toISOString()}: its input(at) failed or was refused; fix it, and the next slot starts`)
+      logger.error(
+        { schedule: name, slot: slot.toISOString(), err: error },
+        `schedule "${name}" skipped its slot ${slot.toISOString()}: its input(at) failed or was refused; fix it, and the next slot starts`,
+      )
       return this.#store.advanceSchedule({ name, from, to: slot })
     }
     const run: NewRun = {

@@ -1,10 +1,7 @@
 import { DurableError, isDurableError, toStepError, type StepContext, type StepError, type StepHandler } from '@durable/core'
 
 /** How one try of a handler ended. `aborted` means this worker must not record anything. */
-export type TryOutcome =
-  | { readonly kind: 'returned'; readonly value: unknown }
-  | { readonly kind: 'threw'; readonly error: StepError }
-  | { readonly kind: 'aborted' }
+export type TryOutcome = { readonly kind: 'returned'; readonly value: unknown } | { readonly kind: 'threw'; readonly error: StepError } | { readonly kind: 'aborted' }
 
 const MAX_MESSAGE = 8_000
 const MAX_STACK = 16_000

@@ -193,7 +193,11 @@ export class Worker implements DurableWorker {
   async #handle(job: DurableJob, started?: RunRecord): Promise<void> {
     if (this.#state !== 'started' || this.#inFlight.has(job.runId)) {
       // A run created leased to this worker while it stopped: hand it to another one.
-      if (started !== undefined) await this.#rt.store.releaseLeases(this.id, [job.runId]).then(() => this.#rt.queue.dispatch({ runId: job.runId })).catch(() => {})
+      if (started !== undefined)
+        await this.#rt.store
+          .releaseLeases(this.id, [job.runId])
+          .then(() => this.#rt.queue.dispatch({ runId: job.runId }))
+          .catch(() => {})
       return
     }
     // Seen dead (its liveness connection is lost): a run claimed now would look free to the
@@ -254,7 +258,13 @@ export class Worker implements DurableWorker {
     try {
       await this.#rt.syncClock()
       const until = new Date(this.#rt.clock.now().getTime() + this.#rt.leaseMs)
-      const held = new Set(await this.#rt.store.renewLeases(this.id, leased.map((e) => e.runId), until))
+      const held = new Set(
+        await this.#rt.store.renewLeases(
+          this.id,
+          leased.map((e) => e.runId),
+          until,
+        ),
+      )
       for (const drive of leased) {
         if (!held.has(drive.runId) && drive.leased) {
           drive.abort(new DurableError('LEASE_LOST', `worker ${this.id} lost the lease of run "${drive.runId}"`))

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backends, type Harness } from './harness.ts'
 
 const echo = defineWorkflow<{ n: number }>('echo').step('double', async (ctx) => ctx.input.n * 2)
-const waiter = defineWorkflow('waiter').step('ask', async () => 'asked').waitForSignal('go')
+const waiter = defineWorkflow('waiter')
+  .step('ask', async () => 'asked')
+  .waitForSignal('go')
 const otherWaiter = defineWorkflow('other-waiter').waitForSignal('go')
 
 const failedOnce = new Set<string>()
@@ -40,7 +42,10 @@ describe.each(backends)('operating many runs on %s', (_name, makeHarness) => {
     const before = await total()
     const items = Array.from({ length: 10 }, (_, n) => ({ input: { n } as { n: number } }))
     await expect(h.durable.startMany(echo, [...items, { input: { n: 10n } as never }])).rejects.toMatchObject({ code: 'NOT_SERIALIZABLE' })
-    await expect(h.durable.startMany(echo, [...items, { input: { n: 1 }, priority: 1.5 }])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('item 10') })
+    await expect(h.durable.startMany(echo, [...items, { input: { n: 1 }, priority: 1.5 }])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('item 10'),
+    })
     await expect(h.durable.startMany(echo, [...items, { input: { n: 1 }, idempotencyKey: '' }])).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(h.durable.startMany(echo, 'nope' as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(h.durable.startMany('unknown', items)).rejects.toMatchObject({ code: 'WORKFLOW_NOT_REGISTERED' })
@@ -48,14 +53,18 @@ describe.each(backends)('operating many runs on %s', (_name, makeHarness) => {
   })
 
   it('cancelMany cancels the active runs that match and nothing else', async () => {
-    const waiting = await h.durable.startMany(waiter, Array.from({ length: 6 }, () => ({})))
+    const waiting = await h.durable.startMany(
+      waiter,
+      Array.from({ length: 6 }, () => ({})),
+    )
     const others = await h.durable.startMany(otherWaiter, [{}, {}])
     for (const id of [...waiting, ...others]) await expect.poll(async () => (await h.durable.find(id)).status, { timeout: 10_000 }).toBe('waiting')
     expect(await h.durable.cancelMany({ workflowName: 'waiter' }, { reason: 'bulk', dryRun: true })).toEqual({ count: 6 })
     await expect(h.durable.cancelMany({ workflowName: 'waiter' }, { dryRun: 'yes' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     for (const id of waiting) expect((await h.durable.find(id)).status, 'after a dry run').toBe('waiting')
     expect(await h.durable.cancelMany({ workflowName: 'waiter' }, { reason: 'bulk' })).toEqual({ count: 6 })
-    for (const id of waiting) expect(await h.durable.waitFor(id, { timeout: '20s' })).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED', message: 'run cancelled: bulk' } })
+    for (const id of waiting)
+      expect(await h.durable.waitFor(id, { timeout: '20s' })).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED', message: 'run cancelled: bulk' } })
     for (const id of others) expect((await h.durable.find(id)).status).toBe('waiting')
     expect(await h.durable.cancelMany({ workflowName: 'waiter' })).toEqual({ count: 0 })
     await expect(h.durable.cancelMany({ status: 'sleeping' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT' })

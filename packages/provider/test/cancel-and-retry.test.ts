@@ -26,10 +26,14 @@ let flakyCalls = 0
 let healthy = false
 const fragile = defineWorkflow('fragile')
   .step('first', async () => ++flakyCalls && 'first')
-  .step('second', async (ctx) => {
-    if (!healthy) throw new Error(`down at attempt ${ctx.attempt}`)
-    return `up at attempt ${ctx.attempt}`
-  }, { maxAttempts: 2, backoff: () => 10 })
+  .step(
+    'second',
+    async (ctx) => {
+      if (!healthy) throw new Error(`down at attempt ${ctx.attempt}`)
+      return `up at attempt ${ctx.attempt}`
+    },
+    { maxAttempts: 2, backoff: () => 10 },
+  )
 
 describe.each(backends)('cancel and retry on %s', (_name, makeHarness) => {
   let h: Harness

@@ -28,7 +28,17 @@ describe('CommitPipeline (on PGlite)', () => {
     store = postgresStore({ pglite: new PGlite() })
     await store.migrate()
     for (const id of ids) {
-      await store.createRun({ id, workflowName: 'wf', workflowVersion: null, shapeHash: 'h', inputJson: '{}', state: initialState(workflow), idempotencyKey: null, parentRunId: null, now: at(0) })
+      await store.createRun({
+        id,
+        workflowName: 'wf',
+        workflowVersion: null,
+        shapeHash: 'h',
+        inputJson: '{}',
+        state: initialState(workflow),
+        idempotencyKey: null,
+        parentRunId: null,
+        now: at(0),
+      })
       await store.claimRun(id, { owner: 'w1', now: at(0), leaseUntil: at(30_000), definitions })
     }
   })

@@ -37,8 +37,10 @@ describe('a crash mid-rollback', () => {
     children.push(first.child)
     const runId = await durable.start('saga-crash')
     const effects = async () =>
-      (await sql<{ step: string; pid: number; what: string }>`
-        select step, pid, what from fence_effects where run_id = ${runId} order by id`.execute(store.db)).rows
+      (
+        await sql<{ step: string; pid: number; what: string }>`
+        select step, pid, what from fence_effects where run_id = ${runId} order by id`.execute(store.db)
+      ).rows
     // c is compensated, then the worker hangs in b's compensator: kill it there.
     await until(async () => (await effects()).some((e) => e.step === 'b' && e.what === 'undo started'))
     await killHard(first.child)

@@ -115,7 +115,10 @@ describe.each(backends)('deadlines on %s', (_name, makeHarness) => {
     const [id] = await h.durable.startMany(slow, [{ timeout: '1s' }])
     expect(await h.durable.waitFor(id!, { timeout: '30s' })).toMatchObject({ status: 'failed', error: { code: 'RUN_TIMED_OUT' } })
     const before = (await h.durable.list({ workflowName: 'quick', limit: 1000 })).runs.length
-    await expect(h.durable.startMany(quick, [{ timeout: '1s' }, { timeout: 'soon' as never }])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('item 1') })
+    await expect(h.durable.startMany(quick, [{ timeout: '1s' }, { timeout: 'soon' as never }])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('item 1'),
+    })
     expect((await h.durable.list({ workflowName: 'quick', limit: 1000 })).runs.length).toBe(before)
   })
 

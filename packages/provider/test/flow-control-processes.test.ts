@@ -85,12 +85,18 @@ describe('flow control across real worker processes on one PostgreSQL', () => {
       expect(mostAtOnce(spans, killedAt), `most handlers of key ${key} running at once`).toBeLessThanOrEqual(2)
       expect(mostAtOnce(spans, killedAt), `key ${key} used both its slots`).toBe(2)
     }
-    expect(rows.some((s) => s.pid === victim.pid && s.ended_at === null), 'the victim died mid-run').toBe(true)
+    expect(
+      rows.some((s) => s.pid === victim.pid && s.ended_at === null),
+      'the victim died mid-run',
+    ).toBe(true)
     expect(new Set(rows.map((s) => s.pid)).size, 'runs were driven by every worker').toBeGreaterThanOrEqual(3)
   }, 60_000)
 
   it('lets at most 20 runs begin in any second under rateLimit 20 per 1s, and drops none', async () => {
-    await durable.startMany('flow-rated', Array.from({ length: 70 }, () => ({ input: { ms: 5 } })))
+    await durable.startMany(
+      'flow-rated',
+      Array.from({ length: 70 }, () => ({ input: { ms: 5 } })),
+    )
     await waitUntil('all 70 runs completed', async () => (await ended('flow-rated')) === 70, 50_000)
     const { rows } = await sql<{ begun_at: Date }>`select begun_at from durable.runs where workflow_name = 'flow-rated' order by begun_at`.execute(store.db)
     const begins = rows.map((r) => r.begun_at.getTime())

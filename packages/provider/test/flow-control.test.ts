@@ -17,7 +17,10 @@ describe('flow control', () => {
       return ctx.input.name
     })
     h = await postgresHarness([work], { worker: { concurrency: 1, reconcileIntervalMs: 300 } })
-    await h.durable.startMany(work, Array.from({ length: 20 }, (_, i) => ({ input: { name: `low-${i}` } })))
+    await h.durable.startMany(
+      work,
+      Array.from({ length: 20 }, (_, i) => ({ input: { name: `low-${i}` } })),
+    )
     while (started.length < 3) await new Promise((r) => setTimeout(r, 10))
     const before = started.length
     const high = await h.durable.start(work, { name: 'high' }, { priority: 10 })
@@ -66,7 +69,13 @@ describe('flow control', () => {
   it('refuses a start whose key function throws or returns no string, or with a bad priority or debounce, with INVALID_INPUT and writes nothing', async () => {
     const wf = defineWorkflow<{ tenant?: unknown }>('keyed', {
       concurrency: { limit: 1, key: (input) => input.tenant as string },
-      rateLimit: { limit: 5, period: '1s', key: () => { throw new Error('no tenant') } },
+      rateLimit: {
+        limit: 5,
+        period: '1s',
+        key: () => {
+          throw new Error('no tenant')
+        },
+      },
     }).step('a', async () => 1)
     const plain = defineWorkflow<{ tenant?: unknown }>('plain').step('a', async () => 1)
     h = await postgresHarness([wf, plain], { worker: false })
@@ -81,7 +90,10 @@ describe('flow control', () => {
       () => h!.durable.start(plain, {}, { debounce: { key: 'k', delay: '1s' }, idempotencyKey: 'i' }),
     ]
     for (const [i, refuse] of refusals.entries()) {
-      const error = await refuse().then(() => undefined, (e: unknown) => e)
+      const error = await refuse().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(isDurableError(error, 'INVALID_INPUT'), `refusal ${i}: ${String(error)}`).toBe(true)
     }
     expect((await h.durable.list()).runs, 'nothing was written').toEqual([])

@@ -37,7 +37,10 @@ describe('group commit: SIGKILL while batches are in flight', () => {
   it('finishes every run, journals each step once, and never hands on a result that was not committed', async () => {
     const env = { DATABASE_URL: database.url, CONCURRENCY: '32', LEASE_MS: '2000', RECONCILE_MS: '200' }
     children.push(await spawnWorker(env), await spawnWorker(env))
-    const ids = await durable.startMany('handoff', Array.from({ length: 400 }, (_, i) => ({ input: { i } })))
+    const ids = await durable.startMany(
+      'handoff',
+      Array.from({ length: 400 }, (_, i) => ({ input: { i } })),
+    )
     const journaled = async () =>
       Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(`${store.schema}.journal`)} where kind = 'step_completed'`.execute(store.db)).rows[0]!.n)
     // Kill each worker once it is well into the backlog, and start a fresh one in its place.

@@ -27,12 +27,13 @@ describe('locks while a handler runs (postgres)', () => {
 
   /** Sessions of this database that hold a transaction open between statements. */
   const idleInTransaction = async () =>
-    (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-      where datname = current_database() and state like 'idle in transaction%'`.execute(h.store.db)).rows[0]!.n
+    (
+      await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and state like 'idle in transaction%'`.execute(h.store.db)
+    ).rows[0]!.n
 
   /** Locks the run's row with NOWAIT: fails at once if any transaction holds it. */
-  const lockRowNow = (runId: string) =>
-    h.store.transaction(async (tx) => (await sql`select id from durable.runs where id = ${runId} for update nowait`.execute(tx)).rows.length)
+  const lockRowNow = (runId: string) => h.store.transaction(async (tx) => (await sql`select id from durable.runs where id = ${runId} for update nowait`.execute(tx)).rows.length)
 
   it('holds no transaction and no row lock while a plain step runs', async () => {
     const running = new Promise<void>((resolve) => (entered = resolve))

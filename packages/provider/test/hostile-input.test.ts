@@ -12,7 +12,9 @@ import { postgresHarness, type Harness } from './harness.ts'
 import { hostilePayload, hostileText, hostileValue, outcomeOf, show } from './hostile-values.ts'
 
 const echo = defineWorkflow<unknown>('echo').step('echo', async (ctx) => ctx.input)
-const waiter = defineWorkflow('waiter').waitForSignal('go').step('after', async () => 'went')
+const waiter = defineWorkflow('waiter')
+  .waitForSignal('go')
+  .step('after', async () => 'went')
 const doomed = defineWorkflow('doomed').step('fail', async () => {
   throw new NonRetryableError('doomed')
 })
@@ -151,7 +153,9 @@ describe('hostile input to the public API (postgres)', () => {
     await fc.assert(
       fc.asyncProperty(hostileValue, hostileValue, async (workflowName, stepName) => {
         const defined = await outcomeOf(`defineWorkflow(${show(workflowName)})`, () =>
-          defineWorkflow(workflowName as string).step(stepName as string, async () => 1).step('other', async () => 2),
+          defineWorkflow(workflowName as string)
+            .step(stepName as string, async () => 1)
+            .step('other', async () => 2),
         )
         expect(defined).toSatisfy(refusedWith(['INVALID_DEFINITION', 'DUPLICATE_STEP']))
       }),

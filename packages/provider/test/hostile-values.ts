@@ -77,7 +77,12 @@ export async function outcomeOf<T>(label: string, call: () => Promise<T> | T, ha
   const hang = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), hangMs)))
   let settled: { value: T } | 'hang'
   try {
-    settled = await Promise.race([Promise.resolve().then(call).then((value) => ({ value })), hang])
+    settled = await Promise.race([
+      Promise.resolve()
+        .then(call)
+        .then((value) => ({ value })),
+      hang,
+    ])
   } catch (error) {
     if (isDurableError(error)) return { ok: false, code: error.code }
     throw new Error(`${label} threw something other than a DurableError: ${String(error)}`, { cause: error })

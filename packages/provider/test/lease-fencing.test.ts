@@ -43,11 +43,12 @@ describe('lease fencing with a worker paused past its lease', () => {
   }
 
   const effects = async (runId: string) =>
-    (await sql<{ step: string; attempt: number; pid: number; what: string }>`
-      select step, attempt, pid, what from fence_effects where run_id = ${runId} order by id`.execute(store.db)).rows
+    (
+      await sql<{ step: string; attempt: number; pid: number; what: string }>`
+      select step, attempt, pid, what from fence_effects where run_id = ${runId} order by id`.execute(store.db)
+    ).rows
 
-  const journal = async (runId: string) =>
-    (await durable.journal(runId)).map((e) => [e.kind, e.stepKey, e.attempt, e.error?.code ?? e.result ?? null])
+  const journal = async (runId: string) => (await durable.journal(runId)).map((e) => [e.kind, e.stepKey, e.attempt, e.error?.code ?? e.result ?? null])
 
   it('aborts ctx.signal of the paused worker when it wakes, and keeps the other worker’s result', async () => {
     const a = await worker('fence_a', true)

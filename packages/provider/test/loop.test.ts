@@ -5,10 +5,14 @@ import { backends, type Harness } from './harness.ts'
 const polls: number[] = []
 const label = defineWorkflow<{ readyAt: number }>('label')
   .step('order', async () => 'o-1')
-  .loop('poll', async (ctx) => {
-    polls.push(ctx.iteration!)
-    return { iteration: ctx.iteration!, ready: ctx.iteration! >= ctx.input.readyAt }
-  }, { until: (result) => result.ready, maxIterations: 5, delay: '50ms' })
+  .loop(
+    'poll',
+    async (ctx) => {
+      polls.push(ctx.iteration!)
+      return { iteration: ctx.iteration!, ready: ctx.iteration! >= ctx.input.readyAt }
+    },
+    { until: (result) => result.ready, maxIterations: 5, delay: '50ms' },
+  )
   .step('ship', async (ctx) => `shipped after ${ctx.results.poll.iteration + 1} polls`)
 
 let undone = 0
@@ -17,11 +21,15 @@ const hopeless = defineWorkflow('hopeless')
   .loop('poll', async () => 'not yet', { until: () => false, maxIterations: 3 })
 
 let flaky = 0
-const flakyLoop = defineWorkflow('flaky-loop').loop('poll', async (ctx) => {
-  flaky++
-  if (ctx.iteration === 1 && ctx.attempt === 1) throw new Error('blip')
-  return ctx.iteration
-}, { until: (n) => n === 2, maxIterations: 5, backoff: () => 10 })
+const flakyLoop = defineWorkflow('flaky-loop').loop(
+  'poll',
+  async (ctx) => {
+    flaky++
+    if (ctx.iteration === 1 && ctx.attempt === 1) throw new Error('blip')
+    return ctx.iteration
+  },
+  { until: (n) => n === 2, maxIterations: 5, backoff: () => 10 },
+)
 
 describe.each(backends)('loops on %s', (_name, makeHarness) => {
   let h: Harness

@@ -28,12 +28,16 @@ class AsyncContextManager implements ContextManager {
 const exporter = new InMemorySpanExporter()
 let flaky = 0
 const traced = defineWorkflow<{ orderId: string }>('traced')
-  .step('charge', async () => {
-    // The app's own span, made inside the handler.
-    trace.getTracer('app').startSpan('card-api').end()
-    if (++flaky === 1) throw new Error('card api timeout')
-    return 'charged'
-  }, { backoff: () => 0 })
+  .step(
+    'charge',
+    async () => {
+      // The app's own span, made inside the handler.
+      trace.getTracer('app').startSpan('card-api').end()
+      if (++flaky === 1) throw new Error('card api timeout')
+      return 'charged'
+    },
+    { backoff: () => 0 },
+  )
   .parallel('notify', { email: async () => 'mailed', sms: async () => 'texted' })
 
 describe('OpenTelemetry spans', () => {

@@ -14,7 +14,8 @@ let mostAtOnce = 0
 const smsTries = new Map<string, number>()
 
 /** A branch that records that it ran and how many branches ran at the same time. */
-const branch = (name: string, body?: (ctx: { input: Input; runId: string; attempt: number; signal: AbortSignal }) => Promise<void>) =>
+const branch =
+  (name: string, body?: (ctx: { input: Input; runId: string; attempt: number; signal: AbortSignal }) => Promise<void>) =>
   async (ctx: { input: Input; runId: string; attempt: number; signal: AbortSignal; stepName: string }) => {
     inFlight++
     mostAtOnce = Math.max(mostAtOnce, inFlight)

@@ -88,8 +88,18 @@ describe.each(backends)('prune (%s)', (_name, harness) => {
 
     it('refuses bad options with INVALID_INPUT and deletes nothing', async () => {
       const prune = h.durable.prune.bind(h.durable) as (options: unknown) => Promise<unknown>
-      for (const options of [undefined, null, {}, { olderThan: 'soon' }, { olderThan: -1 }, { olderThan: Number.NaN }, { olderThan: '30d', workflowName: '' },
-        { olderThan: '30d', workflowName: 5 }, { olderThan: '30d', dryRun: 'yes' }, { olderThan: Number.MAX_VALUE }]) {
+      for (const options of [
+        undefined,
+        null,
+        {},
+        { olderThan: 'soon' },
+        { olderThan: -1 },
+        { olderThan: Number.NaN },
+        { olderThan: '30d', workflowName: '' },
+        { olderThan: '30d', workflowName: 5 },
+        { olderThan: '30d', dryRun: 'yes' },
+        { olderThan: Number.MAX_VALUE },
+      ]) {
         expect(await codeOf(() => prune(options)), JSON.stringify(options)).toBe('INVALID_INPUT')
       }
       expect((await remaining(h)).runs).toHaveLength(1000)

@@ -5,12 +5,15 @@ import { backends, type Harness } from './harness.ts'
 const log: string[] = []
 const fast = { backoff: () => '20ms' as const }
 
-const flaky = defineWorkflow<{ failTimes: number }>('flaky')
-  .step('call', async (ctx) => {
+const flaky = defineWorkflow<{ failTimes: number }>('flaky').step(
+  'call',
+  async (ctx) => {
     log.push(`call:${ctx.attempt}`)
     if (ctx.attempt <= ctx.input.failTimes) throw new Error(`boom ${ctx.attempt}`)
     return { ok: ctx.attempt }
-  }, { maxAttempts: 3, ...fast })
+  },
+  { maxAttempts: 3, ...fast },
+)
 
 const saga = defineWorkflow<{ failWith: 'retryable' | 'fatal' }>('saga')
   .step('reserve', async () => ({ id: 'r1' }), {
@@ -29,11 +32,15 @@ const saga = defineWorkflow<{ failWith: 'retryable' | 'fatal' }>('saga')
       ...fast,
     },
   })
-  .step('ship', async (ctx) => {
-    log.push(`ship:${ctx.attempt}`)
-    if (ctx.input.failWith === 'fatal') throw new NonRetryableError('address is invalid')
-    throw new Error('carrier down')
-  }, { maxAttempts: 2, ...fast })
+  .step(
+    'ship',
+    async (ctx) => {
+      log.push(`ship:${ctx.attempt}`)
+      if (ctx.input.failWith === 'fatal') throw new NonRetryableError('address is invalid')
+      throw new Error('carrier down')
+    },
+    { maxAttempts: 2, ...fast },
+  )
 
 const stubborn = defineWorkflow('stubborn')
   .step('a', async () => 1, {
@@ -42,7 +49,14 @@ const stubborn = defineWorkflow('stubborn')
     },
   })
   .step('b', async () => 2, {
-    compensate: { handler: async () => { log.push('undo-b'); throw new Error('cannot undo b') }, maxAttempts: 2, ...fast },
+    compensate: {
+      handler: async () => {
+        log.push('undo-b')
+        throw new Error('cannot undo b')
+      },
+      maxAttempts: 2,
+      ...fast,
+    },
   })
   .step('c', async () => {
     throw new NonRetryableError('c failed')
@@ -63,7 +77,11 @@ describe.each(backends)('retries and compensation on %s', (_name, makeHarness) =
     expect(done.results).toEqual({ call: { ok: 3 } })
     expect(log).toEqual(['call:1', 'call:2', 'call:3'])
     const journal = await h.durable.journal(runId)
-    expect(journal.map((e) => [e.kind, e.attempt])).toEqual([['step_failed', 1], ['step_failed', 2], ['step_completed', 3]])
+    expect(journal.map((e) => [e.kind, e.attempt])).toEqual([
+      ['step_failed', 1],
+      ['step_failed', 2],
+      ['step_completed', 3],
+    ])
     expect(journal[0]!.error).toMatchObject({ message: 'boom 1' })
     expect(done.attempts).toBe(3)
   })

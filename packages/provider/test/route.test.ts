@@ -17,11 +17,15 @@ const delivery = defineWorkflow<{ mode: string; failAfter?: boolean }>('delivery
     standard: (b) => b.step('post', step('post'), undo('post')),
     pickup: (b) => b,
   })
-  .step('notify', async (ctx) => {
-    ran.push('notify')
-    if (ctx.input.failAfter) throw new Error('notify failed')
-    return `notified (${ctx.results.how})`
-  }, { maxAttempts: 1 })
+  .step(
+    'notify',
+    async (ctx) => {
+      ran.push('notify')
+      if (ctx.input.failAfter) throw new Error('notify failed')
+      return `notified (${ctx.results.how})`
+    },
+    { maxAttempts: 1 },
+  )
 
 describe.each(backends)('routes on %s', (_name, makeHarness) => {
   let h: Harness
@@ -72,8 +76,8 @@ describe.each(backends)('routes on %s', (_name, makeHarness) => {
   })
 
   it('refuses a step name used in two branches, at definition time', () => {
-    expect(() =>
-      defineWorkflow('dup').route('r', () => 'a', { a: (b) => b.step('x', step('x')), b: (b) => b.step('x', step('x')) }),
-    ).toThrow(expect.objectContaining({ code: 'DUPLICATE_STEP' }))
+    expect(() => defineWorkflow('dup').route('r', () => 'a', { a: (b) => b.step('x', step('x')), b: (b) => b.step('x', step('x')) })).toThrow(
+      expect.objectContaining({ code: 'DUPLICATE_STEP' }),
+    )
   })
 })

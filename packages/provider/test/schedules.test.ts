@@ -102,7 +102,11 @@ describe('schedules', () => {
   it('starts each slot once with several workers at once', async () => {
     const clock = new ManualClock('2030-01-01T00:00:30.000Z')
     const problems: string[] = []
-    const logger: Logger = { ...silentLogger, warn: (_fields: unknown, message?: string) => void problems.push(String(message)), error: (_fields: unknown, message?: string) => void problems.push(String(message)) }
+    const logger: Logger = {
+      ...silentLogger,
+      warn: (_fields: unknown, message?: string) => void problems.push(String(message)),
+      error: (_fields: unknown, message?: string) => void problems.push(String(message)),
+    }
     const { durable, store, worker } = await setup([everyMinute('shared', 'all')], clock, logger)
     await Promise.all([worker().start(), worker().start(), worker().start()])
     await expect.poll(async () => (await store.listSchedules()).length).toBe(1)
@@ -127,13 +131,15 @@ describe('schedules', () => {
     clock.set('2030-01-01T00:01:00.100Z')
     await expect.poll(async () => (await durable.list({ workflowName: 'tick' })).runs.length).toBe(1)
     const [run] = (await durable.list({ workflowName: 'tick' })).runs
-    await expect.poll(async () => (await durable.schedules()).find((s) => s.name === 'minutely')).toEqual({
-      name: 'minutely',
-      workflowName: 'tick',
-      cron: '* * * * *',
-      nextAt: new Date('2030-01-01T00:02:00.000Z'),
-      lastRunId: run!.id,
-    })
+    await expect
+      .poll(async () => (await durable.schedules()).find((s) => s.name === 'minutely'))
+      .toEqual({
+        name: 'minutely',
+        workflowName: 'tick',
+        cron: '* * * * *',
+        nextAt: new Date('2030-01-01T00:02:00.000Z'),
+        lastRunId: run!.id,
+      })
     // A runtime without schedules of its own (the CLI's) lists what the workers stored.
     const reader = createDurable({ store, queue: postgresQueue({ store }), workflows: [], clock, logger: silentLogger })
     expect(await reader.schedules()).toEqual(await durable.schedules())
@@ -200,7 +206,11 @@ describe('schedules: bad definitions', () => {
   })
 
   it('refuses schedules on a store that cannot keep them', () => {
-    const plain = new Proxy(store, { get: (target, key) => (key === 'saveSchedules' || key === 'listSchedules' || key === 'advanceSchedule' ? undefined : Reflect.get(target, key, target)) })
-    expect(() => createDurable({ store: plain, queue, workflows: [tick], schedules: [good] })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION', message: expect.stringContaining('needs a store that keeps schedules') }))
+    const plain = new Proxy(store, {
+      get: (target, key) => (key === 'saveSchedules' || key === 'listSchedules' || key === 'advanceSchedule' ? undefined : Reflect.get(target, key, target)),
+    })
+    expect(() => createDurable({ store: plain, queue, workflows: [tick], schedules: [good] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_DEFINITION', message: expect.stringContaining('needs a store that keeps schedules') }),
+    )
   })
 })

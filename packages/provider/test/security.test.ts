@@ -136,10 +136,16 @@ describe('no secret in errors, logs or stored errors', () => {
     const logger = capturingLogger()
     const echo = defineWorkflow('echo').step('one', async () => 1)
     const durable = createDurable({ store, queue: postgresQueue({ store, pollIntervalMs: 50, logger }), workflows: [echo], logger })
-    const error = await durable.start(echo).then(() => undefined, (e: unknown) => e)
+    const error = await durable.start(echo).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(isDurableError(error, 'STORE_UNAVAILABLE')).toBe(true)
     expect(shown(error)).not.toContain(secret)
-    const migrateError = await durable.migrate().then(() => undefined, (e: unknown) => e)
+    const migrateError = await durable.migrate().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(isDurableError(migrateError)).toBe(true)
     expect(shown(migrateError)).not.toContain(secret)
     const worker = durable.worker({ reconcileIntervalMs: 50 })

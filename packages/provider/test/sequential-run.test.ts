@@ -18,7 +18,9 @@ const order = defineWorkflow<{ sku: string; qty: number }>('order')
 let release: () => void = () => {}
 const gated = defineWorkflow('gated').step('wait-for-gate', () => new Promise<string>((resolve) => (release = () => resolve('open'))))
 const nothing = defineWorkflow('nothing')
-const voidSteps = defineWorkflow('void-steps').step('a', async () => {}).step('b', () => undefined)
+const voidSteps = defineWorkflow('void-steps')
+  .step('a', async () => {})
+  .step('b', () => undefined)
 
 describe.each(backends)('a sequential run on %s', (_name, makeHarness) => {
   let h: Harness

@@ -60,8 +60,7 @@ describe('a transactional step losing its connection (postgres)', () => {
 
   const bookings = async (tag: string) =>
     (await sql<{ attempt: number }>`select attempt from bookings where tag = ${tag} order by attempt`.execute(store.db)).rows.map((r) => r.attempt)
-  const journal = async (runId: string) =>
-    (await durable.journal(runId)).filter((e) => e.stepKey === 'book').map((e) => [e.kind, e.attempt, e.error?.code ?? null])
+  const journal = async (runId: string) => (await durable.journal(runId)).filter((e) => e.stepKey === 'book').map((e) => [e.kind, e.attempt, e.error?.code ?? null])
 
   it('tries the step again when the connection breaks before its journal write: an outage is not a final failure', async () => {
     const runId = await durable.start(booking, { tag: 'in-handler', cut: 'in handler' })

@@ -39,8 +39,12 @@ const afterAsV2 = defineWorkflow('approval', { version: '2' })
   .step('ship', async () => (record('ship', 'after'), 'shipped'))
 
 // A rename: `b` became `b2`, without a new version.
-const named = defineWorkflow('renamed').step('a', async () => (record('a', 'old'), 'a')).step('b', async () => (record('b', 'old'), 'b'))
-const renamed = defineWorkflow('renamed').step('a', async () => (record('a', 'new'), 'a')).step('b2', async (ctx) => (record('b2', 'new'), ctx.results))
+const named = defineWorkflow('renamed')
+  .step('a', async () => (record('a', 'old'), 'a'))
+  .step('b', async () => (record('b', 'old'), 'b'))
+const renamed = defineWorkflow('renamed')
+  .step('a', async () => (record('a', 'new'), 'a'))
+  .step('b2', async (ctx) => (record('b2', 'new'), ctx.results))
 
 /** Several runtimes on one database, as in a rolling deploy: each with its own store and workflows. */
 interface Fleet {
@@ -58,14 +62,20 @@ const fleets: Array<[string, () => Promise<Fleet>]> = [
     'postgres',
     async () => {
       const database: TestDatabase = await createTestDatabase('versions')
-      return fleetOn(() => postgresStore({ connectionString: database.url }), () => database.drop())
+      return fleetOn(
+        () => postgresStore({ connectionString: database.url }),
+        () => database.drop(),
+      )
     },
   ],
   [
     'pglite',
     async () => {
       const pglite = new PGlite()
-      return fleetOn(() => postgresStore({ pglite }), () => pglite.close())
+      return fleetOn(
+        () => postgresStore({ pglite }),
+        () => pglite.close(),
+      )
     },
   ],
 ]
@@ -198,7 +208,12 @@ describe.each(fleets)('versions and shapes (%s)', (_name, makeFleet) => {
     const forked = await durable.fork(failed, { version: '2' })
     const done = await durable.waitFor(forked, { timeout: '10s' })
     // v2's first step the original did not finish is `fraud`: it runs, then `charge`.
-    expect(done).toMatchObject({ status: 'completed', version: '2', input: { sku: 'D4', failCharge: true }, results: { reserve: 'reserved D4', fraud: 'clean', charge: 'charged after clean' } })
+    expect(done).toMatchObject({
+      status: 'completed',
+      version: '2',
+      input: { sku: 'D4', failCharge: true },
+      results: { reserve: 'reserved D4', fraud: 'clean', charge: 'charged after clean' },
+    })
     expect(ran).toEqual(['fraud@2', 'charge@2'])
     const journal = await durable.journal(forked)
     expect(journal.map((e) => `${e.seq}:${e.kind}:${e.stepKey}`)).toEqual(['1:step_completed:reserve', '2:step_completed:fraud', '3:step_completed:charge'])

@@ -8,17 +8,25 @@ const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
 /** Sleeps an hour: a run that waits for a timer. */
-const napper = defineWorkflow<{ guest: string }>('napper').sleep('nap', '1h').step('wake', async () => 'up')
+const napper = defineWorkflow<{ guest: string }>('napper')
+  .sleep('nap', '1h')
+  .step('wake', async () => 'up')
 /** Waits a week at most for `approved`. */
-const approval = defineWorkflow<{ orderId: string }>('approval').waitForSignal('approved', { timeout: '7d' }).step('ship', async () => 'shipped')
+const approval = defineWorkflow<{ orderId: string }>('approval')
+  .waitForSignal('approved', { timeout: '7d' })
+  .step('ship', async () => 'shipped')
 /** Waits for `first`, then for `second`: a `second` sent early is kept until the run gets there. */
 const twoSignals = defineWorkflow('two-signals')
   .waitForSignal('first')
   .waitForSignal('second')
   .step('done', async (ctx) => ({ first: ctx.results.first, second: ctx.results.second }))
 /** Waits for `go`, forever: the child of `parent`. */
-const kid = defineWorkflow('kid').waitForSignal('go').step('play', async () => 'played')
-const parent = defineWorkflow('parent').child('kid', kid, () => ({})).step('after', async () => 'after')
+const kid = defineWorkflow('kid')
+  .waitForSignal('go')
+  .step('play', async () => 'played')
+const parent = defineWorkflow('parent')
+  .child('kid', kid, () => ({}))
+  .step('after', async () => 'after')
 
 const WORKFLOWS = [napper, approval, twoSignals, kid, parent]
 
@@ -52,7 +60,7 @@ describe.each(backends)('what a run waits for, and its pending signals (%s)', (_
     expect((await listed(reader, runId))?.waitingFor).toEqual(run.waitingFor)
   })
 
-  it("names the signal and its timeout — known by the recorded shape where the definition is not", async () => {
+  it('names the signal and its timeout — known by the recorded shape where the definition is not', async () => {
     const runId = await h.durable.start(approval, { orderId: 'o-1' })
     await parked(runId)
     const run = await h.durable.find(runId)

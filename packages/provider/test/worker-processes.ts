@@ -34,6 +34,12 @@ export async function spawnFaultWorker(databaseUrl: string, name: string, option
   const env = { DATABASE_URL: `${databaseUrl}?application_name=${name}`, LEASE_MS: String(options.leaseMs ?? 1000), PAUSE: options.paused ? '1' : '0' }
   const child = await spawnWorker(env, faultScript)
   const logs: string[] = []
-  child.stdout!.on('data', (chunk) => logs.push(...String(chunk).split('\n').filter((line) => line.startsWith('{'))))
+  child.stdout!.on('data', (chunk) =>
+    logs.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line.startsWith('{')),
+    ),
+  )
   return { child, logs }
 }

@@ -43,10 +43,7 @@ export class MemoryQueue implements QueueAdapter {
   }
 
   /** Delivers jobs to `handler`; several consumers of one queue share its jobs. */
-  async consume(
-    handler: (job: DurableJob) => Promise<void>,
-    options: { concurrency: number },
-  ): Promise<{ stop(): Promise<void> }> {
+  async consume(handler: (job: DurableJob) => Promise<void>, options: { concurrency: number }): Promise<{ stop(): Promise<void> }> {
     this.#assertOpen('consume')
     const concurrency = options?.concurrency
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -68,12 +65,15 @@ export class MemoryQueue implements QueueAdapter {
   }
 
   #holdUntil(job: DurableJob, at: number): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer)
-      // Timers may fire a millisecond early, and long delays are chained: check the clock again.
-      if (at > Date.now()) this.#holdUntil(job, at)
-      else this.#enqueue(job)
-    }, Math.min(at - Date.now(), MAX_TIMER_MS))
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer)
+        // Timers may fire a millisecond early, and long delays are chained: check the clock again.
+        if (at > Date.now()) this.#holdUntil(job, at)
+        else this.#enqueue(job)
+      },
+      Math.min(at - Date.now(), MAX_TIMER_MS),
+    )
     // A pending wake-up alone must not keep the process alive; the jobs are in memory anyway.
     timer.unref()
     this.#timers.add(timer)

@@ -56,10 +56,7 @@ export interface QueueAdapter {
    * `stop()` resolves. `stop()` stops delivering and resolves once the handlers it started have
    * finished. A handler that throws must not stop delivery of later jobs.
    */
-  consume(
-    handler: (job: DurableJob) => Promise<void>,
-    options: { concurrency: number },
-  ): Promise<{ stop(): Promise<void> }>
+  consume(handler: (job: DurableJob) => Promise<void>, options: { concurrency: number }): Promise<{ stop(): Promise<void> }>
   /** Releases connections and timers; stops consumers still running. Never closes the store. */
   close?(): Promise<void>
   /**

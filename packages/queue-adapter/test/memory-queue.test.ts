@@ -21,10 +21,13 @@ describe('memoryQueue', () => {
     const byConsumer: [string[], string[]] = [[], []]
     const consumers = await Promise.all(
       byConsumer.map((seen) =>
-        queue.consume(async (job) => {
-          seen.push(job.runId)
-          await sleep(20)
-        }, { concurrency: 2 }),
+        queue.consume(
+          async (job) => {
+            seen.push(job.runId)
+            await sleep(20)
+          },
+          { concurrency: 2 },
+        ),
       ),
     )
     const ids = Array.from({ length: 20 }, (_, i) => `r${i}`)
@@ -42,17 +45,20 @@ describe('memoryQueue', () => {
     const seen: string[] = []
     let insideDispatch = false
     let reentered = false
-    await queue.consume(async (job) => {
-      // Recorded, not asserted here: the queue swallows handler errors.
-      if (insideDispatch) reentered = true
-      seen.push(job.runId)
-      if (seen.length < 3) {
-        insideDispatch = true
-        const dispatched = queue.dispatch({ runId: job.runId })
-        insideDispatch = false
-        await dispatched
-      }
-    }, { concurrency: 4 })
+    await queue.consume(
+      async (job) => {
+        // Recorded, not asserted here: the queue swallows handler errors.
+        if (insideDispatch) reentered = true
+        seen.push(job.runId)
+        if (seen.length < 3) {
+          insideDispatch = true
+          const dispatched = queue.dispatch({ runId: job.runId })
+          insideDispatch = false
+          await dispatched
+        }
+      },
+      { concurrency: 4 },
+    )
     await queue.dispatch({ runId: 'again' })
     await waitUntil(() => seen.length === 3)
     expect(seen).toEqual(['again', 'again', 'again'])
@@ -75,11 +81,14 @@ describe('memoryQueue', () => {
     const queue = memoryQueue()
     const seen: string[] = []
     let finished = false
-    await queue.consume(async (job) => {
-      seen.push(job.runId)
-      await sleep(100)
-      finished = true
-    }, { concurrency: 1 })
+    await queue.consume(
+      async (job) => {
+        seen.push(job.runId)
+        await sleep(100)
+        finished = true
+      },
+      { concurrency: 1 },
+    )
     await queue.dispatch({ runId: 'now' })
     await queue.dispatch({ runId: 'later', runAt: new Date(Date.now() + 150) })
     await waitUntil(() => seen.length === 1)

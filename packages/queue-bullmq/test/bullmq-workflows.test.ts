@@ -102,7 +102,10 @@ describe('durable workflows on BullMQ', () => {
     expect(done.results).toEqual({ call: { ok: 2 } })
     expect(log).toEqual(['call:1', 'call:2'])
     const journal = await durable.journal(runId)
-    expect(journal.map((e) => [e.kind, e.stepKey, e.attempt])).toEqual([['step_failed', 'call', 1], ['step_completed', 'call', 2]])
+    expect(journal.map((e) => [e.kind, e.stepKey, e.attempt])).toEqual([
+      ['step_failed', 'call', 1],
+      ['step_completed', 'call', 2],
+    ])
   })
 
   it('compensates completed steps in reverse when a step fails for good', async () => {

@@ -37,9 +37,7 @@ function launch(port: number): Promise<ChildProcess> {
       child.kill('SIGKILL')
       reject(error)
     }
-    child.once('error', (error) =>
-      fail(new Error(`could not run redis-server (${error.message}); install it: apt-get install redis-server`)),
-    )
+    child.once('error', (error) => fail(new Error(`could not run redis-server (${error.message}); install it: apt-get install redis-server`)))
     child.once('exit', (code) => fail(new Error(`redis-server exited with code ${String(code)}:\n${output}`)))
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString()

@@ -38,10 +38,7 @@ export function transactionExecute(transaction: unknown): Execute {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const tx = transaction as Kysely<any> | null
   if (typeof tx?.executeQuery !== 'function' || typeof tx.selectFrom !== 'function') {
-    throw new DurableError(
-      'INVALID_INPUT',
-      "graphileWorkerQueue.dispatch: options.transaction must be the store's Kysely transaction (from @durable/store-postgres)",
-    )
+    throw new DurableError('INVALID_INPUT', "graphileWorkerQueue.dispatch: options.transaction must be the store's Kysely transaction (from @durable/store-postgres)")
   }
   return (text, values) => tx.executeQuery(CompiledQuery.raw(text, values))
 }

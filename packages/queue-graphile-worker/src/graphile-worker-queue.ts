@@ -65,7 +65,10 @@ export class GraphileWorkerQueue implements QueueAdapter {
     this.schema = identifier('schema', options.schema ?? 'graphile_worker')
     this.taskIdentifier = options.taskIdentifier ?? 'durable_wake'
     if (typeof this.taskIdentifier !== 'string' || !/^[\w.:-]{1,100}$/.test(this.taskIdentifier)) {
-      throw new DurableError('INVALID_INPUT', `graphileWorkerQueue: taskIdentifier must be 1 to 100 letters, digits, "_", ".", ":" or "-", got ${JSON.stringify(this.taskIdentifier)}`)
+      throw new DurableError(
+        'INVALID_INPUT',
+        `graphileWorkerQueue: taskIdentifier must be 1 to 100 letters, digits, "_", ".", ":" or "-", got ${JSON.stringify(this.taskIdentifier)}`,
+      )
     }
     this.pollIntervalMs = positive(options.pollIntervalMs ?? 2_000, 'pollIntervalMs')
     this.#connectTimeoutMs = positive(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs')
@@ -116,7 +119,11 @@ export class GraphileWorkerQueue implements QueueAdapter {
       // 3F000: invalid_schema_name; 42883: undefined_function.
       const code = (error as { code?: string }).code
       if (code === '3F000' || code === '42883') {
-        throw new DurableError('NOT_MIGRATED', `graphileWorkerQueue.dispatch: ${this.schema}.add_job does not exist in this database; run migrate() first — durable.migrate() (or graphile-worker's migrations)`, { cause: error })
+        throw new DurableError(
+          'NOT_MIGRATED',
+          `graphileWorkerQueue.dispatch: ${this.schema}.add_job does not exist in this database; run migrate() first — durable.migrate() (or graphile-worker's migrations)`,
+          { cause: error },
+        )
       }
       throw error
     }
@@ -149,7 +156,11 @@ export class GraphileWorkerQueue implements QueueAdapter {
       // No cron items: this runner only wakes durable runs.
       runner = await run({ ...this.#runnerOptions(), concurrency, noHandleSignals: true, taskList: { [this.taskIdentifier]: task } }, undefined, [])
     } catch (error) {
-      throw new DurableError('INVALID_INPUT', `graphileWorkerQueue.consume: could not start a Graphile Worker runner (${error instanceof Error ? error.message : String(error)}); run durable.migrate() first and check the connection`, { cause: error })
+      throw new DurableError(
+        'INVALID_INPUT',
+        `graphileWorkerQueue.consume: could not start a Graphile Worker runner (${error instanceof Error ? error.message : String(error)}); run durable.migrate() first and check the connection`,
+        { cause: error },
+      )
     }
     runner.promise.catch((error: unknown) => logger.warn({ err: error }, 'graphileWorkerQueue: runner stopped with an error'))
     this.#runners.add(runner)

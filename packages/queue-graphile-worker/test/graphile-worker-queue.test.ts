@@ -59,9 +59,12 @@ describe('graphileWorkerQueue', () => {
     const task = nextTask()
     const adapter = graphileWorkerQueue({ connectionString: database.url, taskIdentifier: task, pollIntervalMs: 100, logger })
     try {
-      const consumer = await adapter.consume(async () => {
-        throw new Error('handler failed (expected by the test)')
-      }, { concurrency: 1 })
+      const consumer = await adapter.consume(
+        async () => {
+          throw new Error('handler failed (expected by the test)')
+        },
+        { concurrency: 1 },
+      )
       await adapter.dispatch({ runId: 'r-fails' })
       const deadline = Date.now() + 10_000
       while (!warnings.some((w) => w.includes('handler failed for run "r-fails"'))) {

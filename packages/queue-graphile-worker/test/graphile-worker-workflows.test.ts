@@ -42,7 +42,10 @@ describe('durable workflows on Graphile Worker', () => {
     expect(done.results).toEqual({ call: { ok: 2 } })
     expect(log).toEqual(['call:1', 'call:2'])
     const journal = await durable.journal(runId)
-    expect(journal.map((e) => [e.kind, e.stepKey, e.attempt])).toEqual([['step_failed', 'call', 1], ['step_completed', 'call', 2]])
+    expect(journal.map((e) => [e.kind, e.stepKey, e.attempt])).toEqual([
+      ['step_failed', 'call', 1],
+      ['step_completed', 'call', 2],
+    ])
     expect(journal[0]!.error).toMatchObject({ message: 'boom 1' })
   })
 

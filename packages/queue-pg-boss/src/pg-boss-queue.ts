@@ -204,7 +204,9 @@ export class PgBossQueue implements QueueAdapter {
       try {
         queue = await this.#boss.getQueue(this.queueName)
       } catch (error) {
-        throw new DurableError('INVALID_INPUT', `pgBossQueue: could not reach pg-boss's database (${messageOf(error)}); check the connection options given to new PgBoss()`, { cause: error })
+        throw new DurableError('INVALID_INPUT', `pgBossQueue: could not reach pg-boss's database (${messageOf(error)}); check the connection options given to new PgBoss()`, {
+          cause: error,
+        })
       }
       if (queue === null) throw this.#noQueue('consume')
     })().catch((error: unknown) => {
@@ -223,7 +225,10 @@ export class PgBossQueue implements QueueAdapter {
   }
 
   #noQueue(action: string): DurableError {
-    return new DurableError('NOT_MIGRATED', `pgBossQueue.${action}: pg-boss has no queue "${this.queueName}"; run migrate() first — durable.migrate() creates the queue (or boss.createQueue("${this.queueName}"))`)
+    return new DurableError(
+      'NOT_MIGRATED',
+      `pgBossQueue.${action}: pg-boss has no queue "${this.queueName}"; run migrate() first — durable.migrate() creates the queue (or boss.createQueue("${this.queueName}"))`,
+    )
   }
 }
 

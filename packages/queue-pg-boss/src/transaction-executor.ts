@@ -15,10 +15,7 @@ export function transactionExecutor(transaction: unknown): PgBoss.Db {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const tx = transaction as Kysely<any> | null
   if (typeof tx?.executeQuery !== 'function' || typeof tx.selectFrom !== 'function') {
-    throw new DurableError(
-      'INVALID_INPUT',
-      "pgBossQueue.dispatch: options.transaction must be the store's Kysely transaction (from @durable/store-postgres)",
-    )
+    throw new DurableError('INVALID_INPUT', "pgBossQueue.dispatch: options.transaction must be the store's Kysely transaction (from @durable/store-postgres)")
   }
   return {
     async executeSql(text: string, values: unknown[] = []) {

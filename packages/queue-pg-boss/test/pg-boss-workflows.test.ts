@@ -36,7 +36,10 @@ describe('durable workflows on pg-boss', () => {
     expect(done.results).toEqual({ call: { ok: 2 } })
     expect(log).toEqual(['call:1', 'call:2'])
     const journal = await durable.journal(runId)
-    expect(journal.map((e) => [e.kind, e.stepKey, e.attempt])).toEqual([['step_failed', 'call', 1], ['step_completed', 'call', 2]])
+    expect(journal.map((e) => [e.kind, e.stepKey, e.attempt])).toEqual([
+      ['step_failed', 'call', 1],
+      ['step_completed', 'call', 2],
+    ])
     expect(journal[0]!.error).toMatchObject({ message: 'boom 1' })
   })
 

@@ -13,10 +13,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 export function assertIdentifier(kind: 'schema' | 'channel', value: unknown): string {
   if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
     const shown = typeof value === 'string' ? JSON.stringify(value) : `of type ${value === null ? 'null' : typeof value}`
-    throw new DurableError(
-      'INVALID_INPUT',
-      `postgresQueue: invalid ${kind} name ${shown}: use a letter or "_" followed by up to 62 letters, digits or "_"`,
-    )
+    throw new DurableError('INVALID_INPUT', `postgresQueue: invalid ${kind} name ${shown}: use a letter or "_" followed by up to 62 letters, digits or "_"`)
   }
   return value
 }

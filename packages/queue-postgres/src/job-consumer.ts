@@ -152,9 +152,7 @@ export class JobConsumer {
   async #handBack(jobs: ReadonlyArray<{ runId: string; runAt: Date }>): Promise<void> {
     const { db, schema, channel, pollIntervalMs } = this.#context
     for (const job of jobs) {
-      await insertJob(db, schema, job, { channel, withinMs: pollIntervalMs }).catch((error: unknown) =>
-        this.#warn(error, `could not hand job of run "${job.runId}" back on stop`),
-      )
+      await insertJob(db, schema, job, { channel, withinMs: pollIntervalMs }).catch((error: unknown) => this.#warn(error, `could not hand job of run "${job.runId}" back on stop`))
     }
   }
 
@@ -181,17 +179,19 @@ export class JobConsumer {
     if (this.#listenState !== 'off' || this.#stopping || Date.now() - this.#lastListenAt < LISTEN_RETRY_MS) return
     this.#listenState = 'pending'
     this.#lastListenAt = Date.now()
-    this.#listenAttempt = this.#context.listen(() => this.wake()).then(
-      (unlisten) => {
-        this.#unlisten = unlisten
-        this.#listenState = 'on'
-        this.wake() // a NOTIFY may have been sent before we listened
-      },
-      (error: unknown) => {
-        this.#listenState = isDurableError(error) ? 'unsupported' : 'off'
-        if (this.#listenState === 'off') this.#warn(error, 'LISTEN failed; polling until it works again')
-      },
-    )
+    this.#listenAttempt = this.#context
+      .listen(() => this.wake())
+      .then(
+        (unlisten) => {
+          this.#unlisten = unlisten
+          this.#listenState = 'on'
+          this.wake() // a NOTIFY may have been sent before we listened
+        },
+        (error: unknown) => {
+          this.#listenState = isDurableError(error) ? 'unsupported' : 'off'
+          if (this.#listenState === 'off') this.#warn(error, 'LISTEN failed; polling until it works again')
+        },
+      )
   }
 
   #warn(error: unknown, message: string): void {

@@ -92,10 +92,7 @@ export class PostgresQueue implements QueueAdapter {
    * Starts a consumer: claims due jobs (deleting them) into at most `concurrency` running
    * handlers. `stop()` stops claiming, waits for running handlers and stops listening.
    */
-  async consume(
-    handler: (job: DurableJob) => Promise<void>,
-    options: { concurrency: number },
-  ): Promise<{ stop(): Promise<void> }> {
+  async consume(handler: (job: DurableJob) => Promise<void>, options: { concurrency: number }): Promise<{ stop(): Promise<void> }> {
     const concurrency = options?.concurrency
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new DurableError('INVALID_INPUT', `postgresQueue.consume: concurrency must be a positive integer, got ${String(concurrency)}`)
@@ -135,7 +132,7 @@ export class PostgresQueue implements QueueAdapter {
 function asTransaction(transaction: unknown): Executor {
   const candidate = transaction as { getExecutor?: unknown; selectFrom?: unknown } | null
   if (typeof candidate?.getExecutor !== 'function' || typeof candidate.selectFrom !== 'function') {
-    throw new DurableError('INVALID_INPUT', 'postgresQueue.dispatch: options.transaction must be the store\'s Kysely transaction')
+    throw new DurableError('INVALID_INPUT', "postgresQueue.dispatch: options.transaction must be the store's Kysely transaction")
   }
   return transaction as Executor
 }

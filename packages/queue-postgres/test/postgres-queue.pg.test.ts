@@ -63,10 +63,13 @@ describe('postgresQueue on pg', () => {
     const received: string[][] = [[], []]
     const consumers = await Promise.all(
       queues.map((queue, n) =>
-        queue.consume(async (job) => {
-          received[n]!.push(job.runId)
-          await sleep(1) // let the other consumer's claims interleave
-        }, { concurrency: 8 }),
+        queue.consume(
+          async (job) => {
+            received[n]!.push(job.runId)
+            await sleep(1) // let the other consumer's claims interleave
+          },
+          { concurrency: 8 },
+        ),
       ),
     )
     await waitUntil(() => received[0]!.length + received[1]!.length >= ids.length, 'all 500 jobs are delivered', 20_000)
@@ -172,14 +175,23 @@ describe('postgresQueue on pg', () => {
       return false
     }
     for (const channel of ['bad-name', 'x"; drop table jobs; --', 'a'.repeat(64), '', '1abc', 'with space']) {
-      expect(invalid(() => postgresQueue({ store, channel })), channel).toBe(true)
+      expect(
+        invalid(() => postgresQueue({ store, channel })),
+        channel,
+      ).toBe(true)
     }
     const listen = store.listen.bind(store)
     for (const schema of ['bad schema', 'x"y', 'a'.repeat(64), '']) {
-      expect(invalid(() => postgresQueue({ store: { db: store.db, schema, listen } })), schema).toBe(true)
+      expect(
+        invalid(() => postgresQueue({ store: { db: store.db, schema, listen } })),
+        schema,
+      ).toBe(true)
     }
     for (const pollIntervalMs of [0, -5, Number.NaN]) {
-      expect(invalid(() => postgresQueue({ store, pollIntervalMs })), String(pollIntervalMs)).toBe(true)
+      expect(
+        invalid(() => postgresQueue({ store, pollIntervalMs })),
+        String(pollIntervalMs),
+      ).toBe(true)
     }
     expect(invalid(() => postgresQueue({ store, channel: 'Fine_Channel_1' }))).toBe(false)
     const queue = postgresQueue({ store })

@@ -43,13 +43,16 @@ describe('postgresQueue on PGlite', () => {
     const done: string[] = []
     // PGlite is one session: had the loop kept a transaction open around the handler, the
     // handler's own transaction would wait for it forever.
-    const consumer = await queue.consume(async (job) => {
-      await store.transaction(async (tx) => {
-        await sql`select pg_sleep(0.05)`.execute(tx)
-        await queue.dispatch({ runId: `${job.runId}-next`, runAt: new Date(Date.now() + 3_600_000) }, { transaction: tx })
-      })
-      done.push(job.runId)
-    }, { concurrency: 3 })
+    const consumer = await queue.consume(
+      async (job) => {
+        await store.transaction(async (tx) => {
+          await sql`select pg_sleep(0.05)`.execute(tx)
+          await queue.dispatch({ runId: `${job.runId}-next`, runAt: new Date(Date.now() + 3_600_000) }, { transaction: tx })
+        })
+        done.push(job.runId)
+      },
+      { concurrency: 3 },
+    )
     for (const runId of ['a', 'b', 'c', 'd']) await queue.dispatch({ runId })
     await waitUntil(() => done.length === 4, 'the four handlers finish')
     await consumer.stop()

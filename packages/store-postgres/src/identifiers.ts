@@ -10,10 +10,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
  */
 export function assertSchemaName(schema: unknown): asserts schema is string {
   if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
-    throw new DurableError(
-      'INVALID_INPUT',
-      `invalid schema name ${describe(schema)}: use a letter or "_" followed by up to 62 letters, digits or "_" (e.g. "durable")`,
-    )
+    throw new DurableError('INVALID_INPUT', `invalid schema name ${describe(schema)}: use a letter or "_" followed by up to 62 letters, digits or "_" (e.g. "durable")`)
   }
 }
 
@@ -24,13 +21,7 @@ export function assertSchemaName(schema: unknown): asserts schema is string {
  * @internal
  */
 export function assertChannelName(channel: unknown): asserts channel is string {
-  if (
-    typeof channel !== 'string' ||
-    channel.length === 0 ||
-    Buffer.byteLength(channel) > 63 ||
-    channel.includes('"') ||
-    channel.includes('\u0000')
-  ) {
+  if (typeof channel !== 'string' || channel.length === 0 || Buffer.byteLength(channel) > 63 || channel.includes('"') || channel.includes('\u0000')) {
     throw new DurableError('INVALID_INPUT', `invalid channel name ${describe(channel)}: use 1 to 63 bytes without '"' or NUL`)
   }
 }

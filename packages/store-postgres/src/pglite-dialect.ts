@@ -23,11 +23,7 @@ import { Mutex } from './mutex.js'
 export interface PGliteClient {
   /** Resolves once the database is ready. */
   readonly waitReady: Promise<void>
-  query<T>(
-    query: string,
-    params?: unknown[],
-    options?: { rowMode?: 'object' | 'array' },
-  ): Promise<{ rows: T[]; affectedRows?: number; command?: string }>
+  query<T>(query: string, params?: unknown[], options?: { rowMode?: 'object' | 'array' }): Promise<{ rows: T[]; affectedRows?: number; command?: string }>
   /** Calls `callback` for every notification on any channel; returns the unsubscribe function. */
   onNotification(callback: (channel: string, payload: string) => void): () => void
 }

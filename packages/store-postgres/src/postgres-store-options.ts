@@ -61,8 +61,4 @@ export interface PostgresStorePGliteOptions extends PostgresStoreCommonOptions {
 }
 
 /** Options of {@link postgresStore}: exactly one of `connectionString`, `pool`, `db` or `pglite`. */
-export type PostgresStoreOptions =
-  | PostgresStoreConnectionStringOptions
-  | PostgresStorePoolOptions
-  | PostgresStoreKyselyOptions
-  | PostgresStorePGliteOptions
+export type PostgresStoreOptions = PostgresStoreConnectionStringOptions | PostgresStorePoolOptions | PostgresStoreKyselyOptions | PostgresStorePGliteOptions

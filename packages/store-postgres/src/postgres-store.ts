@@ -81,13 +81,13 @@ export class PostgresStore implements RunStore {
   constructor(options: PostgresStoreOptions) {
     const given = (['connectionString', 'pool', 'db', 'pglite'] as const).filter((key) => options?.[key] !== undefined)
     if (given.length === 0 && typeof options === 'object' && options !== null && 'connectionString' in options) {
-      throw new DurableError('INVALID_INPUT', 'postgresStore got connectionString: undefined — is DATABASE_URL set? Pass a connection string such as postgres://user:password@127.0.0.1:5432/app')
-    }
-    if (given.length !== 1) {
       throw new DurableError(
         'INVALID_INPUT',
-        `postgresStore needs exactly one of connectionString, pool, db or pglite (got ${given.length ? given.join(', ') : 'none'})`,
+        'postgresStore got connectionString: undefined — is DATABASE_URL set? Pass a connection string such as postgres://user:password@127.0.0.1:5432/app',
       )
+    }
+    if (given.length !== 1) {
+      throw new DurableError('INVALID_INPUT', `postgresStore needs exactly one of connectionString, pool, db or pglite (got ${given.length ? given.join(', ') : 'none'})`)
     }
     const schema = options.schema ?? DEFAULT_SCHEMA
     assertSchemaName(schema)
@@ -238,7 +238,10 @@ export class PostgresStore implements RunStore {
   ): Promise<Array<{ runId: string; created: boolean }>> {
     return this.transaction(async (tx) => {
       const results = await insertRuns(tx, this.#tables, runs)
-      await inTransaction?.(tx, results.filter((r) => r.created).map((r) => r.runId))
+      await inTransaction?.(
+        tx,
+        results.filter((r) => r.created).map((r) => r.runId),
+      )
       return results
     })
   }
@@ -299,12 +302,7 @@ export class PostgresStore implements RunStore {
    * `decide` sees the locked run and may throw to refuse; `inTransaction` runs before commit.
    * Returns the run as it was, or undefined when there is no such run.
    */
-  changeRun(
-    runId: string,
-    now: Date,
-    decide: (run: RunRecord) => RunChange,
-    inTransaction?: (tx: PostgresTransaction) => Promise<void>,
-  ): Promise<RunRecord | undefined> {
+  changeRun(runId: string, now: Date, decide: (run: RunRecord) => RunChange, inTransaction?: (tx: PostgresTransaction) => Promise<void>): Promise<RunRecord | undefined> {
     return changeRun(this.db, this.#tables, runId, now, decide, inTransaction)
   }
 

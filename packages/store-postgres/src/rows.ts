@@ -1,4 +1,15 @@
-import { stateFromStore, type JournalEntry, type JournalKind, type Json, type RunError, type RunFlow, type RunRecord, type RunStatus, type StepError, type StoredState } from '@durable/core'
+import {
+  stateFromStore,
+  type JournalEntry,
+  type JournalKind,
+  type Json,
+  type RunError,
+  type RunFlow,
+  type RunRecord,
+  type RunStatus,
+  type StepError,
+  type StoredState,
+} from '@durable/core'
 import { sql, type RawBuilder } from 'kysely'
 
 /**
@@ -16,7 +27,13 @@ export interface Tables {
 
 /** @internal */
 export function tablesIn(schema: string): Tables {
-  return { runs: sql.id(schema, 'runs'), journal: sql.id(schema, 'journal'), signals: sql.id(schema, 'signals'), shapes: sql.id(schema, 'shapes'), schedules: sql.id(schema, 'schedules') }
+  return {
+    runs: sql.id(schema, 'runs'),
+    journal: sql.id(schema, 'journal'),
+    signals: sql.id(schema, 'signals'),
+    shapes: sql.id(schema, 'shapes'),
+    schedules: sql.id(schema, 'schedules'),
+  }
 }
 
 /**
@@ -140,9 +157,7 @@ export interface JournalRow {
 }
 
 /** @internal */
-export const JOURNAL_COLUMNS = sql.raw(
-  'seq, step_key, step_name, kind, attempt, result::text AS result, error::text AS error, created_at',
-)
+export const JOURNAL_COLUMNS = sql.raw('seq, step_key, step_name, kind, attempt, result::text AS result, error::text AS error, created_at')
 
 /** Maps a journal row; `result` and `error` are left out when SQL NULL. @internal */
 export function toJournalEntry(row: JournalRow): JournalEntry {

@@ -157,9 +157,11 @@ export class LivenessConnection {
     try {
       await client.connect()
       // Older servers lack tcp_user_timeout; the keepalives alone still work there.
-      await client.query(SERVER_KEEPALIVE).catch(() =>
-        client.query(`SELECT set_config('tcp_keepalives_idle', '1', false), set_config('tcp_keepalives_interval', '1', false), set_config('tcp_keepalives_count', '2', false)`),
-      )
+      await client
+        .query(SERVER_KEEPALIVE)
+        .catch(() =>
+          client.query(`SELECT set_config('tcp_keepalives_idle', '1', false), set_config('tcp_keepalives_interval', '1', false), set_config('tcp_keepalives_count', '2', false)`),
+        )
     } catch (error) {
       void client.end().catch(() => {})
       throw error

@@ -38,10 +38,7 @@ export function useBackends(): Backend[] {
     name,
     async newStore(options = {}) {
       const schema = options.schema ?? `s${++schemas}`
-      const store =
-        name === 'pg'
-          ? postgresStore({ connectionString: databaseUrl(database), schema })
-          : postgresStore({ pglite: mustExist(pglite), schema })
+      const store = name === 'pg' ? postgresStore({ connectionString: databaseUrl(database), schema }) : postgresStore({ pglite: mustExist(pglite), schema })
       stores.push(store)
       if (options.migrate !== false) await store.migrate()
       return store
@@ -86,10 +83,7 @@ export function definitions(...names: string[]): DefinitionKey[] {
 }
 
 /** Inserts a run of `workflowName` due at `at(0)`; returns its id. */
-export async function insertRun(
-  store: PostgresStore,
-  options: { workflowName?: string; input?: unknown; idempotencyKey?: string; now?: Date; id?: string } = {},
-): Promise<string> {
+export async function insertRun(store: PostgresStore, options: { workflowName?: string; input?: unknown; idempotencyKey?: string; now?: Date; id?: string } = {}): Promise<string> {
   const { runId } = await store.createRun({
     id: options.id ?? newId(),
     workflowName: options.workflowName ?? 'wf',

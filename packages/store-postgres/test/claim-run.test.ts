@@ -48,7 +48,9 @@ describe.each(backends)('claimRun ($name)', (backend) => {
   it('claims only a run started with one of its definitions: name, version and shape', async () => {
     const store = await backend.newStore()
     const create = (workflowVersion: string | null, shapeHash: string | null) =>
-      store.createRun({ id: newId(), workflowName: 'wf', workflowVersion, shapeHash, inputJson: '{}', state: stateOf(), idempotencyKey: null, parentRunId: null, now: at(0) }).then((r) => r.runId)
+      store
+        .createRun({ id: newId(), workflowName: 'wf', workflowVersion, shapeHash, inputJson: '{}', state: stateOf(), idempotencyKey: null, parentRunId: null, now: at(0) })
+        .then((r) => r.runId)
     const v1 = await create('1', 'shape-a')
     const v2 = await create('2', 'shape-b')
     const legacy = await create(null, null)
@@ -67,7 +69,18 @@ describe.each(backends)('claimRun ($name)', (backend) => {
   it('keeps a shape once, and reads it back by its hash', async () => {
     const store = await backend.newStore()
     const create = (shape: string) =>
-      store.createRun({ id: newId(), workflowName: 'wf', workflowVersion: null, shapeHash: 'h1', shape, inputJson: '{}', state: stateOf(), idempotencyKey: null, parentRunId: null, now: at(0) })
+      store.createRun({
+        id: newId(),
+        workflowName: 'wf',
+        workflowVersion: null,
+        shapeHash: 'h1',
+        shape,
+        inputJson: '{}',
+        state: stateOf(),
+        idempotencyKey: null,
+        parentRunId: null,
+        now: at(0),
+      })
     await create('step:a > step:b')
     await create('step:a > step:b')
     expect(await store.loadShape('h1')).toBe('step:a > step:b')
@@ -129,7 +142,7 @@ describe.each(backends)('renewLeases and releaseLeases ($name)', (backend) => {
     expect(await store.renewLeases('w1', [], at(1))).toEqual([])
   })
 
-  it('releases only the owner\'s leases and leaves the runs as they are', async () => {
+  it("releases only the owner's leases and leaves the runs as they are", async () => {
     const store = await backend.newStore()
     const mine = await insertRun(store)
     const theirs = await insertRun(store)

@@ -47,7 +47,17 @@ describe.each(backends)('createRun ($name)', (backend) => {
     const first = await insertRun(store, { idempotencyKey: 'order-42' })
     const callback = vi.fn(async () => {})
     const again = await store.createRun(
-      { id: newId(), workflowName: 'wf', workflowVersion: null, shapeHash: TEST_SHAPE, inputJson: '{}', state: stateOf(), idempotencyKey: 'order-42', parentRunId: null, now: at(9) },
+      {
+        id: newId(),
+        workflowName: 'wf',
+        workflowVersion: null,
+        shapeHash: TEST_SHAPE,
+        inputJson: '{}',
+        state: stateOf(),
+        idempotencyKey: 'order-42',
+        parentRunId: null,
+        now: at(9),
+      },
       callback,
     )
     expect(again).toEqual({ runId: first, created: false })
@@ -93,7 +103,21 @@ describe.each(backends)('createRun ($name)', (backend) => {
     const { rows } = await sql`SELECT * FROM ${sql.id(store.schema, 'side')}`.execute(store.db)
     expect(rows).toEqual([])
     // The key is free again.
-    expect((await store.createRun({ id: newId(), workflowName: 'wf', workflowVersion: null, shapeHash: TEST_SHAPE, inputJson: '{}', state: stateOf(), idempotencyKey: 'k', parentRunId: null, now: at(0) })).created).toBe(true)
+    expect(
+      (
+        await store.createRun({
+          id: newId(),
+          workflowName: 'wf',
+          workflowVersion: null,
+          shapeHash: TEST_SHAPE,
+          inputJson: '{}',
+          state: stateOf(),
+          idempotencyKey: 'k',
+          parentRunId: null,
+          now: at(0),
+        })
+      ).created,
+    ).toBe(true)
   })
 
   it('round-trips unicode and nested JSON exactly', async () => {

@@ -23,7 +23,16 @@ describe.each(backends)('migrate ($name)', (backend) => {
     await store.migrate()
     expect(await describeSchema(store.db, store.schema)).toEqual(before)
     const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.id(store.schema, 'store_migration')}`.execute(store.db)
-    expect(rows.map((row) => row.name)).toEqual(['0001-runs-and-journal', '0002-signals-and-cancel', '0003-room-for-in-place-updates', '0004-definition-versions-and-shapes', '0005-indexes-for-prune', '0006-flow-control', '0007-schedules', '0008-run-deadlines'])
+    expect(rows.map((row) => row.name)).toEqual([
+      '0001-runs-and-journal',
+      '0002-signals-and-cancel',
+      '0003-room-for-in-place-updates',
+      '0004-definition-versions-and-shapes',
+      '0005-indexes-for-prune',
+      '0006-flow-control',
+      '0007-schedules',
+      '0008-run-deadlines',
+    ])
   })
 
   it('is safe to run concurrently from several stores', async () => {

@@ -9,7 +9,10 @@ import { useBackends } from './backends.ts'
 const backends = useBackends()
 
 async function failureOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => 'no error', (error: unknown) => error)
+  return promise.then(
+    () => 'no error',
+    (error: unknown) => error,
+  )
 }
 
 describe.each(backends)('NOT_MIGRATED ($name)', (backend) => {
@@ -44,7 +47,7 @@ describe.each(backends)('NOT_MIGRATED ($name)', (backend) => {
     expect(await failureOf(store.getRun('r1'))).toMatchObject({ code: 'NOT_MIGRATED', cause: { code: '42703' } })
   })
 
-  it('leaves a missing table outside the store alone: a transactional step\'s own SQL', async () => {
+  it("leaves a missing table outside the store alone: a transactional step's own SQL", async () => {
     const store = await backend.newStore()
     const error = await failureOf(store.transaction((tx) => sql`SELECT * FROM orders_that_do_not_exist`.execute(tx)))
     expect(isDurableError(error)).toBe(false)

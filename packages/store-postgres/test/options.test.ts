@@ -28,17 +28,14 @@ function thrown(create: () => unknown): unknown {
 }
 
 describe('postgresStore options', () => {
-  it.each(['bad-name', 'x; drop table runs', '', '1abc', 'a'.repeat(64), 'ünïcode', 'a b'])(
-    'refuses the schema name %j without echoing the connection string',
-    (schema) => {
-      const error = thrown(() => postgresStore({ connectionString, schema }))
-      expect(isDurableError(error, 'INVALID_INPUT')).toBe(true)
-      const message = (error as Error).message
-      expect(message).toContain(JSON.stringify(schema))
-      expect(message).not.toContain(secret)
-      expect(message).not.toContain('db.example.com')
-    },
-  )
+  it.each(['bad-name', 'x; drop table runs', '', '1abc', 'a'.repeat(64), 'ünïcode', 'a b'])('refuses the schema name %j without echoing the connection string', (schema) => {
+    const error = thrown(() => postgresStore({ connectionString, schema }))
+    expect(isDurableError(error, 'INVALID_INPUT')).toBe(true)
+    const message = (error as Error).message
+    expect(message).toContain(JSON.stringify(schema))
+    expect(message).not.toContain(secret)
+    expect(message).not.toContain('db.example.com')
+  })
 
   it('accepts schema names up to 63 characters, mixed case included', () => {
     expect(postgresStore({ connectionString, schema: `A_${'b'.repeat(61)}` }).schema).toHaveLength(63)
@@ -100,7 +97,10 @@ describe('postgresStore options', () => {
     url.password = secret
     url.username = 'nobody'
     const store = postgresStore({ connectionString: url.toString() })
-    const error = await store.migrate().then(() => undefined, (e: unknown) => e)
+    const error = await store.migrate().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(Error)
     expect(String((error as Error).message)).not.toContain(secret)
     await store.close()

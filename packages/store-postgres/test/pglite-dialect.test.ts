@@ -17,8 +17,7 @@ afterAll(async () => {
   await pglite.close()
 })
 
-const labels = async (executor = db) =>
-  (await sql<{ label: string }>`SELECT label FROM items ORDER BY id`.execute(executor)).rows.map((row) => row.label)
+const labels = async (executor = db) => (await sql<{ label: string }>`SELECT label FROM items ORDER BY id`.execute(executor)).rows.map((row) => row.label)
 
 describe('PGliteDialect', () => {
   it('never interleaves two transactions on the one session', async () => {
@@ -69,7 +68,13 @@ describe('PGliteDialect', () => {
 
   it('reports affected rows, returns typed values and parses JSON once', async () => {
     await sql`TRUNCATE items`.execute(db)
-    const inserted = await db.insertInto('items').values([{ id: 1, label: 'x' }, { id: 2, label: 'y' }]).executeTakeFirst()
+    const inserted = await db
+      .insertInto('items')
+      .values([
+        { id: 1, label: 'x' },
+        { id: 2, label: 'y' },
+      ])
+      .executeTakeFirst()
     expect(inserted.numInsertedOrUpdatedRows).toBe(2n)
     const updated = await db.updateTable('items').set({ label: 'z' }).where('id', '=', 1).executeTakeFirst()
     expect(updated.numUpdatedRows).toBe(1n)

@@ -29,7 +29,17 @@ describe('prepared statements on the pool the store creates', () => {
   it('prepares the claim, the step commit and the results load once per connection, and reuses them', async () => {
     const definitions = [{ name: 'wf', version: null, shapeHash: 'h' }]
     for (const id of ['R1', 'R2']) {
-      await store.createRun({ id, workflowName: 'wf', workflowVersion: null, shapeHash: 'h', inputJson: '{}', state: initialState(workflow), idempotencyKey: null, parentRunId: null, now: at(0) })
+      await store.createRun({
+        id,
+        workflowName: 'wf',
+        workflowVersion: null,
+        shapeHash: 'h',
+        inputJson: '{}',
+        state: initialState(workflow),
+        idempotencyKey: null,
+        parentRunId: null,
+        now: at(0),
+      })
       expect((await store.claimRun(id, { owner: 'w1', now: at(0), leaseUntil: at(30_000), definitions })).claimed).toBe(true)
       const state = { ...initialState(workflow), status: 'completed' as const }
       const journal = { stepKey: 'a', stepName: 'a', kind: 'step_completed' as const, attempt: 1, resultJson: '1' }

@@ -42,11 +42,13 @@ describe.each(backends)('pruneRuns ($name)', (backend) => {
     await expect(store.pruneRuns({ endedBefore: at(1), limit: 1, status: 'running' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
   })
 
-  it('deletes a run\'s consumed signals with it, by the index on signals.run_id', async () => {
+  it("deletes a run's consumed signals with it, by the index on signals.run_id", async () => {
     const store = await backend.newStore()
     const runId = await insertRun(store, { now: at(0) })
     const signals = sql.id(store.schema, 'signals')
-    await sql`INSERT INTO ${signals} (run_id, name, payload, created_at, consumed_at) VALUES (${runId}, 'a', '1', ${at(0)}, ${at(0)}), (${runId}, 'b', '2', ${at(0)}, NULL)`.execute(store.db)
+    await sql`INSERT INTO ${signals} (run_id, name, payload, created_at, consumed_at) VALUES (${runId}, 'a', '1', ${at(0)}, ${at(0)}), (${runId}, 'b', '2', ${at(0)}, NULL)`.execute(
+      store.db,
+    )
     await setRun(store, runId, 'completed', at(0))
     expect(await store.pruneRuns({ endedBefore: at(1), limit: 10 })).toBe(1)
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${signals}`.execute(store.db)

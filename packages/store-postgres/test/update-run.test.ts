@@ -24,7 +24,7 @@ const change = (runId: string, changes: Partial<RunUpdate> = {}): RunUpdate => (
 })
 
 describe.each(backends)('updateRun ($name)', (backend) => {
-  it('applies the owner\'s update: state, status, error, due time, lease', async () => {
+  it("applies the owner's update: state, status, error, due time, lease", async () => {
     const store = await backend.newStore()
     const id = await insertRun(store)
     await lease(store, id, 'w1')
@@ -121,7 +121,13 @@ describe.each(backends)('updateRun ($name)', (backend) => {
     const store = await backend.newStore()
     const id = await insertRun(store)
     await lease(store, id, 'w1')
-    const failed = (key: string): NewJournalEntry => ({ stepKey: key, stepName: 'fan', kind: 'step_failed', attempt: 1, error: { name: 'DurableError', message: 'crash', code: 'LEASE_EXPIRED', retryable: true } })
+    const failed = (key: string): NewJournalEntry => ({
+      stepKey: key,
+      stepName: 'fan',
+      kind: 'step_failed',
+      attempt: 1,
+      error: { name: 'DurableError', message: 'crash', code: 'LEASE_EXPIRED', retryable: true },
+    })
     await store.updateRun(change(id, { journal: completed('one', 1) }))
     expect(await store.updateRun(change(id, { journal: [failed('fan.a'), failed('fan.b'), completed('fan.c', 'c')] }))).toBe(true)
     await store.updateRun(change(id, { journal: [completed('two', 2)] }))
@@ -198,7 +204,7 @@ describe.each(backends)('journal and loadResults ($name)', (backend) => {
     const id = await insertRun(store)
     await lease(store, id, 'w1')
     const results: Array<[string, unknown]> = [
-      ['z-last-name-first', { 'ключ': ['значение', 1.25, { ok: true }], emoji: '🧾', nested: [[[null]]] }],
+      ['z-last-name-first', { ключ: ['значение', 1.25, { ok: true }], emoji: '🧾', nested: [[[null]]] }],
       ['notify.email', 'sent ✉️'],
       ['a', 42],
       ['poll#3', [{ status: 'done' }]],

@@ -70,7 +70,14 @@ describe('worker liveness (PostgreSQL)', () => {
 
   it('holds liveness on a pool of the user’s configured by fields, password included (pg hides it from a spread)', async () => {
     const url = new URL(database.url)
-    const pool = new pg.Pool({ host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: url.pathname.slice(1), max: 2 })
+    const pool = new pg.Pool({
+      host: url.hostname,
+      port: Number(url.port),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: url.pathname.slice(1),
+      max: 2,
+    })
     const store = postgresStore({ pool, schema: `l${++schemas}` })
     try {
       await store.migrate()

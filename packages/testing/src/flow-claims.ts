@@ -68,5 +68,8 @@ export function dueForFlow(rows: readonly RunRow[], now: number, heldBackOn?: { 
   const ofKey = rows.filter((row) => !isTerminal(row.status) && row.workflowName === heldBackOn.workflowName && row.flow.concurrency?.key === heldBackOn.concurrencyKey)
   const limit = Math.max(0, ...ofKey.map((row) => row.flow.concurrency!.limit))
   const free = Math.max(0, limit - ofKey.filter((row) => held(row, now)).length)
-  return ofKey.filter((row) => row.heldBackAt !== null && isDueAndFree(row, now)).sort(byPriority).slice(0, free)
+  return ofKey
+    .filter((row) => row.heldBackAt !== null && isDueAndFree(row, now))
+    .sort(byPriority)
+    .slice(0, free)
 }

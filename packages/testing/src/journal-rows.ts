@@ -32,13 +32,7 @@ export class UniqueViolationError extends Error {
  *
  * @internal
  */
-export function appendJournal(
-  runId: string,
-  journal: readonly JournalRow[],
-  entries: readonly NewJournalEntry[],
-  lastSeq: number,
-  now: number,
-): JournalRow[] {
+export function appendJournal(runId: string, journal: readonly JournalRow[], entries: readonly NewJournalEntry[], lastSeq: number, now: number): JournalRow[] {
   const rows = [...journal]
   entries.forEach((entry, i) => {
     for (const row of rows) {

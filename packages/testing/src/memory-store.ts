@@ -90,7 +90,10 @@ export class MemoryStore implements RunStore {
     return this.transaction(async (tx) => {
       const results: Array<{ runId: string; created: boolean }> = []
       for (const run of runs) results.push(await this.#insert(run, tx))
-      await inTransaction?.(tx, results.filter((result) => result.created).map((result) => result.runId))
+      await inTransaction?.(
+        tx,
+        results.filter((result) => result.created).map((result) => result.runId),
+      )
       return results
     })
   }
@@ -111,7 +114,15 @@ export class MemoryStore implements RunStore {
         const pending = layer.allRuns().find((row) => row.workflowName === run.workflowName && row.debounceKey === run.debounce!.key && row.status === 'pending')
         if (pending !== undefined && pending.dueAt !== null && pending.dueAt > now) {
           const inputJson = jsonText(run.inputJson, `input of run "${pending.id}"`)
-          layer.setRun({ ...pending, inputJson, stateJson: JSON.stringify(storedState(run.state)), dueAt: run.debounce.until.getTime(), updatedAt: now, flow, deadlineAt: run.deadlineAt?.getTime() ?? null })
+          layer.setRun({
+            ...pending,
+            inputJson,
+            stateJson: JSON.stringify(storedState(run.state)),
+            dueAt: run.debounce.until.getTime(),
+            updatedAt: now,
+            flow,
+            deadlineAt: run.deadlineAt?.getTime() ?? null,
+          })
           return { runId: pending.id, created: false }
         }
         if (pending !== undefined) layer.setRun({ ...pending, debounceKey: null })
@@ -206,12 +217,7 @@ export class MemoryStore implements RunStore {
    * Changes a run under its row lock without holding its lease (signal, cancel, retry): `decide`
    * sees the locked run and may throw to refuse; `inTransaction` runs before the commit.
    */
-  async changeRun(
-    runId: string,
-    now: Date,
-    decide: (run: RunRecord) => RunChange,
-    inTransaction?: (tx: StoreTransaction) => Promise<void>,
-  ): Promise<RunRecord | undefined> {
+  async changeRun(runId: string, now: Date, decide: (run: RunRecord) => RunChange, inTransaction?: (tx: StoreTransaction) => Promise<void>): Promise<RunRecord | undefined> {
     return this.transaction(async (tx) => {
       const at = now.getTime()
       const found = await this.#write(tx, [`run:${runId}`], (layer) => layer.run(runId))
@@ -388,7 +394,13 @@ export class MemoryStore implements RunStore {
     const before = query.endedBefore.getTime()
     const matching = this.#committed
       .allRuns()
-      .filter((row) => isTerminal(row.status) && row.updatedAt < before && (query.workflowName === undefined || row.workflowName === query.workflowName) && (query.status === undefined || row.status === query.status))
+      .filter(
+        (row) =>
+          isTerminal(row.status) &&
+          row.updatedAt < before &&
+          (query.workflowName === undefined || row.workflowName === query.workflowName) &&
+          (query.status === undefined || row.status === query.status),
+      )
     if (query.dryRun === true) return matching.length
     const pruned = pruneOrder(matching)
       .filter((row) => !this.#locks.isHeld(`run:${row.id}`))
@@ -406,12 +418,16 @@ export class MemoryStore implements RunStore {
   /** Stores the schedules' definitions; a new one is due from `now` on, a known one keeps its last slot and run. */
   async saveSchedules(schedules: readonly ScheduleDefinitionRecord[], now: Date): Promise<void> {
     const names = schedules.map((s) => s.name)
-    await this.#write(undefined, names.map((name) => `schedule:${name}`), (layer) => {
-      for (const { name, workflowName, cron, timezone, catchUp } of schedules) {
-        const known = layer.schedule(name)
-        layer.setSchedule({ name, workflowName, cron, timezone, catchUp, lastSlotAt: known?.lastSlotAt ?? now.getTime(), lastRunId: known?.lastRunId ?? null })
-      }
-    })
+    await this.#write(
+      undefined,
+      names.map((name) => `schedule:${name}`),
+      (layer) => {
+        for (const { name, workflowName, cron, timezone, catchUp } of schedules) {
+          const known = layer.schedule(name)
+          layer.setSchedule({ name, workflowName, cron, timezone, catchUp, lastSlotAt: known?.lastSlotAt ?? now.getTime(), lastRunId: known?.lastRunId ?? null })
+        }
+      },
+    )
   }
 
   /** Every stored schedule, by name. */
@@ -510,7 +526,8 @@ export class MemoryStore implements RunStore {
   #usable(tx: StoreTransaction): MemoryTransaction {
     const transaction = this.#transactionOf(tx)
     if (transaction.ended) throw new Error('memoryStore: this transaction has ended; use the store, or a new transaction')
-    if (transaction.failed !== undefined) throw new Error('memoryStore: current transaction is aborted (a statement in it failed); commands ignored until end of transaction block', { cause: transaction.failed })
+    if (transaction.failed !== undefined)
+      throw new Error('memoryStore: current transaction is aborted (a statement in it failed); commands ignored until end of transaction block', { cause: transaction.failed })
     return transaction
   }
 

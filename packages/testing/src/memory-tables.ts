@@ -1,4 +1,15 @@
-import { stateFromStore, type JournalEntry, type JournalKind, type Json, type RunError, type RunFlow, type RunRecord, type RunStatus, type StepError, type StoredState } from '@durable/core'
+import {
+  stateFromStore,
+  type JournalEntry,
+  type JournalKind,
+  type Json,
+  type RunError,
+  type RunFlow,
+  type RunRecord,
+  type RunStatus,
+  type StepError,
+  type StoredState,
+} from '@durable/core'
 
 /*
  * The memory store's rows. JSON is kept as text, as PostgreSQL keeps jsonb: every read parses a

@@ -99,7 +99,8 @@ export interface TestDurable extends Durable {
 export function testDurable(options: TestDurableOptions): TestDurable {
   if (typeof options !== 'object' || options === null) throw new DurableError('INVALID_INPUT', 'testDurable takes { workflows }')
   const workerCount = options.workers ?? 1
-  if (!Number.isInteger(workerCount) || workerCount < 1) throw new DurableError('INVALID_INPUT', `testDurable option workers must be a whole number ≥ 1, got ${String(workerCount)}`)
+  if (!Number.isInteger(workerCount) || workerCount < 1)
+    throw new DurableError('INVALID_INPUT', `testDurable option workers must be a whole number ≥ 1, got ${String(workerCount)}`)
   const clock = new SimulatedClock(options.now)
   const store = new MemoryStore()
   const queue = new SimulatedQueue(clock)

@@ -54,7 +54,7 @@ export class TimeSkipper {
    * after it — runs on the microtasks between two turns).
    */
   async settle(): Promise<void> {
-    for (let quiet = 0; quiet < QUIET_TURNS; ) {
+    for (let quiet = 0; quiet < QUIET_TURNS;) {
       if (await this.#busy()) {
         quiet = 0
         // A step is running (perhaps on real I/O or timers): look again soon, without spinning.

@@ -10,7 +10,17 @@ const at = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms)
 const definitions = [{ name: 'wf', version: null, shapeHash: 'h' }]
 
 async function leasedRun(store: RunStore, id: string): Promise<void> {
-  await store.createRun({ id, workflowName: 'wf', workflowVersion: null, shapeHash: 'h', inputJson: '{}', state: initialState(workflow), idempotencyKey: null, parentRunId: null, now: at(0) })
+  await store.createRun({
+    id,
+    workflowName: 'wf',
+    workflowVersion: null,
+    shapeHash: 'h',
+    inputJson: '{}',
+    state: initialState(workflow),
+    idempotencyKey: null,
+    parentRunId: null,
+    now: at(0),
+  })
   const claim = await store.claimRun(id, { owner: 'w1', now: at(0), leaseUntil: at(30_000), definitions })
   if (!claim.claimed) throw new Error(`setup: claim refused: ${claim.reason}`)
 }

@@ -88,13 +88,21 @@ function attempt(ctx: { runId: string; stepName: string }, key = ctx.stepName): 
 const kid = defineWorkflow<{ from: string }>('kid').step('k', async (ctx) => (await handle(ctx), `kid of ${ctx.input.from}`))
 
 const mixed = defineWorkflow<Input>('mixed')
-  .step('a', async (ctx) => {
-    await handle(ctx)
-    if (attempt(ctx) <= ctx.input.failA) throw new Error('a failed')
-    return 'a'
-  }, { maxAttempts: 3, backoff: () => '1s', compensate: async (ctx) => handle(ctx, 'compensation') })
+  .step(
+    'a',
+    async (ctx) => {
+      await handle(ctx)
+      if (attempt(ctx) <= ctx.input.failA) throw new Error('a failed')
+      return 'a'
+    },
+    { maxAttempts: 3, backoff: () => '1s', compensate: async (ctx) => handle(ctx, 'compensation') },
+  )
   .parallel('p', {
-    x: { handler: async (ctx) => (await handle(ctx), attempt(ctx, 'x') <= ctx.input.failX ? Promise.reject(new Error('x failed')) : 'x'), backoff: () => '2s', compensate: async (ctx) => handle(ctx, 'compensation') },
+    x: {
+      handler: async (ctx) => (await handle(ctx), attempt(ctx, 'x') <= ctx.input.failX ? Promise.reject(new Error('x failed')) : 'x'),
+      backoff: () => '2s',
+      compensate: async (ctx) => handle(ctx, 'compensation'),
+    },
     y: async (ctx) => (await handle(ctx), 'y'),
   })
   .loop('l', async (ctx) => (await handle(ctx), ctx.iteration ?? 0), { until: (n, ctx) => n + 1 >= ctx.input.loops, maxIterations: 5, delay: '1m' })
@@ -263,7 +271,10 @@ async function verify(real: Real): Promise<void> {
     expectRan(journal, runId, real)
     for (const e of journal) if (e.error?.code === 'LEASE_EXPIRED') struck.leaseExpired.add(`${runId}#${e.seq}`)
     // A fresh claim rebuilds the run from the store: its journal replays to the stored state.
-    const replayed = replay(workflowName === 'kid' ? kid : mixed, journal.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })))
+    const replayed = replay(
+      workflowName === 'kid' ? kid : mixed,
+      journal.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),
+    )
     const stored = (await t.store.getRun(runId))!.state
     // A run claimed but not started yet is `running` in the store (the claim says so) and
     // `pending` in the replay: core reads "not started" from the step, and decides the same.
@@ -289,7 +300,10 @@ function expectRan(journal: readonly JournalEntry[], runId: string, real: Real):
     return calls
   }
   const unrun = journal
-    .filter((e) => (e.kind === 'step_completed' || e.kind === 'iteration_completed') && ran('step', e.stepKey) === 0 || (e.kind === 'compensated' && ran('compensation', e.stepKey) === 0))
+    .filter(
+      (e) =>
+        ((e.kind === 'step_completed' || e.kind === 'iteration_completed') && ran('step', e.stepKey) === 0) || (e.kind === 'compensated' && ran('compensation', e.stepKey) === 0),
+    )
     .filter((e) => !['r', 'c'].includes(e.stepName)) // a route's choice and a child's result are not handlers
     .map((e) => `${e.kind} ${e.stepKey}`)
   expect({ runId, unrun }).toEqual({ runId, unrun: [] })
@@ -298,5 +312,9 @@ function expectRan(journal: readonly JournalEntry[], runId: string, real: Real):
 function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted)
   if (typeof value !== 'object' || value === null) return value
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sorted(v)]))
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, sorted(v)]),
+  )
 }

@@ -13,9 +13,13 @@ const order = defineWorkflow<{ orderId: string }>('order')
   })
   .sleep('cool-off', '7d')
   .waitForSignal('approval', { timeout: '30d' })
-  .step('charge', async () => {
-    throw new Error('card declined')
-  }, { maxAttempts: 3, backoff: () => '30s' })
+  .step(
+    'charge',
+    async () => {
+      throw new Error('card declined')
+    },
+    { maxAttempts: 3, backoff: () => '30s' },
+  )
 
 const t = testDurable({ workflows: [order], now: new Date('2030-01-01T00:00:00Z') })
 afterAll(() => t.close())

@@ -29,7 +29,9 @@ describe('testDurable deadlines', () => {
   })
 
   it('leaves a run that ends in time as it is', async () => {
-    const nap = defineWorkflow('nap').sleep('rest', '1h').step('done', async () => 'd')
+    const nap = defineWorkflow('nap')
+      .sleep('rest', '1h')
+      .step('done', async () => 'd')
     const t = testDurable({ workflows: [nap], now: START })
     kits.push(t)
     const run = await t.waitFor(await t.start(nap, undefined, { timeout: '1d' }))

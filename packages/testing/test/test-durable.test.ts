@@ -83,7 +83,9 @@ describe('testDurable', () => {
   })
 
   it('moves time by hand with advance(), firing only what falls due', async () => {
-    const timer = defineWorkflow('timer').sleep('wait', '1h').step('done', async () => 'done')
+    const timer = defineWorkflow('timer')
+      .sleep('wait', '1h')
+      .step('done', async () => 'done')
     const t = kit(timer)
     const id = await t.start(timer)
     await t.advance('59m')
@@ -142,7 +144,9 @@ describe('testDurable', () => {
   })
 
   it('has what the Durable API grew: startMany, cancelMany, prune, on simulated time', async () => {
-    const task = defineWorkflow<{ n: number }>('task').sleep('later', '1h').step('do', async (ctx) => ctx.input.n * 2)
+    const task = defineWorkflow<{ n: number }>('task')
+      .sleep('later', '1h')
+      .step('do', async (ctx) => ctx.input.n * 2)
     const t = kit(task)
     const ids = await t.startMany(task, [{ input: { n: 1 } }, { input: { n: 2 } }, { input: { n: 3 }, idempotencyKey: 'three' }])
     expect(ids).toHaveLength(3)
@@ -159,10 +163,14 @@ describe('testDurable', () => {
     const order = defineWorkflow('order')
       .step('reserve', async () => 'r1', { compensate: async () => {} })
       .sleep('hold', '1h')
-      .step('charge', async () => {
-        if (fail) throw new Error('declined')
-        return 'paid'
-      }, { maxAttempts: 1 })
+      .step(
+        'charge',
+        async () => {
+          if (fail) throw new Error('declined')
+          return 'paid'
+        },
+        { maxAttempts: 1 },
+      )
     const t = kit(order)
     const id = await t.start(order, undefined, { idempotencyKey: 'o-1' })
     expect(await t.start(order, undefined, { idempotencyKey: 'o-1' }), 'a second start with the key').toBe(id)

@@ -58,7 +58,9 @@ export async function embeddedPostgres(options: EmbeddedPostgresOptions): Promis
   const isRoot = process.getuid?.() === 0
   const EmbeddedPostgresClass = await loadEmbeddedPostgres(isRoot, options.exitHooks ?? 'signals')
   if (isRoot && !(await reachableByOthers(join(options.databaseDir, '..')))) {
-    throw new Error(`PostgreSQL for the tests runs as the "postgres" user, who cannot enter ${join(options.databaseDir, '..')}: set TMPDIR to a folder every user can enter, such as /tmp`)
+    throw new Error(
+      `PostgreSQL for the tests runs as the "postgres" user, who cannot enter ${join(options.databaseDir, '..')}: set TMPDIR to a folder every user can enter, such as /tmp`,
+    )
   }
   // The last lines the server wrote: the reason a start failed is in there.
   const recentLog: string[] = []

@@ -62,7 +62,10 @@ export async function createNetworkHosts(count: number): Promise<NetworkHosts> {
   const removeSync = () => {
     for (const { namespace, link } of made.splice(0)) {
       // Deleting the namespace deletes its end of the pair, and so the pair.
-      for (const args of [['netns', 'del', namespace], ['link', 'del', link]]) {
+      for (const args of [
+        ['netns', 'del', namespace],
+        ['link', 'del', link],
+      ]) {
         try {
           execFileSync('ip', args, { stdio: 'ignore' })
         } catch {

@@ -97,9 +97,7 @@ export async function relocatePostgresPackages(packages: PostgresPackages, cache
   await mkdir(cacheRoot, { recursive: true })
   await chmod(cacheRoot, 0o755)
   if (!(await reachableByOthers(cacheRoot))) {
-    throw new Error(
-      `PostgreSQL for the tests runs as the "postgres" user, who cannot enter ${cacheRoot}: set TMPDIR to a folder every user can enter, such as /tmp`,
-    )
+    throw new Error(`PostgreSQL for the tests runs as the "postgres" user, who cannot enter ${cacheRoot}: set TMPDIR to a folder every user can enter, such as /tmp`)
   }
   const version = readVersion(packages.binaries)
   const key = `${version}-${createHash('sha256').update(packages.main).digest('hex').slice(0, 12)}`

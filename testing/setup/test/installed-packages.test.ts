@@ -71,44 +71,64 @@ describe('the published packages, installed from their tarballs into a new app',
     }
   })
 
-  it('type-checks the app under moduleResolution nodenext, strict, and compiles it', async () => {
-    await tsc(app, 'tsconfig.json')
-    expect(existsSync(join(app, 'dist/main.js'))).toBe(true)
-  }, INSTALL_TIMEOUT)
+  it(
+    'type-checks the app under moduleResolution nodenext, strict, and compiles it',
+    async () => {
+      await tsc(app, 'tsconfig.json')
+      expect(existsSync(join(app, 'dist/main.js'))).toBe(true)
+    },
+    INSTALL_TIMEOUT,
+  )
 
-  it('type-checks the app under moduleResolution bundler, strict', async () => {
-    await tsc(app, 'tsconfig.bundler.json')
-  }, INSTALL_TIMEOUT)
+  it(
+    'type-checks the app under moduleResolution bundler, strict',
+    async () => {
+      await tsc(app, 'tsconfig.bundler.json')
+    },
+    INSTALL_TIMEOUT,
+  )
 
-  it('types ctx.tx in a program that imports @durable/core and @durable/embedded alone, and runs it', async () => {
-    await tsc(app, 'tsconfig.embedded-only.json')
-    const out = JSON.parse(await run(process.execPath, ['dist/embedded-only.js'], app)) as unknown
-    expect(out).toEqual({ status: 'completed', results: { hello: { typed: true, greeting: 'hello ada' } } })
-  }, INSTALL_TIMEOUT)
+  it(
+    'types ctx.tx in a program that imports @durable/core and @durable/embedded alone, and runs it',
+    async () => {
+      await tsc(app, 'tsconfig.embedded-only.json')
+      const out = JSON.parse(await run(process.execPath, ['dist/embedded-only.js'], app)) as unknown
+      expect(out).toEqual({ status: 'completed', results: { hello: { typed: true, greeting: 'hello ada' } } })
+    },
+    INSTALL_TIMEOUT,
+  )
 
-  it('runs the workflows on the embedded default, on PostgreSQL and under testDurable, inputs and results as JSON', async () => {
-    const out = JSON.parse(await run(process.execPath, ['dist/main.js'], app, { DATABASE_URL: database!.url })) as Record<string, unknown>
-    const booking = (guest: string) => ({
-      status: 'completed',
-      results: {
-        // The input's Date arrived as an ISO string; the result's Date was stored as one; the
-        // step that returned nothing has null, as its type says.
-        confirm: { guest, day: '2030-05-06', inputAt: 'string' },
-        stamp: { at: '2030-01-01T00:00:00.000Z' },
-        quiet: null,
-        check: { stampIsString: true, quietIsNull: true, stampAt: 'string', quiet: null },
-      },
-    })
-    const ledger = { status: 'completed', results: { write: { typed: true, account: 'acc-1' } } }
-    expect(out).toEqual({
-      adapters: ['function', 'function', 'function'],
-      embedded: { booking: booking('ada'), ledger },
-      postgres: { booking: booking('ada'), ledger },
-      testing: booking('bo'),
-    })
-  }, INSTALL_TIMEOUT)
+  it(
+    'runs the workflows on the embedded default, on PostgreSQL and under testDurable, inputs and results as JSON',
+    async () => {
+      const out = JSON.parse(await run(process.execPath, ['dist/main.js'], app, { DATABASE_URL: database!.url })) as Record<string, unknown>
+      const booking = (guest: string) => ({
+        status: 'completed',
+        results: {
+          // The input's Date arrived as an ISO string; the result's Date was stored as one; the
+          // step that returned nothing has null, as its type says.
+          confirm: { guest, day: '2030-05-06', inputAt: 'string' },
+          stamp: { at: '2030-01-01T00:00:00.000Z' },
+          quiet: null,
+          check: { stampIsString: true, quietIsNull: true, stampAt: 'string', quiet: null },
+        },
+      })
+      const ledger = { status: 'completed', results: { write: { typed: true, account: 'acc-1' } } }
+      expect(out).toEqual({
+        adapters: ['function', 'function', 'function'],
+        embedded: { booking: booking('ada'), ledger },
+        postgres: { booking: booking('ada'), ledger },
+        testing: booking('bo'),
+      })
+    },
+    INSTALL_TIMEOUT,
+  )
 
-  it('links the durable command', async () => {
-    expect(await run(join(app, 'node_modules/.bin/durable'), ['--help'], app)).toMatch(/^Usage: durable <command>/m)
-  }, INSTALL_TIMEOUT)
+  it(
+    'links the durable command',
+    async () => {
+      expect(await run(join(app, 'node_modules/.bin/durable'), ['--help'], app)).toMatch(/^Usage: durable <command>/m)
+    },
+    INSTALL_TIMEOUT,
+  )
 })

@@ -45,9 +45,7 @@ describe('ensureSystemTools', () => {
     const { host, runs, lines } = fakeHost({ isRoot: false, installed: ['apt-get'] })
     expect(await ensureSystemTools([tool], host)).toEqual([tool])
     expect(runs).toEqual([])
-    expect(lines).toEqual([
-      `durable tests: ${MISSING} not found, so the make-believe tests will fail: install it (Debian: sudo apt-get install -y durable-no-such-package)`,
-    ])
+    expect(lines).toEqual([`durable tests: ${MISSING} not found, so the make-believe tests will fail: install it (Debian: sudo apt-get install -y durable-no-such-package)`])
   })
 
   it('root without apt-get: says what to install', async () => {

@@ -30,11 +30,7 @@ export const dashboardCommand: Command = {
     ['--token T', 'lets the page signal, cancel and retry runs (default: $DURABLE_DASHBOARD_TOKEN; none: read-only)'],
     ['--workflows MODULE', 'an ES module that exports your workflows: needed only to retry runs'],
   ],
-  examples: [
-    'durable dashboard',
-    'DURABLE_DASHBOARD_TOKEN=$(openssl rand -hex 16) durable dashboard --port 8080',
-    'durable dashboard --data-dir .durable --port 0 --json',
-  ],
+  examples: ['durable dashboard', 'DURABLE_DASHBOARD_TOKEN=$(openssl rand -hex 16) durable dashboard --port 8080', 'durable dashboard --data-dir .durable --port 0 --json'],
   async run(context) {
     const port = portFlag(context.flags)
     const host = hostFlag(context.flags)
@@ -59,7 +55,11 @@ export const dashboardCommand: Command = {
     if (context.json) context.printJson({ url: dashboard.url, host, port: dashboard.port, readOnly, target: context.target })
     else {
       context.stdout(`durable dashboard for ${context.target}\n  ${dashboard.url}\n`)
-      context.stdout(readOnly ? '  read-only: restart with DURABLE_DASHBOARD_TOKEN (or --token) set to signal, cancel and retry runs\n' : '  signal, cancel and retry: enter the token in the page\n')
+      context.stdout(
+        readOnly
+          ? '  read-only: restart with DURABLE_DASHBOARD_TOKEN (or --token) set to signal, cancel and retry runs\n'
+          : '  signal, cancel and retry: enter the token in the page\n',
+      )
       context.stdout('Ctrl+C to stop\n')
     }
     if (!isLoopback(host)) {

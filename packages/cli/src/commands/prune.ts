@@ -26,7 +26,7 @@ export const pruneCommand: Command = {
   examples: ['durable prune --older-than 30d', 'durable prune --older-than 7d --workflow checkout --yes --json'],
   async run(context) {
     const olderThan = context.flags['older-than']
-    if (typeof olderThan !== 'string' || olderThan === '') throw new UsageError("--older-than is required, e.g. --older-than 30d", 'prune')
+    if (typeof olderThan !== 'string' || olderThan === '') throw new UsageError('--older-than is required, e.g. --older-than 30d', 'prune')
     try {
       parseDuration(olderThan, '--older-than', 'INVALID_INPUT')
     } catch (error) {

@@ -49,11 +49,7 @@ function printRun(context: CommandContext, run: RunSnapshot, journal: readonly J
   ]
   if (run.waitingFor !== null) fields.push(['waiting for', describeWaitingFor(run.waitingFor)])
   if (run.error !== null) fields.push(['error', style.red(describeRecordedError(run.error))])
-  fields.push(
-    ['tries', String(run.attempts)],
-    ['created', run.createdAt.toISOString()],
-    ['updated', run.updatedAt.toISOString()],
-  )
+  fields.push(['tries', String(run.attempts)], ['created', run.createdAt.toISOString()], ['updated', run.updatedAt.toISOString()])
   if (run.parentRunId !== null) fields.push(['parent', run.parentRunId])
   fields.push(['input', oneLine(run.input, 100)])
   if (run.result !== null) fields.push(['result', oneLine(run.result, 100)])

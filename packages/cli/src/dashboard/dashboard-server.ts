@@ -39,7 +39,8 @@ export interface RunningDashboard {
 // Only our own files may run or style the page: even if run data slipped into the markup,
 // the browser would not execute it. Inline styles are refused too (bars are sized through CSSOM).
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -89,7 +90,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
 async function handle(request: IncomingMessage, response: ServerResponse, context: ApiContext, options: DashboardOptions): Promise<void> {
   if (!hostAllowed(request.headers.host, options.host)) {
-    sendJson(response, 403, { error: { code: 'FORBIDDEN_HOST', message: `this dashboard answers only requests to ${options.host} or localhost, not to "${request.headers.host ?? ''}"` } })
+    sendJson(response, 403, {
+      error: { code: 'FORBIDDEN_HOST', message: `this dashboard answers only requests to ${options.host} or localhost, not to "${request.headers.host ?? ''}"` },
+    })
     return
   }
   const url = new URL(request.url ?? '/', 'http://dashboard.invalid')
@@ -126,7 +129,8 @@ function listen(server: ReturnType<typeof createServer>, host: string, port: num
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const where = `${urlHost(host)}:${port}`
-      if (error.code === 'EADDRINUSE') reject(new CliError('PORT_IN_USE', `port ${port} is in use on ${host} (another dashboard?): pick another with --port N, or --port 0 for a free one`))
+      if (error.code === 'EADDRINUSE')
+        reject(new CliError('PORT_IN_USE', `port ${port} is in use on ${host} (another dashboard?): pick another with --port N, or --port 0 for a free one`))
       else if (error.code === 'EACCES') reject(new CliError('PORT_DENIED', `not allowed to listen on ${where}: ports below 1024 need privileges; pick another with --port N`))
       else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') {
         reject(new CliError('HOST_UNAVAILABLE', `cannot listen on ${host}: it is not an address of this machine (the default, 127.0.0.1, always is)`))

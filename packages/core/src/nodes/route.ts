@@ -18,7 +18,9 @@ export const routeKind: NodeKind<RouteDefinition> = {
       const error: StepError = {
         name: 'DurableError',
         code: 'UNKNOWN_ROUTE',
-        message: `route "${node.name}" selected "${event.key}", which is none of its branches (${Object.keys(node.branches).map((k) => `"${k}"`).join(', ')})`,
+        message: `route "${node.name}" selected "${event.key}", which is none of its branches (${Object.keys(node.branches)
+          .map((k) => `"${k}"`)
+          .join(', ')})`,
         retryable: false,
       }
       return flow.failForGood({ ...state, attempts: state.attempts + 1 }, node, error, journal(node, 'step_failed', state.attempt, error))

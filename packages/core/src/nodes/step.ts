@@ -32,7 +32,8 @@ export const stepKind: NodeKind<StepDefinition> = {
   // Only a handler can have been cut short: a try, or a compensator.
   interrupted(flow, node, state, at) {
     if (state.dueAt !== null) return undefined
-    if (state.status === 'running') return tryFailed(flow, node, state, leaseExpiredError(`attempt ${state.attempt} of step "${node.name}"`), at, (again) => runStep(node, again.attempt))
+    if (state.status === 'running')
+      return tryFailed(flow, node, state, leaseExpiredError(`attempt ${state.attempt} of step "${node.name}"`), at, (again) => runStep(node, again.attempt))
     if (state.status === 'compensating') return compensationFailed(flow, node, state, leaseExpiredError(`attempt ${state.attempt} of step "${node.name}"`), at)
     return undefined
   },
@@ -57,7 +58,15 @@ export function runCompensation(node: { key: string; name: string }, attempt: nu
  * A try of a step or a loop's iteration failed: journal it, then try again by the policy (now or
  * after its backoff) or fail for good. `tryAgain` makes the next try's command.
  */
-export function tryFailed(flow: Flow, node: StepDefinition | LoopDefinition, state: RunState, error: StepError, at: string, tryAgain: (again: RunState) => Command, key = node.key): Transition {
+export function tryFailed(
+  flow: Flow,
+  node: StepDefinition | LoopDefinition,
+  state: RunState,
+  error: StepError,
+  at: string,
+  tryAgain: (again: RunState) => Command,
+  key = node.key,
+): Transition {
   const entry = journal(node, 'step_failed', state.attempt, error, undefined, key)
   const counted: RunState = { ...state, attempts: state.attempts + 1 }
   const retry = nextTry(node.retry, state.attempt - (state.attemptOffset ?? 0), error, at)

@@ -16,12 +16,7 @@ import type { Executor } from './executor.js'
  *
  * @internal
  */
-export async function insertJob(
-  db: Executor,
-  schema: string,
-  job: { runId: string; runAt?: Date },
-  notify: { channel: string; withinMs: number },
-): Promise<void> {
+export async function insertJob(db: Executor, schema: string, job: { runId: string; runAt?: Date }, notify: { channel: string; withinMs: number }): Promise<void> {
   await insertJobs(db, schema, [job], notify)
 }
 
@@ -31,12 +26,7 @@ export async function insertJob(
  *
  * @internal
  */
-export async function insertJobs(
-  db: Executor,
-  schema: string,
-  jobs: ReadonlyArray<{ runId: string; runAt?: Date }>,
-  notify: { channel: string; withinMs: number },
-): Promise<void> {
+export async function insertJobs(db: Executor, schema: string, jobs: ReadonlyArray<{ runId: string; runAt?: Date }>, notify: { channel: string; withinMs: number }): Promise<void> {
   // One row per run in the statement: ON CONFLICT DO UPDATE cannot touch a row twice.
   const earliest = new Map<string, string | null>()
   for (const job of jobs) {

@@ -64,7 +64,9 @@ export async function claimUnderFlowLocks(db: Kysely<any>, tables: Tables, runId
       ...(target.rateKey !== null ? [`rate\n${target.workflowName}\n${target.rateKey}`] : []),
     ]
     // Always concurrency before rate: two claimers never wait on each other's second lock.
-    await sql`SELECT set_config('synchronous_commit', 'off', true), ${sql.join(locks.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, ${sql.raw(FLOW_LOCK_SEED)}))`))}`.execute(tx)
+    await sql`SELECT set_config('synchronous_commit', 'off', true), ${sql.join(locks.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, ${sql.raw(FLOW_LOCK_SEED)}))`))}`.execute(
+      tx,
+    )
     const { rows } = await sql<DecideRow>`
       WITH target AS (
         SELECT t.* FROM ${tables.runs} AS t WHERE t.id = ${runId} FOR UPDATE

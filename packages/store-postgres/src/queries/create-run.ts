@@ -46,10 +46,7 @@ export async function insertRun(db: Kysely<any>, tables: Tables, run: NewRun): P
     `.execute(db)
     if (rows[0]) return { runId: rows[0].id, created: false }
   }
-  throw new DurableError(
-    'STORE_UNAVAILABLE',
-    `could not start a run of "${run.workflowName}": the run holding its idempotency key keeps being deleted`,
-  )
+  throw new DurableError('STORE_UNAVAILABLE', `could not start a run of "${run.workflowName}": the run holding its idempotency key keeps being deleted`)
 }
 
 /**

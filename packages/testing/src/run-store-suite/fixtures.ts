@@ -1,4 +1,15 @@
-import { defineWorkflow, initialState, type DefinitionKey, type NewJournalEntry, type NewRun, type RunState, type RunStatus, type RunStore, type RunUpdate, type StepError } from '@durable/core'
+import {
+  defineWorkflow,
+  initialState,
+  type DefinitionKey,
+  type NewJournalEntry,
+  type NewRun,
+  type RunState,
+  type RunStatus,
+  type RunStore,
+  type RunUpdate,
+  type StepError,
+} from '@durable/core'
 
 /*
  * What the conformance cases build runs from. Times are fixed instants (never the clock), ids

@@ -59,7 +59,9 @@ export function journalCases({ store }: SuiteContext): void {
       await store().updateRun(update(parent, { state: stateOf('waiting'), dueAt: null, leaseUntil: null, now: at(1) }))
       const child = await insertRun(store(), { parentRunId: parent })
       await lease(store(), child, 'w1')
-      expect(await store().updateRun(update(child, { state: stateOf('completed'), dueAt: null, leaseUntil: null, now: at(42), wake: parent })), 'the child’s last update').toBe(true)
+      expect(await store().updateRun(update(child, { state: stateOf('completed'), dueAt: null, leaseUntil: null, now: at(42), wake: parent })), 'the child’s last update').toBe(
+        true,
+      )
       expect((await store().getRun(parent))?.dueAt, 'due time of the woken parent').toEqual(at(42))
       // A refused update wakes nobody.
       const other = await insertRun(store())
@@ -87,8 +89,14 @@ export function journalCases({ store }: SuiteContext): void {
       expect(await store().getRun(c), 'run c').toMatchObject({ status: 'completed', leaseOwner: null, dueAt: null })
       expect(await journalOf(store(), a), 'journal of a').toEqual([[1, 'a', 'step_completed']])
       expect(await store().journal(b), 'journal of b').toEqual([])
-      expect(await journalOf(store(), c), 'journal of c').toEqual([[1, 'a', 'step_failed'], [2, 'a', 'step_completed']])
-      expect((await store().loadResults(c)).map((entry) => entry.result), 'a null result stays a JSON null').toEqual([null])
+      expect(await journalOf(store(), c), 'journal of c').toEqual([
+        [1, 'a', 'step_failed'],
+        [2, 'a', 'step_completed'],
+      ])
+      expect(
+        (await store().loadResults(c)).map((entry) => entry.result),
+        'a null result stays a JSON null',
+      ).toEqual([null])
       expect(await store().updateRuns([]), 'an empty batch').toEqual([])
     })
 
@@ -147,7 +155,10 @@ export function journalCases({ store }: SuiteContext): void {
         [5, 'two', 'step_completed'],
       ])
       const before = await store().getRun(id)
-      await expect(store().updateRun(update(id, { now: at(99), journal: [crashed('fan.d'), completed('two', 'again', 2)] })), 'a batch whose last entry completes a step twice').rejects.toBeDefined()
+      await expect(
+        store().updateRun(update(id, { now: at(99), journal: [crashed('fan.d'), completed('two', 'again', 2)] })),
+        'a batch whose last entry completes a step twice',
+      ).rejects.toBeDefined()
       expect(await store().getRun(id), 'the run after a refused batch').toEqual(before)
       expect(await store().journal(id), 'the journal after a refused batch').toHaveLength(5)
       await store().updateRun(update(id, { journal: completed('three', 3) }))
@@ -159,7 +170,10 @@ export function journalCases({ store }: SuiteContext): void {
       await lease(store(), id, 'w1')
       await store().updateRun(update(id, { journal: completed('charge', 'first') }))
       const after = await store().getRun(id)
-      await expect(store().updateRun(update(id, { now: at(99), state: stateOf('completed'), journal: completed('charge', 'second', 2) })), 'a second step_completed of "charge"').rejects.toBeDefined()
+      await expect(
+        store().updateRun(update(id, { now: at(99), state: stateOf('completed'), journal: completed('charge', 'second', 2) })),
+        'a second step_completed of "charge"',
+      ).rejects.toBeDefined()
       expect(await store().getRun(id), 'the run after the refused completion').toEqual(after)
       expect(await store().loadResults(id), 'results after the refused completion').toEqual([{ stepKey: 'charge', stepName: 'charge', kind: 'step_completed', result: 'first' }])
     })
@@ -199,7 +213,7 @@ export function journalCases({ store }: SuiteContext): void {
       const id = await insertRun(store())
       await lease(store(), id, 'w1')
       const results: Array<[string, unknown]> = [
-        ['z-last-name-first', { 'ключ': ['значение', 1.25, { ok: true }], emoji: '🧾', nested: [[[null]]] }],
+        ['z-last-name-first', { ключ: ['значение', 1.25, { ok: true }], emoji: '🧾', nested: [[[null]]] }],
         ['notify.email', 'sent ✉️'],
         ['a', 42],
         ['poll#3', [{ status: 'done' }]],

@@ -35,7 +35,11 @@ export function leaseCases({ store }: SuiteContext): void {
 
     it('refuses a run of a workflow the worker does not have as "unregistered", and leaves it free', async () => {
       const id = await insertRun(store(), { workflowName: 'new-workflow' })
-      expect(await store().claimRun(id, claimAt(at(10), 'w1', ['wf', 'other'])), 'claim without the run’s workflow').toEqual({ claimed: false, reason: 'unregistered', dueAt: at(0) })
+      expect(await store().claimRun(id, claimAt(at(10), 'w1', ['wf', 'other'])), 'claim without the run’s workflow').toEqual({
+        claimed: false,
+        reason: 'unregistered',
+        dueAt: at(0),
+      })
       expect(await store().claimRun(id, claimAt(at(10), 'w1', [])), 'claim with no definitions').toMatchObject({ reason: 'unregistered' })
       expect((await store().getRun(id))?.leaseOwner, 'lease owner after refused claims').toBeNull()
     })
@@ -45,15 +49,27 @@ export function leaseCases({ store }: SuiteContext): void {
       const v1 = await create('1', 'shape-a')
       const v2 = await create('2', 'shape-b')
       const legacy = await create(null, null)
-      const withDefinitions = (...keys: Array<[string | null, string]>) => ({ ...claimAt(at(10)), definitions: keys.map(([version, shapeHash]) => ({ name: 'wf', version, shapeHash })) })
+      const withDefinitions = (...keys: Array<[string | null, string]>) => ({
+        ...claimAt(at(10)),
+        definitions: keys.map(([version, shapeHash]) => ({ name: 'wf', version, shapeHash })),
+      })
       expect(await store().claimRun(v1, withDefinitions(['1', 'shape-b'])), 'v1 run, same version, other shape').toMatchObject({ claimed: false, reason: 'unregistered' })
       expect(await store().claimRun(v1, withDefinitions(['2', 'shape-a'])), 'v1 run, other version, same shape').toMatchObject({ claimed: false, reason: 'unregistered' })
       expect(await store().claimRun(v1, withDefinitions([null, 'shape-a'])), 'v1 run, no version').toMatchObject({ claimed: false, reason: 'unregistered' })
-      expect(await store().claimRun(v2, withDefinitions(['1', 'shape-a'], ['2', 'shape-b'])), 'v2 run among two definitions').toMatchObject({ claimed: true, run: { workflowVersion: '2', shapeHash: 'shape-b' } })
-      expect(await store().claimRun(v1, withDefinitions(['1', 'shape-a'])), 'v1 run, its own definition').toMatchObject({ claimed: true, run: { workflowVersion: '1', shapeHash: 'shape-a' } })
+      expect(await store().claimRun(v2, withDefinitions(['1', 'shape-a'], ['2', 'shape-b'])), 'v2 run among two definitions').toMatchObject({
+        claimed: true,
+        run: { workflowVersion: '2', shapeHash: 'shape-b' },
+      })
+      expect(await store().claimRun(v1, withDefinitions(['1', 'shape-a'])), 'v1 run, its own definition').toMatchObject({
+        claimed: true,
+        run: { workflowVersion: '1', shapeHash: 'shape-a' },
+      })
       // A run without a shape hash: its name and version decide.
       expect(await store().claimRun(legacy, withDefinitions(['1', 'shape-a'])), 'run without shape, other version').toMatchObject({ claimed: false, reason: 'unregistered' })
-      expect(await store().claimRun(legacy, withDefinitions([null, 'any-shape'])), 'run without shape, same version, any shape').toMatchObject({ claimed: true, run: { workflowVersion: null, shapeHash: null } })
+      expect(await store().claimRun(legacy, withDefinitions([null, 'any-shape'])), 'run without shape, same version, any shape').toMatchObject({
+        claimed: true,
+        run: { workflowVersion: null, shapeHash: null },
+      })
     })
 
     it('refuses a run another worker holds as "leased" — even to the holder', async () => {
@@ -92,7 +108,10 @@ export function leaseCases({ store }: SuiteContext): void {
       const id = await insertRun(store())
       const results = await Promise.all([store().claimRun(id, claimAt(at(1), 'w1')), store().claimRun(id, claimAt(at(1), 'w2'))])
       expect(results.filter((r) => r.claimed).length, 'claims that won').toBe(1)
-      expect(results.find((r) => !r.claimed), 'the losing claim').toMatchObject({ reason: 'leased' })
+      expect(
+        results.find((r) => !r.claimed),
+        'the losing claim',
+      ).toMatchObject({ reason: 'leased' })
     })
   })
 

@@ -58,7 +58,10 @@ export function runCases({ store }: SuiteContext): void {
       })
       expect(again, 'second createRun with the same key').toEqual({ runId: first, created: false })
       expect(called, 'the callback of a start that created nothing was called').toBe(false)
-      expect((await store().listRuns({ limit: 10 })).runs.map((run) => run.id), 'runs after two starts with one key').toEqual([first])
+      expect(
+        (await store().listRuns({ limit: 10 })).runs.map((run) => run.id),
+        'runs after two starts with one key',
+      ).toEqual([first])
       const other = await store().createRun(newRun({ workflowName: 'other', idempotencyKey: 'order-42' }))
       expect(other.created, 'the same key for another workflow starts a run: keys are per workflow').toBe(true)
     })
@@ -99,14 +102,23 @@ export function runCases({ store }: SuiteContext): void {
     it('creates a run already leased (a local start) and one with copied journal entries (a fork)', async () => {
       const leased = await insertRun(store(), { lease: { owner: 'w1', until: at(30_000) } })
       expect(await store().getRun(leased), 'a run created with a lease').toMatchObject({ status: 'running', leaseOwner: 'w1', leaseExpiresAt: at(30_000), dueAt: at(0) })
-      expect(await store().claimRun(leased, { owner: 'w2', now: at(1), leaseUntil: at(2), definitions: definitions('wf') }), 'claim of a run created leased').toMatchObject({ claimed: false, reason: 'leased' })
+      expect(await store().claimRun(leased, { owner: 'w2', now: at(1), leaseUntil: at(2), definitions: definitions('wf') }), 'claim of a run created leased').toMatchObject({
+        claimed: false,
+        reason: 'leased',
+      })
       const fork = await insertRun(store(), { journal: [completed('a', 'A'), completed('b', 'B')], lease: { owner: 'w1', until: at(30_000) } })
-      expect((await store().journal(fork)).map((e) => [e.seq, e.stepKey, e.result]), 'journal of a forked run').toEqual([
+      expect(
+        (await store().journal(fork)).map((e) => [e.seq, e.stepKey, e.result]),
+        'journal of a forked run',
+      ).toEqual([
         [1, 'a', 'A'],
         [2, 'b', 'B'],
       ])
       await store().updateRun(update(fork, { journal: completed('c', 'C') }))
-      expect((await store().journal(fork)).map((e) => e.seq), 'seq after the copied entries').toEqual([1, 2, 3])
+      expect(
+        (await store().journal(fork)).map((e) => e.seq),
+        'seq after the copied entries',
+      ).toEqual([1, 2, 3])
     })
 
     it('createRuns inserts several runs in one transaction, in order, honouring idempotency keys', async () => {
@@ -124,7 +136,15 @@ export function runCases({ store }: SuiteContext): void {
       ])
       expect(seen, 'the ids inTransaction got').toEqual([runs[0]!.id, runs[3]!.id])
       expect(await store().getRun(runs[2]!.id), 'a run whose key an earlier one of the call took').toBeUndefined()
-      expect(await store().getRun(runs[3]!.id), 'a run createRuns created').toMatchObject({ workflowName: 'wf', input: null, status: 'pending', state: stateOf(), dueAt: at(0), leaseOwner: null, flow: FLOW })
+      expect(await store().getRun(runs[3]!.id), 'a run createRuns created').toMatchObject({
+        workflowName: 'wf',
+        input: null,
+        status: 'pending',
+        state: stateOf(),
+        dueAt: at(0),
+        leaseOwner: null,
+        flow: FLOW,
+      })
     })
 
     it('createRuns writes nothing when inTransaction throws', async () => {
@@ -151,12 +171,21 @@ export function runCases({ store }: SuiteContext): void {
       for (let i = 0; i < 7; i++) ids.push(await insertRun(store(), { now: at(i) }))
       const newestFirst = [...ids].reverse()
       const page1 = await store().listRuns({ limit: 3 })
-      expect(page1.runs.map((run) => run.id), 'page 1').toEqual(newestFirst.slice(0, 3))
+      expect(
+        page1.runs.map((run) => run.id),
+        'page 1',
+      ).toEqual(newestFirst.slice(0, 3))
       expect(page1.nextCursor, 'nextCursor of page 1').toBe(newestFirst[2])
       const page2 = await store().listRuns({ limit: 3, cursor: page1.nextCursor! })
-      expect(page2.runs.map((run) => run.id), 'page 2').toEqual(newestFirst.slice(3, 6))
+      expect(
+        page2.runs.map((run) => run.id),
+        'page 2',
+      ).toEqual(newestFirst.slice(3, 6))
       const page3 = await store().listRuns({ limit: 3, cursor: page2.nextCursor! })
-      expect(page3.runs.map((run) => run.id), 'page 3').toEqual(newestFirst.slice(6))
+      expect(
+        page3.runs.map((run) => run.id),
+        'page 3',
+      ).toEqual(newestFirst.slice(6))
       expect(page3, 'the last page').not.toHaveProperty('nextCursor')
       expect(await store().listRuns({ limit: 7 }), 'a page that ends at the last run').not.toHaveProperty('nextCursor')
       expect(page1.runs[0], 'the newest run of page 1').toMatchObject({ workflowName: 'wf', status: 'pending', createdAt: at(6) })
@@ -178,7 +207,10 @@ export function runCases({ store }: SuiteContext): void {
       expect(await ids({ limit: 10, workflowName: 'a', status: 'completed' }), 'completed runs of a').toEqual([a3, a1])
       const first = await store().listRuns({ limit: 1, workflowName: 'a', status: 'completed' })
       const second = await store().listRuns({ limit: 1, workflowName: 'a', status: 'completed', cursor: first.nextCursor! })
-      expect(second.runs.map((run) => run.id), 'second filtered page').toEqual([a1])
+      expect(
+        second.runs.map((run) => run.id),
+        'second filtered page',
+      ).toEqual([a1])
       expect(second, 'the last filtered page').not.toHaveProperty('nextCursor')
       expect(await ids({ limit: 10, workflowName: 'nope' }), 'runs of an unknown workflow').toEqual([])
     })
@@ -186,7 +218,10 @@ export function runCases({ store }: SuiteContext): void {
     it('listRuns keeps only runs created before createdBefore', async () => {
       const old = await insertRun(store(), { now: at(10) })
       await insertRun(store(), { now: at(20) })
-      expect((await store().listRuns({ limit: 10, createdBefore: at(20) })).runs.map((run) => run.id), 'runs created before 20').toEqual([old])
+      expect(
+        (await store().listRuns({ limit: 10, createdBefore: at(20) })).runs.map((run) => run.id),
+        'runs created before 20',
+      ).toEqual([old])
     })
 
     it('pruneRuns deletes ended runs that ended before the cut, with their journals and signals, never an active run', async (context) => {
@@ -205,7 +240,8 @@ export function runCases({ store }: SuiteContext): void {
       const recent = await end('completed', 5_000)
       const other = await end('completed', 100, 'other')
       const active = await insertRun(store(), { now: at(0) })
-      const prune = (limit: number, extra: { workflowName?: string; status?: 'failed' | 'cancelled'; dryRun?: boolean } = {}) => store().pruneRuns!({ endedBefore: at(1_000), limit, ...extra })
+      const prune = (limit: number, extra: { workflowName?: string; status?: 'failed' | 'cancelled'; dryRun?: boolean } = {}) =>
+        store().pruneRuns!({ endedBefore: at(1_000), limit, ...extra })
       expect(await prune(100, { dryRun: true }), 'runs a dry run counts').toBe(4)
       expect(await prune(100, { status: 'failed', dryRun: true }), 'failed runs a dry run counts').toBe(1)
       expect(await prune(100, { status: 'cancelled' }), 'cancelled runs pruned').toBe(1)

@@ -25,7 +25,10 @@ export function scheduleCases({ store }: SuiteContext): void {
       ])
       expect(await s.advanceSchedule({ name: 'nightly', from: at(0), to: at(1000), runId: 'R1' }), 'advance from the stored slot').toBe(true)
       await s.saveSchedules([{ ...nightly, cron: '0 4 * * *', catchUp: 'all' }], at(5000))
-      expect((await s.listSchedules()).find((r) => r.name === 'nightly'), 'nightly saved again with a new cron').toEqual({
+      expect(
+        (await s.listSchedules()).find((r) => r.name === 'nightly'),
+        'nightly saved again with a new cron',
+      ).toEqual({
         ...nightly,
         cron: '0 4 * * *',
         catchUp: 'all',

@@ -50,7 +50,10 @@ export function signalCases({ store }: SuiteContext): void {
       const first = (await store().takeSignal(id, 'go'))!
       expect(pending[0]?.id, 'the id pendingSignals gives, as takeSignal gives it').toBe(first.id)
       await store().consumeSignal(first.id, at(4))
-      expect((await store().pendingSignals(id)).map((s) => s.payload), 'pending signals after one was consumed').toEqual(['x', null])
+      expect(
+        (await store().pendingSignals(id)).map((s) => s.payload),
+        'pending signals after one was consumed',
+      ).toEqual(['x', null])
       expect(await store().pendingSignals(await insertRun(store())), 'pending signals of another run').toEqual([])
       expect(await store().pendingSignals(newId()), 'pending signals of an unknown run').toEqual([])
     })
@@ -60,7 +63,9 @@ export function signalCases({ store }: SuiteContext): void {
     it('applies the change under the lock — a retry request, a cancel request, a signal — and returns the run as it was', async () => {
       const id = await insertRun(store())
       await lease(store(), id, 'w1')
-      await store().updateRun(update(id, { state: stateOf('failed', { error: { message: 'stop' } }), journal: { stepKey: 'a', stepName: 'a', kind: 'step_completed', attempt: 1, resultJson: '1' } }))
+      await store().updateRun(
+        update(id, { state: stateOf('failed', { error: { message: 'stop' } }), journal: { stepKey: 'a', stepName: 'a', kind: 'step_completed', attempt: 1, resultJson: '1' } }),
+      )
       const before = await store().getRun(id)
       const returned = await store().changeRun(id, at(70), (run) => {
         expect(run, 'the run decide() sees').toEqual(before)

@@ -14,7 +14,11 @@ export function schedulesPanel(): { element: HTMLElement; refresh: () => Promise
     if (text === shown) return
     shown = text
     element.hidden = answer.schedules.length === 0
-    const head = h('tr', {}, ['Schedule', 'Workflow', 'Cron', 'Next (UTC)', 'Last run'].map((name) => h('th', { text: name })))
+    const head = h(
+      'tr',
+      {},
+      ['Schedule', 'Workflow', 'Cron', 'Next (UTC)', 'Last run'].map((name) => h('th', { text: name })),
+    )
     const rows = answer.schedules.map((schedule) =>
       h('tr', { 'data-schedule': schedule.name }, [
         h('td', { text: schedule.name }),
