@@ -74,8 +74,10 @@ describe('durable schedules', () => {
         expect(answer.status).toBe(200)
         expect((answer.json.schedules as Array<{ name: string }>).map((s) => s.name)).toEqual(['nightly-report', 'restock'])
         expect(answer.json.schedules[0]).toEqual(schedules[0])
-        expect((await http(dashboard.url, 'GET', '/')).text).toContain('<script src="/assets/schedules.js"></script>')
-        expect((await http(dashboard.url, 'GET', '/assets/schedules.js')).text).toContain("Dash.api('GET', '/api/schedules')")
+        // The page's one script has the schedules panel, which reads that endpoint.
+        const script = (await http(dashboard.url, 'GET', '/assets/app.js')).text
+        expect(script).toContain('/api/schedules')
+        expect(script).toContain('Schedules')
       } finally {
         await dashboard.stop()
       }

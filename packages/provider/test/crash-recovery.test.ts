@@ -64,10 +64,11 @@ describe('crash recovery with real worker processes', () => {
     children.push(first)
     // The same key finds the run that process started (and starts nothing).
     const runId = await durable.start('crashable', input, { idempotencyKey: 'local-start' })
-    // Started locally: its job is only the safety net, due when the lease would expire.
-    const { rows } = await sql<{ late: number }>`
-      select extract(epoch from (j.run_at - r.created_at)) * 1000 as late from durable.jobs j join durable.runs r on r.id = j.run_id where r.id = ${runId}`.execute(store.db)
-    expect(Number(rows[0]?.late)).toBeCloseTo(3000, -1)
+    // Started locally: one INSERT, leased to that process's worker and due at once; no job.
+    const { rows } = await sql<{ jobs: number; leased: boolean }>`
+      select (select count(*)::int from durable.jobs j where j.run_id = r.id) as jobs, r.lease_owner is not null as leased
+      from durable.runs r where r.id = ${runId}`.execute(store.db)
+    expect(rows[0]).toEqual({ jobs: 0, leased: true })
     await expect.poll(async () => (await effects(runId)).some((e) => e.step === 'slow'), { timeout: 20_000, interval: 25 }).toBe(true)
     expect((await effects(runId)).map((e) => e.pid)).toEqual([first.pid, first.pid])
     await killHard(first)
