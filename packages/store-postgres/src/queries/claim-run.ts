@@ -114,9 +114,17 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
  * @internal
  */
 export function betterRun(tables: Tables, claim: Claim) {
-  return sql`SELECT b.id FROM ${tables.runs} AS b, target AS t
-      WHERE b.status NOT IN ('completed', 'failed', 'cancelled') AND b.due_at IS NOT NULL
-        AND b.priority > t.priority AND b.due_at <= ${claim.now} AND b.held_back_at IS NULL
+  // The target's priority as a scalar subquery (an InitPlan), not a join, and a one-time test
+  // first: is any active run's priority above it? That is the first entry of the index (an
+  // ORDER BY … LIMIT 1 the planner always takes from it), so while no run has a higher priority
+  // the probe reads one index page — even before ANALYZE has seen the table grow, when the
+  // planner would rather scan the whole table for the range.
+  return sql`SELECT b.id FROM ${tables.runs} AS b
+      WHERE (SELECT top.priority FROM ${tables.runs} AS top
+          WHERE top.status NOT IN ('completed', 'failed', 'cancelled') AND top.due_at IS NOT NULL
+          ORDER BY top.priority DESC LIMIT 1) > (SELECT t.priority FROM target AS t)
+        AND b.status NOT IN ('completed', 'failed', 'cancelled') AND b.due_at IS NOT NULL
+        AND b.priority > (SELECT t.priority FROM target AS t) AND b.due_at <= ${claim.now} AND b.held_back_at IS NULL
         AND (b.lease_owner IS NULL OR b.lease_expires_at <= ${claim.now} OR ${leaseHolderDead(sql`b.lease_owner`, claim.owner)})
         AND ${definitionMatch('b', claim.definitions)}
       ORDER BY b.priority DESC, b.due_at, b.id

@@ -64,7 +64,9 @@ export async function updateRuns(db: Kysely<any>, tables: Tables, updates: reado
         lease_expires_at = i.lease_until,
         next_seq = r.next_seq + i.n
       FROM i
-      WHERE r.id = i.id AND r.lease_owner = i.owner
+      -- The id list lets the planner find the rows by primary key: it estimates any
+      -- jsonb_to_recordset at 100 rows, and would otherwise hash-join a scan of the whole table.
+      WHERE r.id = ANY(cast(${updates.map((update) => update.runId)} AS text[])) AND r.id = i.id AND r.lease_owner = i.owner
       RETURNING r.id, r.next_seq, i.n, i.now, i.wake
     ), woken AS (
       -- A child that ends makes its waiting parent due in the same statement: no crash can come
