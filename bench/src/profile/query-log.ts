@@ -15,10 +15,11 @@ const KINDS: ReadonlyArray<[kind: string, pattern: RegExp]> = [
   ['next job due (min run_at)', /^select cast\(extract\(epoch from min\(run_at\)/],
   ['insert job + notify', /^with job as \( insert into/],
   ['claim run (lease cte)', /^with target as \(/],
+  ['group commit (updateRuns: runs + journal)', /^with i as \( select \* from jsonb_to_recordset/],
   ['commit step (update run + journal cte)', /^with u as \( update .* insert into/],
   ['update run (no journal)', /^with u as \( update/],
-  ['insert run', /^insert into "?\w+"?\."?runs"?/],
-  ['load results', /^select step_key, step_name, result/],
+  ['insert run', /^(with (shape as \(.*\), )?r as \( )?insert into "?\w+"?\."?runs"?/],
+  ['load results', /^select step_key, step_name, (kind, )?result/],
   ['get run', /^select .* from "?\w+"?\."?runs"? as runs where id =/],
   ['renew leases', /^update .* set lease_expires_at = \$1 where lease_owner/],
   ['find due runs (reconciler)', /^select id from .* where status not in/],
@@ -26,7 +27,8 @@ const KINDS: ReadonlyArray<[kind: string, pattern: RegExp]> = [
 ]
 
 export const kindOf = (text: string): string => {
-  const normal = text.replace(/\s+/g, ' ').trim().toLowerCase()
+  // Statements the store prepares start with a comment saying so.
+  const normal = text.replace('/* durable:prepared */', '').replace(/\s+/g, ' ').trim().toLowerCase()
   return KINDS.find(([, pattern]) => pattern.test(normal))?.[0] ?? `other: ${normal.slice(0, 60)}`
 }
 
