@@ -55,6 +55,7 @@ export type { ForkPlan } from './fork.js'
 export type { JournaledRecord } from './replay.js'
 export { isTerminal, TERMINAL_STATUSES } from './run-state.js'
 export { notStarted, stateFromStore, storedState } from './stored-state.js'
+export { assertOneUpdatePerRun } from './run-store.js'
 export type { StoredState } from './stored-state.js'
 export type { BranchState, Command, Compensated, JournalKind, JournalRecord, NodeCursor, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
 export type {

@@ -1,4 +1,4 @@
-import type { StepError } from './errors.js'
+import { DurableError, type StepError } from './errors.js'
 import type { RunFlow } from './flow-control.js'
 import type { Json } from './json.js'
 import type { JournalKind, RunError, RunState, RunStatus } from './run-state.js'
@@ -243,3 +243,13 @@ export interface ScheduleAdvance {
  * implementation; the provider depends only on this interface.
  */
 export interface RunStore extends RunRepository, LeaseStore, JournalStore, SignalStore, StoreLifecycle, WorkerCoordination, Partial<ScheduleStore> {}
+
+/**
+ * `RunStore.updateRuns` takes at most one update per run: one statement updating a row twice
+ * keeps one of the two, unpredictably. Every store checks it the same way.
+ */
+export function assertOneUpdatePerRun(updates: readonly RunUpdate[]): void {
+  if (new Set(updates.map((update) => update.runId)).size < updates.length) {
+    throw new DurableError('INVALID_INPUT', 'updateRuns: a batch holds at most one update per run')
+  }
+}

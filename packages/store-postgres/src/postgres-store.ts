@@ -1,4 +1,5 @@
 import {
+  assertOneUpdatePerRun,
   DurableError,
   FLOW_RECHECK_MS,
   RESULT_KINDS,
@@ -41,7 +42,7 @@ import { claimRun } from './queries/claim-run.js'
 import { definitionMatch } from './queries/definition-match.js'
 import { insertRun } from './queries/create-run.js'
 import { pruneRuns } from './queries/prune-runs.js'
-import { assertOnePerRun, updateRuns } from './queries/update-runs.js'
+import { updateRuns } from './queries/update-runs.js'
 import { insertRuns } from './queries/create-runs.js'
 import { runStats } from './queries/stats.js'
 import { advanceSchedule, listSchedules, saveSchedules } from './queries/schedules.js'
@@ -289,7 +290,7 @@ export class PostgresStore implements RunStore {
    * Returns, in order, whether each held. At most one update per run.
    */
   async updateRuns(updates: readonly RunUpdate[], tx?: PostgresTransaction): Promise<boolean[]> {
-    assertOnePerRun(updates)
+    assertOneUpdatePerRun(updates)
     const allowed = updates.filter((update) => this.#fenced.mayWrite(update.owner, update.runId))
     const held = await updateRuns(tx ?? this.db, this.#tables, allowed)
     const heldIds = new Set(allowed.filter((_, i) => held[i]).map((update) => update.runId))

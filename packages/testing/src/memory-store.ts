@@ -2,6 +2,7 @@ import {
   DurableError,
   isTerminal,
   RESULT_KINDS,
+  assertOneUpdatePerRun,
   storedState,
   type ClaimResult,
   type DefinitionKey,
@@ -204,9 +205,7 @@ export class MemoryStore implements RunStore {
 
   /** `updateRun` for many runs in one statement: each fenced on its own, all applied or none on a failure. */
   async updateRuns(updates: readonly RunUpdate[], tx?: StoreTransaction): Promise<boolean[]> {
-    if (new Set(updates.map((update) => update.runId)).size < updates.length) {
-      throw new DurableError('INVALID_INPUT', 'updateRuns: a batch holds at most one update per run')
-    }
+    assertOneUpdatePerRun(updates)
     const locks = updates.flatMap((update) => [`run:${update.runId}`, ...(update.wake !== undefined ? [`run:${update.wake}`] : [])])
     const held = await this.#write(tx, [...new Set(locks)], (layer) => updates.map((update) => applyUpdate(layer, update)))
     if (held.includes(false) && tx !== undefined) this.#transactionOf(tx).refused = true

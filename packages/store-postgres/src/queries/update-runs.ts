@@ -1,4 +1,4 @@
-import { DurableError, storedState, type NewJournalEntry, type RunUpdate } from '@durable/core'
+import { storedState, type NewJournalEntry, type RunUpdate } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
 import { PREPARED } from '../prepared-statements.js'
 import type { Tables } from '../rows.js'
@@ -87,12 +87,6 @@ export async function updateRuns(db: Kysely<any>, tables: Tables, updates: reado
   `.execute(db)
   const held = new Set(rows.map((row) => row.id))
   return updates.map((update) => held.has(update.runId))
-}
-
-/** A run updated twice in one statement would keep one of the two, unpredictably. @internal */
-export function assertOnePerRun(updates: readonly RunUpdate[]): void {
-  const ids = new Set(updates.map((update) => update.runId))
-  if (ids.size < updates.length) throw new DurableError('INVALID_INPUT', 'updateRuns: a batch holds at most one update per run')
 }
 
 function journalOf(update: RunUpdate): readonly NewJournalEntry[] {
