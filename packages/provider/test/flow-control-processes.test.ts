@@ -46,7 +46,8 @@ describe('flow control across real worker processes on one PostgreSQL', () => {
     durable = createDurable({ store, queue: postgresQueue({ store }), workflows: flowWorkflows(store.db), logger: silentLogger })
     await durable.migrate()
     await flowTables.execute(store.db)
-    for (let i = 0; i < 3; i++) children.push(await spawnWorker({ DATABASE_URL: database.url }, workerScript))
+    // The first worker, the one killed, runs each handler for 2 s, so it is surely mid-handler when killed.
+    for (let i = 0; i < 3; i++) children.push(await spawnWorker({ DATABASE_URL: database.url, ...(i === 0 ? { FLOW_HANDLER_MS: '2000' } : {}) }, workerScript))
   }, 60_000)
   afterAll(async () => {
     await Promise.all(children.map(killHard))
