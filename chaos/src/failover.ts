@@ -4,16 +4,12 @@
  * primary is SIGKILLed and the standby promoted. Then the soak's invariants, plus: every journal
  * entry the primary had committed (and the standby had flushed) before the kill is still there.
  */
-import { createDurable, silentLogger } from '@durable/provider'
-import { postgresQueue } from '@durable/queue-postgres'
-import { postgresStore } from '@durable/store-postgres'
-import { chaosWorkflow, createTraceTables } from './chaos-workflow.js'
 import { checkInvariants, type Check } from './checks.js'
-import { poolFor, storeOptions } from './failover-pool.js'
 import { retried } from './faults.js'
 import { measure, type Figures } from './figures.js'
 import { sleep, startRuns } from './load.js'
 import { startReplicatedPostgres } from './replicated-postgres.js'
+import { openStarterApp } from './starter-app.js'
 import { WorkerFleet } from './worker-fleet.js'
 
 export interface FailoverConfig {
@@ -51,20 +47,9 @@ export async function runFailover(config: FailoverConfig, secret: string, progre
   try {
     await db.createDatabase('chaos')
     await db.waitForSync()
-    const admin = poolFor(db.url('chaos', 'durable-chaos-admin'), 3)
-    admin.on('error', () => {})
-    admin.on('connect', (client) => client.on('error', () => {}))
-    closers.push(() => admin.end())
-    const starter = storeOptions(db.url('chaos', 'durable-chaos-starter'))
-    const store = postgresStore(starter)
-    const durable = createDurable({ store, queue: postgresQueue({ store }), workflows: [chaosWorkflow(store.db)], logger: silentLogger })
-    closers.push(async () => {
-      await durable.close()
-      // A store made from { pool } leaves the pool to its owner.
-      await starter.pool?.end()
-    })
-    await durable.migrate()
-    await createTraceTables(store.db)
+    const app = await openStarterApp((database, applicationName) => db.url(database, applicationName))
+    closers.push(() => app.close())
+    const { admin, durable } = app
     const fleet = new WorkerFleet({
       size: config.workers,
       env: { DATABASE_URL: db.url('chaos', WORKER_APP), LEASE_MS: String(config.leaseMs), CONCURRENCY: String(config.concurrency) },

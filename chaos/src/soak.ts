@@ -5,13 +5,9 @@
  * exactly what the guarantees promise.
  */
 import { randomBytes } from 'node:crypto'
-import { createDurable, silentLogger } from '@durable/provider'
-import { postgresQueue } from '@durable/queue-postgres'
-import { postgresStore } from '@durable/store-postgres'
 import pg from 'pg'
-import { chaosWorkflow, createTraceTables } from './chaos-workflow.js'
 import { checkInvariants, type Check } from './checks.js'
-import { poolFor, storeOptions } from './failover-pool.js'
+import { openStarterApp } from './starter-app.js'
 import { injectFaults, retried, schedule, type FaultEvent } from './faults.js'
 import { formatReport, measure, type Figures } from './figures.js'
 import { sleep, startRuns } from './load.js'
@@ -47,19 +43,9 @@ export async function runSoak(config: SoakConfig, progress: (line: string) => vo
   try {
     await server.createDatabase('chaos')
     await replicated?.waitForSync()
-    const admin = poolFor(server.url('chaos', 'durable-chaos-admin'), 3)
-    admin.on('error', () => {})
-    admin.on('connect', (client) => client.on('error', () => {}))
-    closers.push(() => admin.end())
-    const starter = storeOptions(server.url('chaos', 'durable-chaos-starter'))
-    const store = postgresStore(starter)
-    const durable = createDurable({ store, queue: postgresQueue({ store }), workflows: [chaosWorkflow(store.db)], logger: silentLogger })
-    closers.push(async () => {
-      await durable.close()
-      await starter.pool?.end()
-    })
-    await durable.migrate()
-    await createTraceTables(store.db)
+    const app = await openStarterApp((database, applicationName) => server.url(database, applicationName))
+    closers.push(() => app.close())
+    const { admin, durable } = app
 
     const fleet = new WorkerFleet({
       size: config.workers,

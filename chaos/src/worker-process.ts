@@ -1,6 +1,6 @@
 /**
  * One worker process of the soak: `node dist/worker-process.js` with DATABASE_URL (one host, or a
- * primary and its standby: see failover-pool.ts), LEASE_MS and
+ * primary and its standby, which postgresStore follows through a failover), LEASE_MS and
  * CONCURRENCY in its environment. Prints `ready` once it consumes; logs warnings and errors as
  * JSON lines on stderr (the parent counts them and checks they hold no secret); stops cleanly on
  * SIGTERM. Any other exit — a crash — is a failure the parent reports.
@@ -8,17 +8,15 @@
 import { inspect } from 'node:util'
 import { createDurable, type Logger } from '@durable/provider'
 import { postgresQueue } from '@durable/queue-postgres'
-import { postgresStore } from '@durable/store-postgres'
+import { postgresPool, postgresStore } from '@durable/store-postgres'
 import { Kysely, PostgresDialect } from 'kysely'
 import { chaosWorkflow } from './chaos-workflow.js'
-import { poolFor, storeOptions } from './failover-pool.js'
 
 const url = required('DATABASE_URL')
 // A multi-host DATABASE_URL (a primary and its standby) follows the primary through a failover.
-const store = postgresStore(storeOptions(url))
+const store = postgresStore({ connectionString: url })
 // The traces' own pool: an idle connection broken by a restart must not crash the process.
-const tracePool = poolFor(url, 4)
-tracePool.on('error', () => {})
+const tracePool = postgresPool(url, { max: 4 })
 tracePool.on('connect', (client) => client.on('error', () => {}))
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const traces = new Kysely<any>({ dialect: new PostgresDialect({ pool: tracePool }) })

@@ -28,5 +28,6 @@ export type {
 export type { PostgresTransaction } from './durable-types.js'
 export { jsonb } from './jsonb.js'
 export { PREPARED } from './prepared-statements.js'
+export { postgresPool } from './postgres-pool.js'
 export { PGliteDialect } from './pglite-dialect.js'
 export type { PGliteClient, PGliteDialectConfig } from './pglite-dialect.js'

@@ -49,5 +49,11 @@ export async function withMigrationLock<T>(newClient: () => pg.Client, fn: () =>
 
 /** A client connecting as the pool's clients do (same settings), outside the pool. @internal */
 export function clientLike(pool: pg.Pool): () => pg.Client {
-  return () => new pg.Client(pool.options)
+  const Client = poolClientClass(pool)
+  return () => new Client(pool.options)
+}
+
+/** The client class a pool connects with (its `Client` option, else pg's). @internal */
+export function poolClientClass(pool: pg.Pool): typeof pg.Client {
+  return (pool as pg.Pool & { Client?: typeof pg.Client }).Client ?? pg.Client
 }

@@ -30,12 +30,13 @@ import type { PostgresTransaction } from './durable-types.js'
 import { assertSchemaName } from './identifiers.js'
 import { storeMigrations } from './migrations/migrations.js'
 import { ErrorTranslatingDialect } from './error-translating-dialect.js'
-import { PREPARED, PreparingClient } from './prepared-statements.js'
+import { PREPARED } from './prepared-statements.js'
 import { FencedTransactions } from './fenced-transactions.js'
-import { clientLike, withMigrationLock } from './migration-lock.js'
+import { clientLike, poolClientClass, withMigrationLock } from './migration-lock.js'
 import { PgListener } from './pg-listener.js'
 import { PGliteDialect } from './pglite-dialect.js'
 import { PGliteListener } from './pglite-listener.js'
+import { postgresPool } from './postgres-pool.js'
 import type { PostgresStoreOptions } from './postgres-store-options.js'
 import { changeRun } from './queries/change-run.js'
 import { claimRun } from './queries/claim-run.js'
@@ -104,17 +105,13 @@ export class PostgresStore implements RunStore {
       if (!Number.isInteger(poolSize) || poolSize < 1) {
         throw new DurableError('INVALID_INPUT', `poolSize must be a positive integer (got ${String(poolSize)})`)
       }
-      assertConnectionString(options.connectionString)
-      const pool = new pg.Pool({ connectionString: options.connectionString, max: poolSize, Client: PreparingClient })
-      // An idle pooled connection that breaks (database restart) emits 'error' on the pool;
-      // unhandled, it would crash the process. The pool drops it and reconnects on next use.
-      pool.on('error', () => {})
+      const pool = postgresPool(options.connectionString, { max: poolSize })
       surviveBrokenConnections(pool)
       this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PostgresDialect({ pool }), { schema }) })
       this.#newListener = () => new PgListener(pool)
       this.#lockClient = clientLike(pool)
       this.#destroy = () => this.db.destroy()
-      this.#liveness = new LivenessConnection({ connectionString: options.connectionString })
+      this.#liveness = new LivenessConnection(pool.options, poolClientClass(pool))
     } else if (options.pool !== undefined) {
       const pool = options.pool
       surviveBrokenConnections(pool)
@@ -124,7 +121,7 @@ export class PostgresStore implements RunStore {
       this.#destroy = undefined // Kysely's destroy() would end the caller's pool.
       // The pool's settings, on a connection of its own (see LivenessConnection).
       // pg keeps the password out of the options' enumerable keys: a spread alone would drop it.
-      this.#liveness = new LivenessConnection({ ...pool.options, password: pool.options.password })
+      this.#liveness = new LivenessConnection({ ...pool.options, password: pool.options.password }, poolClientClass(pool))
     } else if (options.pglite !== undefined) {
       const pglite = options.pglite
       this.db = new Kysely({ dialect: new ErrorTranslatingDialect(new PGliteDialect({ pglite }), { schema }) })
@@ -516,18 +513,6 @@ export class PostgresStore implements RunStore {
     this.#liveness?.close()
     await this.#listener?.close()
     await this.#destroy?.()
-  }
-}
-
-/**
- * `pg` parses a connection string when it opens a connection; parse it now, so that a malformed
- * one fails here, once, with `INVALID_INPUT` — and without repeating it: it holds a password.
- */
-function assertConnectionString(connectionString: string): void {
-  try {
-    new pg.Client({ connectionString }) // parses only; connects on connect()
-  } catch {
-    throw new DurableError('INVALID_INPUT', 'connectionString is not a valid PostgreSQL connection string (postgres://user:password@host:port/database)')
   }
 }
 

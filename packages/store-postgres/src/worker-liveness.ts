@@ -53,8 +53,12 @@ export class LivenessConnection {
   #checking = false
   #closed = false
 
-  constructor(config: pg.ClientConfig) {
+  readonly #Client: typeof pg.Client
+
+  /** `Client`: the class the store's pool connects with, so this connection goes where the pool's go. */
+  constructor(config: pg.ClientConfig, Client: typeof pg.Client = pg.Client) {
     this.#config = config
+    this.#Client = Client
   }
 
   /**
@@ -143,7 +147,7 @@ export class LivenessConnection {
 
   async #open(): Promise<pg.Client> {
     if (this.#closed || this.#owners.size === 0) throw new DurableError('STORE_UNAVAILABLE', 'the liveness connection is closed')
-    const client = new pg.Client({
+    const client = new this.#Client({
       ...this.#config,
       // The client's side: a server that vanished is noticed by the heartbeat's timeout.
       keepAlive: true,
