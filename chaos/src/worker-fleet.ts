@@ -69,7 +69,9 @@ export class WorkerFleet {
     const member = this.#members.find((m) => m.pid === pid)
     if (member === undefined) throw new Error(`no worker ${pid}`)
     member.leaving = true
-    const gone = new Promise((resolve) => member.child.once('exit', resolve))
+    // A worker that crashed already never emits 'exit' again (its crash is on record).
+    const exited = member.child.exitCode !== null || member.child.signalCode !== null
+    const gone = exited ? Promise.resolve() : new Promise((resolve) => member.child.once('exit', resolve))
     member.child.kill('SIGKILL')
     await gone
     this.#members.splice(this.#members.indexOf(member), 1)
@@ -113,7 +115,11 @@ export class WorkerFleet {
       }
     })
     child.once('exit', (code, signal) => {
-      if (!member.leaving) this.record.unexpectedExits.push(`worker ${member.pid} exited (code ${code}, signal ${signal}):\n${tail.join('\n')}`)
+      if (member.leaving) return
+      const report = `worker ${member.pid} exited (code ${code}, signal ${signal}):\n${tail.join('\n')}`
+      this.record.unexpectedExits.push(report)
+      // Said at once too: the soak's end may be far, or never come.
+      process.stderr.write(`[chaos] ${report}\n`)
     })
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (chunk) => String(chunk).includes('ready') && resolve())

@@ -69,16 +69,19 @@ export function failoverClient(list: HostList): typeof PreparingClient {
   }
   class FailoverClient extends PreparingClient {}
   // pg connects to `this.host`/`this.port` (and checks a TLS certificate against that host): set
-  // them first. One function for pg's two overloads (callback, promise).
+  // them first. One function for pg's two overloads. With a callback (as pg-pool connects), pg
+  // calls it in the same tick as the server's "ready": the pool adds its 'error' listener before
+  // a message that came in the same packet (a termination) is emitted — a promise in between
+  // would leave that error unhandled and crash the process.
+  const connect = PreparingClient.prototype.connect as (this: pg.Client, callback?: (error: Error | null, client?: pg.Client) => void) => Promise<unknown> | undefined
   FailoverClient.prototype.connect = function (this: pg.Client, callback?: (error: Error | null, client?: pg.Client) => void) {
-    const connected = choose().then(({ host, port }) => {
+    const chosen = choose().then(({ host, port }) => {
       this.host = host
       this.port = port
-      return (PreparingClient.prototype.connect as () => Promise<unknown>).call(this)
     })
-    if (callback === undefined) return connected
-    connected.then(
-      () => callback(null, this),
+    if (callback === undefined) return chosen.then(() => connect.call(this))
+    chosen.then(
+      () => connect.call(this, callback),
       (error: Error) => callback(error),
     )
     return undefined
