@@ -38,7 +38,6 @@ export const dashboardCommand: Command = {
     const token = tokenOf(context)
     const loaded = typeof context.flags.workflows === 'string' ? await loadWorkflows(context.flags.workflows, context.cwd, 'dashboard') : undefined
     const durable = context.connect({ mustExist: true, workflows: loaded?.workflows ?? [], app: loaded })
-    if (loaded?.durable === undefined && loaded?.queue === undefined && context.connection.kind === 'postgres') context.stderr(FALLBACK_NOTE)
     // Fail now, in the terminal, rather than on the first page view: unreachable, not migrated.
     await durable.list({ limit: 1 })
     const dashboard = await startDashboard({
@@ -64,6 +63,8 @@ export const dashboardCommand: Command = {
       )
       context.stdout('Ctrl+C to stop\n')
     }
+    // Said once it listens: how its signal, cancel and retry wake runs when no module names the app's queue.
+    if (loaded?.durable === undefined && loaded?.queue === undefined && context.connection.kind === 'postgres') context.stderr(FALLBACK_NOTE)
     if (!isLoopback(host)) {
       context.stderr(`durable dashboard: warning: listening on ${host}, not only on this machine: whoever reaches port ${dashboard.port} can read your runs' inputs and results\n`)
     }
