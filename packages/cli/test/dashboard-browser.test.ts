@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,9 +26,8 @@ const TOKEN = 'browser-test-token-7d31e0'
 const TIME_ZONE = 'Asia/Kolkata'
 /** An instant as the page shows it in TIME_ZONE: "2026-01-08 17:30:00". */
 const local = (at: Date): string => new Date(at.getTime() + 330 * 60_000).toISOString().slice(0, 19).replace('T', ' ')
-/** Written on every run (gitignored); with UPDATE_SCREENSHOT=1 also copied for the README. */
+/** Written on every run (gitignored). The README's pictures come from `npm run screenshots`. */
 const ARTIFACT = fileURLToPath(new URL('../test-artifacts/dashboard.png', import.meta.url))
-const README_SCREENSHOT = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url))
 
 let database: TestDatabase
 let runtime: Durable
@@ -201,7 +200,6 @@ describe('durable dashboard in a browser', () => {
 
     mkdirSync(dirname(ARTIFACT), { recursive: true })
     await page.screenshot({ path: ARTIFACT, fullPage: true })
-    if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(ARTIFACT, README_SCREENSHOT)
     expect(existsSync(ARTIFACT)).toBe(true)
 
     const declined = page.locator('li[data-seq="2"]')
