@@ -91,7 +91,7 @@ async function makeRuns() {
 }
 
 async function until(durable, check) {
-  for (const deadline = Date.now() + 30_000; !(await check()); ) {
+  for (const deadline = Date.now() + 30_000; !(await check());) {
     if (Date.now() > deadline) throw new Error('the demo runs did not settle within 30 s')
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

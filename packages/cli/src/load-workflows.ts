@@ -85,7 +85,8 @@ export async function loadWorkflows(path: string, cwd: string, command: string):
   if (durable !== undefined && (queue !== undefined || store !== undefined)) {
     throw new CliError('WORKFLOWS_MODULE', `--workflows ${path} exports "durable" and also "queue" or "store": export only durable (it has its store and queue)`)
   }
-  if (store !== undefined && queue === undefined) throw new CliError('WORKFLOWS_MODULE', `--workflows ${path} exports "store" without "queue": export the queue your workers consume too`)
+  if (store !== undefined && queue === undefined)
+    throw new CliError('WORKFLOWS_MODULE', `--workflows ${path} exports "store" without "queue": export the queue your workers consume too`)
   if (found.size === 0 && durable === undefined && queue === undefined) {
     const names = Object.keys(exports)
     const listed = names.length > 0 ? `it exports ${names.map((n) => `"${n}"`).join(', ')}` : 'it exports nothing'

@@ -127,8 +127,12 @@ async function bulkAction(action: 'cancel' | 'retry', body: Record<string, unkno
   if (status !== undefined && !(allowed as readonly unknown[]).includes(status)) {
     throw new ApiError(400, 'INVALID_INPUT', `"status" must be one of ${allowed.join(', ')} to ${action} runs, or left out; got ${JSON.stringify(status)}`)
   }
-  if (workflow === undefined && status === undefined) throw new ApiError(400, 'INVALID_INPUT', `name a "workflow" or a "status": ${action} in bulk acts on a filtered list, never on every run`)
-  const filter: RunFilter = { ...(workflow !== undefined ? { workflowName: workflow } : {}), ...(status !== undefined && action === 'cancel' ? { status: status as RunStatus } : {}) }
+  if (workflow === undefined && status === undefined)
+    throw new ApiError(400, 'INVALID_INPUT', `name a "workflow" or a "status": ${action} in bulk acts on a filtered list, never on every run`)
+  const filter: RunFilter = {
+    ...(workflow !== undefined ? { workflowName: workflow } : {}),
+    ...(status !== undefined && action === 'cancel' ? { status: status as RunStatus } : {}),
+  }
   if (action === 'retry') return durable.retryMany(filter, { dryRun: dryRun === true })
   if (reason !== undefined && (typeof reason !== 'string' || reason === '' || reason.length > MAX_REASON)) {
     throw new ApiError(400, 'INVALID_INPUT', `"reason" must be some text of at most ${MAX_REASON} characters, or left out`)

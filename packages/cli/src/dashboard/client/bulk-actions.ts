@@ -24,7 +24,14 @@ export function bulkActions(query: RunsQuery, afterChange: () => void): BulkActi
   const confirmBox = h('div', { class: 'confirm', id: 'bulk-confirm', hidden: true })
   const message = h('p', { class: 'message', id: 'bulk-message', role: 'status' })
   const note = h('span', { class: 'muted', id: 'bulk-locked' })
-  const element = h('div', { class: 'panel bulk', id: 'bulk', hidden: !canCancel && !canRetry }, [h('strong', { text: 'Bulk' }), cancelButton, retryButton, note, confirmBox, message])
+  const element = h('div', { class: 'panel bulk', id: 'bulk', hidden: !canCancel && !canRetry }, [
+    h('strong', { text: 'Bulk' }),
+    cancelButton,
+    retryButton,
+    note,
+    confirmBox,
+    message,
+  ])
   let busy = false
 
   const filter = { ...(query.workflow ? { workflow: query.workflow } : {}), ...(query.status ? { status: query.status } : {}) }
@@ -63,7 +70,12 @@ export function bulkActions(query: RunsQuery, afterChange: () => void): BulkActi
         action === 'cancel'
           ? 'Cancel ' + which(counted.count, status) + '? Workers stop each at its next step boundary, compensate its finished steps and end it cancelled. This cannot be undone.'
           : 'Retry ' + which(counted.count, status) + ' from the steps that failed, each with a fresh retry budget? Fix the cause first.'
-      const yes = h('button', { id: 'bulk-yes', type: 'button', class: action === 'cancel' ? 'danger' : 'primary', text: 'Yes, ' + action + ' ' + counted.count + (counted.count === 1 ? ' run' : ' runs') })
+      const yes = h('button', {
+        id: 'bulk-yes',
+        type: 'button',
+        class: action === 'cancel' ? 'danger' : 'primary',
+        text: 'Yes, ' + action + ' ' + counted.count + (counted.count === 1 ? ' run' : ' runs'),
+      })
       const back = h('button', { id: 'bulk-no', type: 'button', text: 'Back' })
       back.addEventListener('click', () => {
         busy = false

@@ -158,7 +158,9 @@ export function runsListView(query: RunsQuery): View {
     }
     fill(pager, [
       query.cursor ? h('a', { href: listHash({ workflow: query.workflow, status: query.status, key: query.key }), text: '\u2190 newest runs' }) : null,
-      page.nextCursor ? h('a', { id: 'older', href: listHash({ workflow: query.workflow, status: query.status, key: query.key, cursor: page.nextCursor }), text: 'older runs \u2192' }) : null,
+      page.nextCursor
+        ? h('a', { id: 'older', href: listHash({ workflow: query.workflow, status: query.status, key: query.key, cursor: page.nextCursor }), text: 'older runs \u2192' })
+        : null,
       h('span', { class: 'muted', text: page.runs.length + (page.runs.length === 1 ? ' run' : ' runs') + ' on this page' }),
     ])
   }
