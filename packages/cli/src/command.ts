@@ -1,6 +1,7 @@
 import type { Workflow } from '@durable/core'
 import type { Durable } from '@durable/provider'
 import type { Connection } from './connect.js'
+import type { LoadedWorkflows } from './load-workflows.js'
 import type { Style } from './style.js'
 
 /** Flags a command accepts, in `node:util` `parseArgs` form (no `multiple`, no defaults). */
@@ -13,6 +14,8 @@ export type FlagValues = Readonly<Record<string, string | boolean | undefined>>
 export interface ConnectOptions {
   readonly mustExist: boolean
   readonly workflows?: readonly Workflow[]
+  /** A `--workflows` module: its `durable`, or its `queue` and `store`, are used when it exports them. */
+  readonly app?: LoadedWorkflows | undefined
 }
 
 /** What a command gets to work with; the CLI owns the connection and closes it afterwards. */

@@ -6,6 +6,7 @@ import { createDurable, silentLogger, type Durable } from '@durable/provider'
 import { postgresQueue } from '@durable/queue-postgres'
 import { postgresStore } from '@durable/store-postgres'
 import { CliError, UsageError } from './cli-error.js'
+import type { LoadedWorkflows } from './load-workflows.js'
 
 /** Where the runs live: a PostgreSQL server, or an embedded (PGlite) data directory. */
 export type Connection = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; /** Absolute path. */ readonly dataDir: string }
@@ -46,10 +47,21 @@ export function describeConnection(connection: Connection): string {
 /**
  * Opens a runtime with the given workflows, by default none: reading runs and journals, signalling
  * and cancelling need none. With `mustExist`, a missing embedded data directory is an error
- * rather than a new, empty database.
+ * rather than a new, empty database. With an `app` module that exports its `durable`, that is the
+ * runtime; one that exports its `queue` (and `store`) gets a runtime on them, so that signal,
+ * cancel and retry wake runs through the queue the app's workers consume.
  */
-export function openDurable(connection: Connection, options: { mustExist: boolean; workflows?: readonly Workflow[] }): Durable {
+export function openDurable(connection: Connection, options: { mustExist: boolean; workflows?: readonly Workflow[]; app?: LoadedWorkflows | undefined }): Durable {
   const workflows = options.workflows ?? []
+  const app = options.app
+  if (app?.durable !== undefined) return app.durable
+  if (app?.queue !== undefined) {
+    if (app.store === undefined && connection.kind === 'embedded') {
+      throw new UsageError(`--workflows ${app.module} exports a queue but no store: export the store too, or set DATABASE_URL (or --database-url) to the app's database`)
+    }
+    const store = app.store ?? postgresStore({ connectionString: (connection as { url: string }).url, poolSize: 2 })
+    return createDurable({ store, queue: app.queue, workflows, logger: silentLogger })
+  }
   if (connection.kind === 'embedded') {
     if (options.mustExist && !existsSync(connection.dataDir)) {
       throw new CliError(

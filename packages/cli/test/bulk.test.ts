@@ -4,6 +4,7 @@ import { postgresStore, type PostgresStore } from '@durable/store-postgres'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
+import { FALLBACK_NOTE } from '../src/app-connection.ts'
 import { cli } from './helpers.ts'
 
 let database: TestDatabase
@@ -75,7 +76,7 @@ describe('durable cancel with filters', () => {
   it('with --yes, cancels exactly the 1,001 runs that match, with the reason, and touches no other', async () => {
     const before = await snapshot()
     const { code, stdout, stderr } = await cli(['cancel', '--workflow', 'napper', '--status', 'waiting', '--reason', 'promo ended', '--yes'], { env })
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+    expect({ code, stderr }).toEqual({ code: 0, stderr: FALLBACK_NOTE })
     expect(stdout).toBe(
       '1001 waiting runs of workflow "napper" to cancel\ncancelling 1001 runs: workers stop each at its next step boundary, compensate its finished steps and end it cancelled\n',
     )

@@ -2,6 +2,7 @@ import { defineWorkflow } from '@durable/core'
 import type { Durable } from '@durable/provider'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
+import { FALLBACK_NOTE } from '../src/app-connection.ts'
 import { checkout, cli, finishRuns, runtimeOn, waitForStatus } from './helpers.ts'
 
 const compensated: string[] = []
@@ -44,7 +45,7 @@ describe('durable cancel', () => {
   it('cancels a sleeping run: its finished steps are compensated and it ends cancelled, with the reason', async () => {
     const id = await sleepingRun('ann')
     const { code, stdout, stderr } = await cli(['cancel', id, '--reason', 'guest called'], { env })
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+    expect({ code, stderr }).toEqual({ code: 0, stderr: FALLBACK_NOTE })
     expect(stdout).toBe(`cancelling run ${id}: a worker stops it at the next step boundary, compensates its finished steps and ends it cancelled\n`)
     const done = await runtime.waitFor(id, { timeout: '20s' })
     expect(done.status).toBe('cancelled')

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,9 +22,12 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ]
 const TOKEN = 'browser-test-token-7d31e0'
-/** Written on every run (gitignored); with UPDATE_SCREENSHOT=1 also copied for the README. */
+/** The browser's time zone: the page shows local time, here UTC+05:30 all year (no summer time). */
+const TIME_ZONE = 'Asia/Kolkata'
+/** An instant as the page shows it in TIME_ZONE: "2026-01-08 17:30:00". */
+const local = (at: Date): string => new Date(at.getTime() + 330 * 60_000).toISOString().slice(0, 19).replace('T', ' ')
+/** Written on every run (gitignored). The README's pictures come from `npm run screenshots`. */
 const ARTIFACT = fileURLToPath(new URL('../test-artifacts/dashboard.png', import.meta.url))
-const README_SCREENSHOT = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url))
 
 let database: TestDatabase
 let runtime: Durable
@@ -59,7 +62,13 @@ beforeAll(async () => {
   dashboard = await startDashboardProcess([], { DATABASE_URL: database.url, DURABLE_DASHBOARD_TOKEN: TOKEN })
 
   userDataDir = mkdtempSync(join(tmpdir(), 'durable-dashboard-chromium-'))
-  browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } })
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    timezoneId: TIME_ZONE,
+  })
   page = browser.pages()[0] ?? (await browser.newPage())
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message())
@@ -127,7 +136,7 @@ describe('durable dashboard in a browser', () => {
     await runtime.signal(id, 'enter', { door: 'front' })
     const until = (await runtime.find(id)).waitingFor
     expect(until?.kind).toBe('signal')
-    const deadline = until?.kind === 'signal' ? until.until!.toISOString().slice(0, 19) + 'Z' : ''
+    const deadline = until?.kind === 'signal' ? local(until.until!) : ''
 
     await page.goto(dashboard.url)
     await page.locator(`tr[data-run-id="${id}"]`).waitFor({ timeout: 10_000 })
@@ -140,7 +149,7 @@ describe('durable dashboard in a browser', () => {
     expect(await page.locator('#pending-signals h2').textContent()).toBe('Pending signals · 1')
     expect(await page.locator('#pending-signals tr[data-signal="enter"] td').allTextContents()).toEqual([
       'enter',
-      (await runtime.pendingSignals(id))[0]!.sentAt.toISOString().slice(0, 19).replace('T', ' '),
+      local((await runtime.pendingSignals(id))[0]!.sentAt),
       '{"door":"front"}',
     ])
     // Active: signal (named after the wait) and cancel, never retry.
@@ -191,7 +200,6 @@ describe('durable dashboard in a browser', () => {
 
     mkdirSync(dirname(ARTIFACT), { recursive: true })
     await page.screenshot({ path: ARTIFACT, fullPage: true })
-    if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(ARTIFACT, README_SCREENSHOT)
     expect(existsSync(ARTIFACT)).toBe(true)
 
     const declined = page.locator('li[data-seq="2"]')
@@ -257,5 +265,97 @@ describe('durable dashboard in a browser', () => {
     expect(await page.locator(`tr[data-run-id="${guestbookId}"] td.error`).textContent()).toBe(`refused ${XSS_IMAGE} [NON_RETRYABLE] in step moderate`)
     // No element was made from the data, and its handler never ran.
     expect(await page.evaluate("({ injected: document.querySelectorAll('#view script, #view img').length, flag: window.__xss ?? null })")).toEqual({ injected: 0, flag: null })
+  })
+  it("shows every time in the viewer's time zone, with the UTC instant on hover", async () => {
+    const run = await runtime.find(orderId)
+    await page.goto(dashboard.url)
+    const created = page.locator(`tr[data-run-id="${orderId}"] td .time`).first()
+    await created.waitFor()
+    expect(await created.textContent()).toBe(local(run.createdAt))
+    expect(await created.getAttribute('title')).toBe(`${run.createdAt.toISOString()} (UTC)`)
+    expect(await page.locator('table.runs th').allTextContents()).not.toContain('Created (UTC)')
+    // Chromium may name the zone by its older alias.
+    await expect.poll(() => page.locator('#live').textContent(), { timeout: 10_000 }).toMatch(/ · times in Asia\/(Kolkata|Calcutta) \(hover one for UTC\)$/)
+
+    await page.goto(`${dashboard.url}#/runs/${orderId}`)
+    await statusShown('failed')
+    const fields = page.locator('#run-summary dd .time')
+    expect(await fields.first().textContent()).toBe(local(run.createdAt))
+    expect(await fields.first().getAttribute('title')).toBe(`${run.createdAt.toISOString()} (UTC)`)
+  })
+
+  it('shows the journal of a run above the fold, before its input and results', async () => {
+    await page.goto(`${dashboard.url}#/runs/${orderId}`)
+    await statusShown('failed')
+    const fold = page.viewportSize()!.height
+    const first = await page.locator('ol.timeline li[data-seq]').first().boundingBox()
+    expect(first).not.toBeNull()
+    expect(first!.y + first!.height).toBeLessThan(fold)
+    const [timelineTop, inputTop] = await Promise.all([page.locator('#timeline').boundingBox(), page.locator('#run-input').boundingBox()])
+    expect(timelineTop!.y).toBeLessThan(inputTop!.y)
+  })
+
+  it('finds a run by its id (opening it) and by its idempotency key (listing it)', async () => {
+    const id = await runtime.start(checkout, { sku: 'K1' }, { idempotencyKey: 'order-7731' })
+    await runtime.waitFor(id, { timeout: '20s' })
+    await page.goto(dashboard.url)
+    await page.fill('input[name=search]', id)
+    await page.press('input[name=search]', 'Enter')
+    await expect.poll(() => new URL(page.url()).hash).toBe(`#/runs/${id}`)
+    await statusShown('completed')
+
+    await page.goto(dashboard.url)
+    await page.fill('input[name=search]', 'order-7731')
+    await page.press('input[name=search]', 'Enter')
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/?key=order-7731')
+    await expect.poll(listedIds, { timeout: 10_000 }).toEqual([id])
+    expect(await page.locator('#key-filter').textContent()).toContain('idempotency key "order-7731"')
+
+    await page.fill('input[name=search]', 'no-such-key')
+    await page.press('input[name=search]', 'Enter')
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/?key=no-such-key')
+    await page.locator('#runs', { hasText: 'No runs match these filters' }).waitFor({ timeout: 10_000 })
+  })
+
+  it('cancels the filtered runs in bulk after a confirmation that counts them, and touches no other', async () => {
+    const ids = await Promise.all(['c1', 'c2', 'c3'].map((guest) => runtime.start(napper, { guest })))
+    for (const id of ids) await waitForStatus(runtime, id, 'waiting')
+    const other = await runtime.start(doorman, { guest: 'stays' })
+    await waitForStatus(runtime, other, 'waiting')
+    const waiting = (await runtime.list({ workflowName: 'napper', status: 'waiting' })).runs.length
+
+    await page.goto(`${dashboard.url}#/?workflow=napper&status=waiting`)
+    if (await page.locator('#token-input').isVisible()) {
+      await page.fill('#token-input', TOKEN)
+      await page.press('#token-input', 'Enter')
+    }
+    await page.locator('#bulk-cancel:not([disabled])').waitFor({ timeout: 10_000 })
+    expect(await page.locator('#bulk-retry').isVisible()).toBe(false) // waiting runs cannot be retried
+    await page.click('#bulk-cancel')
+    await page.locator('#bulk-confirm p').waitFor()
+    expect(await page.locator('#bulk-confirm p').textContent()).toContain(`Cancel ${waiting} waiting runs of workflow "napper"?`)
+    // Asking is not doing.
+    for (const id of ids) expect((await runtime.find(id)).status).toBe('waiting')
+    await page.click('#bulk-yes')
+    await page.locator('#bulk-message.ok', { hasText: `Cancel requested for ${waiting} runs` }).waitFor()
+    for (const id of ids) expect((await runtime.waitFor(id, { timeout: '20s' })).status).toBe('cancelled')
+    expect((await runtime.find(other)).status).toBe('waiting')
+    await runtime.cancel(other)
+  })
+
+  it('retries the failed runs of a workflow in bulk; Back leaves them as they are', async () => {
+    await page.goto(`${dashboard.url}#/?workflow=guestbook&status=failed`)
+    await page.locator('#bulk-retry:not([disabled])').waitFor({ timeout: 10_000 })
+    expect(await page.locator('#bulk-cancel').isVisible()).toBe(false)
+    await page.click('#bulk-retry')
+    await page.locator('#bulk-confirm p', { hasText: 'Retry 1 failed run of workflow "guestbook"' }).waitFor()
+    await page.click('#bulk-no')
+    await page.locator('#bulk-confirm').waitFor({ state: 'hidden' })
+    expect((await runtime.journal(guestbookId)).map((entry) => entry.kind)).not.toContain('run_retried')
+
+    await page.click('#bulk-retry')
+    await page.click('#bulk-yes')
+    await page.locator('#bulk-message.ok', { hasText: 'Retry requested for 1 run' }).waitFor()
+    await expect.poll(async () => (await runtime.journal(guestbookId)).map((entry) => entry.kind), { timeout: 10_000 }).toContain('run_retried')
   })
 })

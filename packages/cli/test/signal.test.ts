@@ -2,6 +2,7 @@ import { defineWorkflow } from '@durable/core'
 import type { Durable } from '@durable/provider'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../testing/database.ts'
+import { FALLBACK_NOTE } from '../src/app-connection.ts'
 import { checkout, cli, finishRuns, runtimeOn, waitForStatus } from './helpers.ts'
 
 /** Parks at `approved` until signalled; `finish` reads the payload. */
@@ -42,7 +43,7 @@ describe('durable signal', () => {
   it('wakes a run waiting in waitForSignal, with the JSON payload as the wait step result', async () => {
     const id = await waitingRun('o-1')
     const sent = await cli(['signal', id, 'approved', '{"by":"ann"}'], { env })
-    expect(sent).toEqual({ code: 0, stdout: `sent signal "approved" to run ${id}\n`, stderr: '' })
+    expect(sent).toEqual({ code: 0, stdout: `sent signal "approved" to run ${id}\n`, stderr: FALLBACK_NOTE })
     const done = await runtime.waitFor(id, { timeout: '20s' })
     expect(done.status).toBe('completed')
     expect(done.result).toEqual({ prepare: { order: 'o-1' }, approved: { by: 'ann' }, finish: { approvedBy: 'ann' } })

@@ -189,6 +189,8 @@ export interface WorkerLiveness {
 export interface ListRunsQuery {
   readonly workflowName?: string
   readonly status?: RunStatus
+  /** Only the runs started with this idempotency key (one per workflow). */
+  readonly idempotencyKey?: string
   /** Only runs created before this instant. */
   readonly createdBefore?: Date
   readonly limit: number

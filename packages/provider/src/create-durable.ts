@@ -109,6 +109,8 @@ export interface StartOptions {
 export interface ListOptions {
   workflowName?: string
   status?: RunStatus
+  /** Only the runs started with this idempotency key (at most one per workflow). */
+  idempotencyKey?: string
   /** Page size, 1–1000. Default 50. */
   limit?: number
   /** `nextCursor` of the previous page. */
@@ -451,6 +453,7 @@ class DurableRuntime implements Durable {
       throw new DurableError('INVALID_INPUT', `list limit must be a whole number from 1 to 1000, got ${describeValue(limit)}`)
     checkStatus(options.status, 'list status')
     if (options.workflowName !== undefined && typeof options.workflowName !== 'string') throw new DurableError('INVALID_INPUT', 'list workflowName must be a string')
+    if (options.idempotencyKey !== undefined && typeof options.idempotencyKey !== 'string') throw new DurableError('INVALID_INPUT', 'list idempotencyKey must be a string')
     if (options.cursor !== undefined && typeof options.cursor !== 'string') throw new DurableError('INVALID_INPUT', 'list cursor must be the nextCursor of a previous page')
     const page = await this.#rt.store.listRuns({ ...options, limit })
     const definitions = await this.#waits.all(page.runs)

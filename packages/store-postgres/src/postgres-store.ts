@@ -440,6 +440,8 @@ export class PostgresStore implements RunStore {
     const filters = [sql`true`]
     if (query.workflowName !== undefined) filters.push(sql`workflow_name = ${query.workflowName}`)
     if (query.status !== undefined) filters.push(sql`status = ${query.status}`)
+    // With a workflow, the (workflow_name, idempotency_key) index answers; without, a scan (the dashboard's search).
+    if (query.idempotencyKey !== undefined) filters.push(sql`idempotency_key = ${query.idempotencyKey}`)
     if (query.createdBefore !== undefined) filters.push(sql`created_at < ${query.createdBefore}`)
     if (query.cursor !== undefined) filters.push(sql`id < ${query.cursor}`)
     const { rows } = await sql<RunRow>`

@@ -56,6 +56,7 @@ export function pageOf(rows: readonly RunRow[], query: ListRunsQuery): { rows: R
       (row) =>
         (query.workflowName === undefined || row.workflowName === query.workflowName) &&
         (query.status === undefined || row.status === query.status) &&
+        (query.idempotencyKey === undefined || row.idempotencyKey === query.idempotencyKey) &&
         (query.createdBefore === undefined || row.createdAt < query.createdBefore.getTime()) &&
         (query.cursor === undefined || compareIds(row.id, query.cursor) < 0),
     )

@@ -1,5 +1,5 @@
 import type { RunStatus } from '@durable/core'
-import type { Durable } from '@durable/provider'
+import { connectApp, WORKFLOWS_FLAG_HELP } from '../app-connection.js'
 import { UsageError } from '../cli-error.js'
 import type { Command, CommandContext } from '../command.js'
 import { confirmMany, yesHelp } from '../confirm-many.js'
@@ -23,13 +23,14 @@ export const cancelCommand: Command = {
   args: [],
   optionalArgs: ['id'],
   usages: ['cancel <id>', 'cancel --workflow NAME --status STATUS'],
-  options: { reason: { type: 'string' }, ...RUN_FILTER_OPTIONS, yes: { type: 'boolean' } },
+  options: { reason: { type: 'string' }, ...RUN_FILTER_OPTIONS, yes: { type: 'boolean' }, workflows: { type: 'string' } },
   flagHelp: [
     ['--reason TEXT', `why, kept in the run's error: "run cancelled: TEXT" (at most ${MAX_REASON} characters)`],
     ['--workflow NAME', 'instead of an id: cancel the active runs of this workflow'],
     ['--status STATUS', `instead of an id: cancel the runs in this status (${ACTIVE.join(', ')})`],
     ['--created-before DATE', 'instead of an id: cancel the active runs created before this date or ISO time'],
     yesHelp('cancel'),
+    WORKFLOWS_FLAG_HELP,
   ],
   examples: [
     'durable cancel 01JD2Q7ZK4X8M3VYB5N6P0R2ST',
@@ -49,12 +50,13 @@ export const cancelCommand: Command = {
     if (picked !== undefined) return cancelMany(context, picked, reason)
     if (context.flags.yes === true) throw new UsageError('--yes goes with filters (--workflow, --status, --created-before), not with a run id', 'cancel')
     const id = runId ?? ''
-    const durable = context.connect({ mustExist: true })
+    const { durable, woken } = await connectApp(context, 'cancel')
     try {
       await durable.cancel(id, reason === undefined ? {} : { reason })
     } catch (error) {
       throw explainRunError(error, id, 'cancel', 'cancel it')
     }
+    woken()
     if (context.json) context.printJson({ ok: true, runId: id, reason: reason ?? null })
     else context.stdout(`cancelling run ${id}: a worker stops it at the next step boundary, compensates its finished steps and ends it cancelled\n`)
   },
@@ -62,12 +64,13 @@ export const cancelCommand: Command = {
 
 /** Cancels the runs that match: counts them, asks for `--yes` above the threshold, cancels. */
 async function cancelMany(context: CommandContext, { filter, runs }: FlagFilter, reason: string | undefined): Promise<void> {
-  const durable: Durable = context.connect({ mustExist: true })
+  const { durable, woken } = await connectApp(context, 'cancel')
   const options = reason === undefined ? {} : { reason }
   const { count: matched } = await durable.cancelMany(filter, { ...options, dryRun: true })
   if (!context.json) context.stdout(`${runs(matched)} to cancel\n`)
   confirmMany(context, matched, `${runs(matched)} would be cancelled: run again with --yes to cancel them`)
   const { count } = await durable.cancelMany(filter, options)
+  if (count > 0) woken()
   if (context.json) context.printJson({ matched, count, ...filterJson(filter), reason: reason ?? null })
   else context.stdout(`cancelling ${count} ${count === 1 ? 'run' : 'runs'}: workers stop each at its next step boundary, compensate its finished steps and end it cancelled\n`)
 }

@@ -3,6 +3,7 @@ import type { Command, CommandContext, FlagValues } from '../command.js'
 import { redact } from '../connect.js'
 import { isLoopback } from '../dashboard/allowed-hosts.js'
 import { startDashboard } from '../dashboard/dashboard-server.js'
+import { FALLBACK_NOTE } from '../app-connection.js'
 import { loadWorkflows } from '../load-workflows.js'
 
 const DEFAULT_PORT = 4280
@@ -28,7 +29,7 @@ export const dashboardCommand: Command = {
     ['--port N', `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`],
     ['--host H', `interface to listen on (default ${DEFAULT_HOST}: this machine only)`],
     ['--token T', 'lets the page signal, cancel and retry runs (default: $DURABLE_DASHBOARD_TOKEN; none: read-only)'],
-    ['--workflows MODULE', 'an ES module that exports your workflows: needed only to retry runs'],
+    ['--workflows MODULE', "your app's ES module: its workflows (to retry runs), and its durable instance or queue (and store), to wake runs through your queue at once"],
   ],
   examples: ['durable dashboard', 'DURABLE_DASHBOARD_TOKEN=$(openssl rand -hex 16) durable dashboard --port 8080', 'durable dashboard --data-dir .durable --port 0 --json'],
   async run(context) {
@@ -36,7 +37,7 @@ export const dashboardCommand: Command = {
     const host = hostFlag(context.flags)
     const token = tokenOf(context)
     const loaded = typeof context.flags.workflows === 'string' ? await loadWorkflows(context.flags.workflows, context.cwd, 'dashboard') : undefined
-    const durable = context.connect({ mustExist: true, workflows: loaded?.workflows ?? [] })
+    const durable = context.connect({ mustExist: true, workflows: loaded?.workflows ?? [], app: loaded })
     // Fail now, in the terminal, rather than on the first page view: unreachable, not migrated.
     await durable.list({ limit: 1 })
     const dashboard = await startDashboard({
@@ -62,6 +63,8 @@ export const dashboardCommand: Command = {
       )
       context.stdout('Ctrl+C to stop\n')
     }
+    // Said once it listens: how its signal, cancel and retry wake runs when no module names the app's queue.
+    if (loaded?.durable === undefined && loaded?.queue === undefined && context.connection.kind === 'postgres') context.stderr(FALLBACK_NOTE)
     if (!isLoopback(host)) {
       context.stderr(`durable dashboard: warning: listening on ${host}, not only on this machine: whoever reaches port ${dashboard.port} can read your runs' inputs and results\n`)
     }

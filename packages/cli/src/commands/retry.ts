@@ -1,5 +1,6 @@
 import { isDurableError } from '@durable/core'
 import type { RunSnapshot } from '@durable/provider'
+import { connectApp, WORKFLOWS_FLAG_HELP } from '../app-connection.js'
 import { CliError, UsageError } from '../cli-error.js'
 import type { Command, CommandContext } from '../command.js'
 import { confirmMany, yesHelp } from '../confirm-many.js'
@@ -19,12 +20,13 @@ export const retryCommand: Command = {
   args: [],
   optionalArgs: ['id'],
   usages: ['retry <id>', 'retry --status failed [--workflow NAME]'],
-  options: { ...RUN_FILTER_OPTIONS, yes: { type: 'boolean' } },
+  options: { ...RUN_FILTER_OPTIONS, yes: { type: 'boolean' }, workflows: { type: 'string' } },
   flagHelp: [
     ['--status failed', 'instead of an id: retry the failed runs (the only status a run can be retried from)'],
     ['--workflow NAME', 'instead of an id: retry the failed runs of this workflow'],
     ['--created-before DATE', 'instead of an id: retry the failed runs created before this date or ISO time'],
     yesHelp('retry'),
+    WORKFLOWS_FLAG_HELP,
   ],
   examples: ['durable retry 01JD2Q7ZK4X8M3VYB5N6P0R2ST', 'durable retry 01JD2Q7ZK4X8M3VYB5N6P0R2ST --json', 'durable retry --status failed --workflow checkout --yes'],
   async run(context) {
@@ -37,7 +39,7 @@ export const retryCommand: Command = {
     if (picked !== undefined) return retryMany(context, picked)
     if (context.flags.yes === true) throw new UsageError('--yes goes with filters (--status, --workflow, --created-before), not with a run id', 'retry')
     const id = runId ?? ''
-    const durable = context.connect({ mustExist: true })
+    const { durable, woken } = await connectApp(context, 'retry')
     let run: RunSnapshot
     try {
       run = await durable.find(id)
@@ -52,6 +54,7 @@ export const retryCommand: Command = {
       }
       throw explainRunError(error, id, 'retry', 'retry it (only a failed run can be retried)')
     }
+    woken()
     const step = run.error?.step ?? null
     if (context.json) {
       context.printJson({ ok: true, runId: id, workflowName: run.workflowName, step })
@@ -64,12 +67,13 @@ export const retryCommand: Command = {
 
 /** Retries the failed runs that match: counts them, asks for `--yes` above the threshold, retries. */
 async function retryMany(context: CommandContext, { filter, runs }: FlagFilter): Promise<void> {
-  const durable = context.connect({ mustExist: true })
+  const { durable, woken } = await connectApp(context, 'retry')
   const { status: _, ...failedOnes } = filter
   const { count: matched } = await durable.retryMany(failedOnes, { dryRun: true })
   if (!context.json) context.stdout(`${runs(matched)} to retry\n`)
   confirmMany(context, matched, `${runs(matched)} would be retried: run again with --yes to retry them`)
   const { count } = await durable.retryMany(failedOnes)
+  if (count > 0) woken()
   if (context.json) context.printJson({ matched, count, ...filterJson(filter) })
   else context.stdout(`retrying ${count} ${count === 1 ? 'run' : 'runs'} from the steps that failed: workers that have their workflows registered pick them up\n`)
 }

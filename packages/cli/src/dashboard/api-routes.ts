@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { RunStatus } from '@durable/core'
-import type { Durable, ListOptions } from '@durable/provider'
+import type { Durable, ListOptions, RunFilter } from '@durable/provider'
 import { pendingSignalJson, scheduleJson, snapshotJson, summaryJson } from '../json-output.js'
 import { authorizeChange } from './access-token.js'
 import { ApiError, type ApiAction } from './api-error.js'
@@ -8,6 +8,7 @@ import { readJsonObject } from './request-body.js'
 import { runTimeline } from './run-timeline.js'
 
 const STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting', 'compensating', 'completed', 'failed', 'cancelled']
+const ACTIVE: readonly RunStatus[] = ['pending', 'running', 'waiting', 'compensating']
 const MAX_LIMIT = 1000
 const MAX_REASON = 1000
 
@@ -42,11 +43,13 @@ export interface ApiRequestInfo {
  * | `GET /api/config` | `{ readOnly, pollMs }` |
  * | `GET /api/stats` | `{ byStatus, total, due, dueLagMs, leased }`, as `durable.stats()` |
  * | `GET /api/schedules` | `{ schedules }`, as `durable schedules --json` |
- * | `GET /api/runs?workflow=&status=&limit=&cursor=` | `{ runs, nextCursor }`, as `durable runs list --json` |
+ * | `GET /api/runs?workflow=&status=&key=&limit=&cursor=` | `{ runs, nextCursor }`, as `durable runs list --json`; `key`: an idempotency key |
  * | `GET /api/runs/:id` | `{ run, timeline: { spanMs, rows }, pendingSignals }` |
  * | `POST /api/runs/:id/signal` `{ name, payload? }` | `{ ok, runId, signal }` |
  * | `POST /api/runs/:id/cancel` `{ reason? }` | `{ ok, runId }` |
  * | `POST /api/runs/:id/retry` | `{ ok, runId }` |
+ * | `POST /api/bulk/cancel` `{ workflow?, status?, reason?, dryRun? }` | `{ count }`: the active runs that match (`dryRun`: counted, not cancelled) |
+ * | `POST /api/bulk/retry` `{ workflow?, dryRun? }` | `{ count }`: the failed runs that match |
  */
 export async function answerApi(request: IncomingMessage, url: URL, context: ApiContext, info: ApiRequestInfo): Promise<ApiAnswer> {
   const method = request.method ?? 'GET'
@@ -63,6 +66,11 @@ export async function answerApi(request: IncomingMessage, url: URL, context: Api
   if (parts.length === 1 && parts[0] === 'schedules') {
     onlyMethods(method, ['GET'])
     return { status: 200, body: { schedules: (await context.durable.schedules()).map(scheduleJson) } }
+  }
+  if (parts.length === 2 && parts[0] === 'bulk' && (parts[1] === 'cancel' || parts[1] === 'retry')) {
+    onlyMethods(method, ['POST'])
+    authorizeChange(request.headers.authorization, context.token)
+    return { status: 200, body: await bulkAction(parts[1], await readJsonObject(request, context.maxBodyBytes), context.durable) }
   }
   if (parts[0] !== 'runs') throw notFound(method, url)
   if (parts.length === 1) {
@@ -107,6 +115,31 @@ export async function answerApi(request: IncomingMessage, url: URL, context: Api
   return { status: 200, body: { ok: true, runId } }
 }
 
+/**
+ * Cancels the active runs, or retries the failed runs, that match the body's filters; a filter
+ * is required (the page offers bulk actions only on a filtered list). `dryRun`: only counts.
+ */
+async function bulkAction(action: 'cancel' | 'retry', body: Record<string, unknown>, durable: Durable): Promise<{ count: number }> {
+  const { workflow, status, reason, dryRun } = body
+  if (workflow !== undefined && (typeof workflow !== 'string' || workflow === '')) throw new ApiError(400, 'INVALID_INPUT', '"workflow" must be a workflow name, or left out')
+  if (dryRun !== undefined && typeof dryRun !== 'boolean') throw new ApiError(400, 'INVALID_INPUT', '"dryRun" must be true or false, or left out')
+  const allowed = action === 'cancel' ? ACTIVE : ['failed']
+  if (status !== undefined && !(allowed as readonly unknown[]).includes(status)) {
+    throw new ApiError(400, 'INVALID_INPUT', `"status" must be one of ${allowed.join(', ')} to ${action} runs, or left out; got ${JSON.stringify(status)}`)
+  }
+  if (workflow === undefined && status === undefined)
+    throw new ApiError(400, 'INVALID_INPUT', `name a "workflow" or a "status": ${action} in bulk acts on a filtered list, never on every run`)
+  const filter: RunFilter = {
+    ...(workflow !== undefined ? { workflowName: workflow } : {}),
+    ...(status !== undefined && action === 'cancel' ? { status: status as RunStatus } : {}),
+  }
+  if (action === 'retry') return durable.retryMany(filter, { dryRun: dryRun === true })
+  if (reason !== undefined && (typeof reason !== 'string' || reason === '' || reason.length > MAX_REASON)) {
+    throw new ApiError(400, 'INVALID_INPUT', `"reason" must be some text of at most ${MAX_REASON} characters, or left out`)
+  }
+  return durable.cancelMany(filter, { dryRun: dryRun === true, ...(reason !== undefined ? { reason } : {}) })
+}
+
 /** The filters of `GET /api/runs`, checked: a bad value is a 400 that names it. */
 function listOptions(params: URLSearchParams): ListOptions {
   const options: ListOptions = {}
@@ -117,6 +150,8 @@ function listOptions(params: URLSearchParams): ListOptions {
     if (!(STATUSES as readonly string[]).includes(status)) throw new ApiError(400, 'INVALID_INPUT', `status must be one of ${STATUSES.join(', ')}; got "${status}"`)
     options.status = status as RunStatus
   }
+  const key = params.get('key')
+  if (key !== null && key !== '') options.idempotencyKey = key
   const limit = params.get('limit')
   if (limit !== null && limit !== '') {
     const n = /^\d+$/.test(limit) ? Number(limit) : Number.NaN

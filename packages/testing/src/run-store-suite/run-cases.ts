@@ -215,6 +215,17 @@ export function runCases({ store }: SuiteContext): void {
       expect(await ids({ limit: 10, workflowName: 'nope' }), 'runs of an unknown workflow').toEqual([])
     })
 
+    it('listRuns finds the runs started with an idempotency key, in every workflow', async () => {
+      const a = await insertRun(store(), { workflowName: 'a', idempotencyKey: 'order-7' })
+      await insertRun(store(), { workflowName: 'a', idempotencyKey: 'order-8' })
+      await insertRun(store(), { workflowName: 'a' })
+      const b = await insertRun(store(), { workflowName: 'b', idempotencyKey: 'order-7' })
+      const ids = async (query: Parameters<ReturnType<typeof store>['listRuns']>[0]) => (await store().listRuns(query)).runs.map((run) => run.id)
+      expect(await ids({ limit: 10, idempotencyKey: 'order-7' }), 'runs with key order-7').toEqual([b, a])
+      expect(await ids({ limit: 10, idempotencyKey: 'order-7', workflowName: 'a' }), 'the run of workflow a with key order-7').toEqual([a])
+      expect(await ids({ limit: 10, idempotencyKey: 'order-9' }), 'a key no run has').toEqual([])
+    })
+
     it('listRuns keeps only runs created before createdBefore', async () => {
       const old = await insertRun(store(), { now: at(10) })
       await insertRun(store(), { now: at(20) })

@@ -4,7 +4,7 @@
  * holds the token form.
  */
 import type { DashboardConfig, View } from './api-types.ts'
-import { api, config, failureOf, fill, h, setConfig, shell, token } from './dom.ts'
+import { api, config, failureOf, fill, h, localTime, setConfig, shell, timeZone, token } from './dom.ts'
 import { runDetailView } from './run-detail.ts'
 import { runsListView, type RunsQuery } from './runs-list.ts'
 
@@ -32,7 +32,10 @@ function routeOf(hash: string): Route {
   const run = /^\/runs\/([^/]+)$/.exec(path)
   if (run) return { view: 'run', runId: decodeURIComponent(run[1] ?? '') }
   if (path === '/' || path === '')
-    return { view: 'runs', query: { workflow: params.get('workflow') || '', status: params.get('status') || '', cursor: params.get('cursor') || '' } }
+    return {
+      view: 'runs',
+      query: { workflow: params.get('workflow') || '', status: params.get('status') || '', key: params.get('key') || '', cursor: params.get('cursor') || '' },
+    }
   return { view: 'missing', path }
 }
 
@@ -71,7 +74,7 @@ function tick(mine: number) {
     .then(
       () => {
         if (mine !== generation) return
-        live.textContent = 'live · updated ' + new Date().toLocaleTimeString()
+        live.textContent = 'live · updated ' + localTime(new Date().toISOString()).slice(11) + ' · times in ' + timeZone() + ' (hover one for UTC)'
         live.className = 'live ok'
       },
       (error: unknown) => {

@@ -62,9 +62,29 @@ export function statusBadge(status: string, id?: string): HTMLSpanElement {
   return h('span', { class: 'status status-' + known, id, text: status })
 }
 
-/** An ISO instant as "2025-11-25 11:47:57" (UTC), the full instant in the tooltip. */
+/**
+ * An ISO instant in the viewer's time zone, to the second: "2025-11-25 12:47:57". The whole page
+ * shows times this way, in one zone; the UTC instant is in the tooltip ({@link time}).
+ */
+export function localTime(iso: string): string {
+  const at = new Date(iso)
+  if (Number.isNaN(at.getTime())) return String(iso)
+  const two = (n: number) => String(n).padStart(2, '0')
+  return at.getFullYear() + '-' + two(at.getMonth() + 1) + '-' + two(at.getDate()) + ' ' + two(at.getHours()) + ':' + two(at.getMinutes()) + ':' + two(at.getSeconds())
+}
+
+/** The viewer's time zone, as the browser names it ("Europe/Paris"). */
+export function timeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time'
+  } catch {
+    return 'local time'
+  }
+}
+
+/** An ISO instant in local time, with the UTC instant in the tooltip (title). */
 export function time(iso: string): HTMLSpanElement {
-  return h('span', { title: iso, text: String(iso).slice(0, 19).replace('T', ' ') })
+  return h('span', { class: 'time', title: iso + ' (UTC)', text: localTime(iso) })
 }
 
 /** Time between two instants, compact and signed, as the CLI prints it: +250ms, +1.5s, +3m04s. */
@@ -98,16 +118,11 @@ export function describeError(error: RunErrorJson): string {
   return error.message + (error.code ? ' [' + error.code + ']' : '') + (error.step ? ' in step ' + error.step : '')
 }
 
-/** An ISO instant to the second, in UTC, as the CLI prints it: 2026-01-08T12:00:00Z. */
-export function instant(iso: string): string {
-  return String(iso).slice(0, 19) + 'Z'
-}
-
-/** What a waiting run waits for, as the CLI says it: "signal approved until …Z", "timer …Z", "child 01J…". */
+/** What a waiting run waits for, with times in local time: "signal approved until 2026-01-08 13:00:00", "timer …", "child 01J…". */
 export function describeWaitingFor(waiting: WaitingForJson | null): string {
   if (!waiting) return ''
-  if (waiting.kind === 'signal') return 'signal ' + waiting.name + (waiting.until ? ' until ' + instant(waiting.until) : '')
-  if (waiting.kind === 'timer') return 'timer ' + instant(waiting.until)
+  if (waiting.kind === 'signal') return 'signal ' + waiting.name + (waiting.until ? ' until ' + localTime(waiting.until) : '')
+  if (waiting.kind === 'timer') return 'timer ' + localTime(waiting.until)
   if (waiting.kind === 'child') return 'child ' + waiting.runId
   return (waiting as { kind: string }).kind
 }
@@ -115,7 +130,8 @@ export function describeWaitingFor(waiting: WaitingForJson | null): string {
 /** What a waiting run waits for, with the child run as a link. */
 export function waitingFor(waiting: WaitingForJson | null, id?: string): HTMLSpanElement {
   if (waiting && waiting.kind === 'child') return h('span', { id, class: 'waiting-for' }, ['child ', runLink(waiting.runId)])
-  return h('span', { id, class: 'waiting-for', text: describeWaitingFor(waiting) })
+  const until = waiting ? waiting.until : null
+  return h('span', { id, class: 'waiting-for', title: until ? until + ' (UTC)' : undefined, text: describeWaitingFor(waiting) })
 }
 
 /** The token that unlocks signal, cancel and retry, kept for this tab only. */

@@ -5,7 +5,7 @@
  * signal payloads and links to child runs.
  */
 import type { PendingSignalJson, RunDetailJson, RunJson, TimelineRowJson, View } from './api-types.ts'
-import { api, describeError, elapsed, failureOf, fill, h, isTerminal, oneLine, pre, runLink, statusBadge, time, waitingFor } from './dom.ts'
+import { api, describeError, elapsed, failureOf, fill, h, isTerminal, localTime, oneLine, pre, runLink, statusBadge, time, waitingFor } from './dom.ts'
 import { runActions, type RunActions } from './run-actions.ts'
 
 const KINDS: readonly string[] = [
@@ -29,8 +29,10 @@ export function runDetailView(runId: string): View & { readonly actions: RunActi
   const summary = h('section', { class: 'panel', id: 'run-summary' }, [h('p', { class: 'muted', text: 'Loading run ' + runId + '…' })])
   const signals = h('section', { class: 'panel', id: 'pending-signals', hidden: true })
   const timeline = h('section', { class: 'panel', id: 'timeline' })
+  const data = h('section', { class: 'panel', id: 'run-data', hidden: true })
   const actions = runActions(runId, () => void refresh())
-  const element = h('div', {}, [summary, signals, actions.element, timeline])
+  // The journal comes right after the run's fields, above the fold; input and results after it.
+  const element = h('div', {}, [summary, timeline, signals, actions.element, data])
   let shown = ''
   // Which <details> the user opened, so that a refresh keeps them open.
   const open: Record<string, boolean> = {}
@@ -54,6 +56,9 @@ export function runDetailView(runId: string): View & { readonly actions: RunActi
       h('p', {}, [h('a', { href: '#/', text: '← all runs' })]),
       h('h1', {}, ['Run ', h('span', { class: 'mono', text: run.id }), statusBadge(run.status, 'run-status')]),
       h('dl', { class: 'fields' }, fields),
+    ])
+    data.hidden = false
+    fill(data, [
       h('div', { class: 'columns' }, [
         h('div', {}, [h('h3', { text: 'Input' }), pre(run.input, 'run-input')]),
         h('div', {}, [
@@ -74,7 +79,7 @@ export function runDetailView(runId: string): View & { readonly actions: RunActi
     const head = h(
       'tr',
       {},
-      ['Name', 'Sent (UTC)', 'Payload'].map((title) => h('th', { text: title })),
+      ['Name', 'Sent', 'Payload'].map((title) => h('th', { text: title })),
     )
     const rows = pending.map((signal) =>
       h('tr', { 'data-signal': signal.name }, [
@@ -135,7 +140,7 @@ export function runDetailView(runId: string): View & { readonly actions: RunActi
         h('span', { class: 'kind kind-' + kind, text: (row.compensation ? '↩ ' : '') + row.kind }),
         h('span', { class: 'attempt', text: 'attempt ' + row.attempt }),
         h('div', {}, [
-          h('div', { class: 'track', title: 'written ' + row.createdAt }, [bar]),
+          h('div', { class: 'track', title: 'written ' + localTime(row.createdAt) + ' (' + row.createdAt + ' UTC)' }, [bar]),
           h('span', { class: 'duration', text: elapsed(row.durationMs) + ' since ' + (row.seq === rows[0]?.seq ? 'the run was created' : 'the entry before') }),
         ]),
         entryDetail(row),
@@ -175,6 +180,7 @@ export function runDetailView(runId: string): View & { readonly actions: RunActi
         shown = ''
         fill(summary, [h('p', {}, [h('a', { href: '#/', text: '← all runs' })]), h('div', { class: 'notice', id: 'not-found', text: error.message })])
         actions.element.hidden = true
+        data.hidden = true
         signals.hidden = true
         timeline.hidden = true
       },

@@ -1,12 +1,14 @@
 /**
- * The runs view: counts by status and the due backlog (from `stats()`), the schedules, filters by workflow and
- * status, one page of runs (newest first) with what each waiting run waits for, and a link to
- * the next page by cursor. The filters and the cursor live in the URL (`#/?status=failed`), so a
- * page can be bookmarked and the back button works.
+ * The runs view: counts by status and the due backlog (from `stats()`), the schedules, a search
+ * by run id or idempotency key, filters by workflow and status, bulk cancel and retry of the
+ * filtered runs, one page of runs (newest first) with what each waiting run waits for, and a
+ * link to the next page by cursor. The search, the filters and the cursor live in the URL
+ * (`#/?status=failed`), so a page can be bookmarked and the back button works.
  */
 import type { RunsPageJson, StatsJson, View } from './api-types.ts'
+import { bulkActions } from './bulk-actions.ts'
 import { schedulesPanel } from './schedules.ts'
-import { api, describeError, elapsed, fill, h, runLink, STATUSES, statusBadge, time, waitingFor } from './dom.ts'
+import { api, describeError, elapsed, failureOf, fill, h, runLink, STATUSES, statusBadge, time, waitingFor } from './dom.ts'
 
 const PAGE_SIZE = 25
 
@@ -14,6 +16,8 @@ const PAGE_SIZE = 25
 export interface RunsQuery {
   readonly workflow: string
   readonly status: string
+  /** An idempotency key: the runs started with it. */
+  readonly key: string
   readonly cursor: string
 }
 
@@ -25,6 +29,37 @@ const listHash = (params: Readonly<Record<string, string | null | undefined>>): 
 }
 
 export function runsListView(query: RunsQuery): View {
+  const searchInput = h('input', { name: 'search', type: 'search', placeholder: 'run id or idempotency key', value: query.key || '', 'aria-label': 'search' })
+  const searchNote = h('span', { class: 'muted', id: 'search-note' })
+  /* A run id opens that run; anything else lists the runs started with it as idempotency key. */
+  const search = (event: Event) => {
+    event.preventDefault()
+    const text = searchInput.value.trim()
+    if (!text) {
+      location.hash = listHash({ workflow: query.workflow, status: query.status })
+      return
+    }
+    searchNote.textContent = 'Looking…'
+    api('GET', '/api/runs/' + encodeURIComponent(text)).then(
+      () => {
+        location.hash = '#/runs/' + encodeURIComponent(text)
+      },
+      (reason: unknown) => {
+        const error = failureOf(reason)
+        if (error.code !== 'RUN_NOT_FOUND' && error.code !== 'INVALID_INPUT') {
+          searchNote.textContent = error.message
+          return
+        }
+        searchNote.textContent = ''
+        location.hash = listHash({ workflow: query.workflow, status: query.status, key: text })
+      },
+    )
+  }
+  const searchForm = h('form', { class: 'filters search', id: 'search', on: { submit: search } }, [
+    h('label', { class: 'grow' }, ['Search', searchInput]),
+    h('button', { type: 'submit', text: 'Find' }),
+    searchNote,
+  ])
   const workflowInput = h('input', { name: 'workflow', placeholder: 'any workflow', value: query.workflow || '', 'aria-label': 'workflow' })
   const statusSelect = h(
     'select',
@@ -33,21 +68,23 @@ export function runsListView(query: RunsQuery): View {
   )
   const apply = (event?: Event) => {
     if (event) event.preventDefault()
-    location.hash = listHash({ workflow: workflowInput.value.trim(), status: statusSelect.value })
+    location.hash = listHash({ workflow: workflowInput.value.trim(), status: statusSelect.value, key: query.key })
   }
   statusSelect.addEventListener('change', apply)
   const filters = h('form', { class: 'filters', on: { submit: apply } }, [
     h('label', {}, ['Workflow', workflowInput]),
     h('label', {}, ['Status', statusSelect]),
     h('button', { type: 'submit', text: 'Filter' }),
-    query.workflow || query.status ? h('a', { href: '#/', text: 'clear filters' }) : null,
+    query.workflow || query.status || query.key ? h('a', { href: '#/', text: 'clear filters' }) : null,
   ])
+  const bulk = bulkActions(query, () => void refresh())
 
   const counts = h('div', { class: 'panel stats', id: 'stats' }, [h('span', { class: 'muted', text: 'Counting runs…' })])
   const body = h('div', { id: 'runs' })
   const pager = h('div', { class: 'pager' })
   const schedules = schedulesPanel()
-  const element = h('section', {}, [counts, schedules.element, filters, body, pager])
+  const keyNote = query.key ? h('p', { class: 'muted', id: 'key-filter', text: 'Runs started with idempotency key "' + query.key + '" (one per workflow at most).' }) : null
+  const element = h('section', {}, [counts, schedules.element, searchForm, filters, keyNote, bulk.element, body, pager])
   let shown = ''
   let shownStats = ''
 
@@ -57,7 +94,7 @@ export function runsListView(query: RunsQuery): View {
     if (text === shownStats) return
     shownStats = text
     const byStatus = STATUSES.map((status) =>
-      h('a', { class: 'count', 'data-status': status, href: listHash({ workflow: query.workflow, status }) }, [
+      h('a', { class: 'count', 'data-status': status, href: listHash({ workflow: query.workflow, status, key: query.key }) }, [
         h('span', { class: 'number', text: String(stats.byStatus[status] || 0) }),
         ' ',
         statusBadge(status),
@@ -86,7 +123,7 @@ export function runsListView(query: RunsQuery): View {
       body.replaceChildren(
         h('div', {
           class: 'panel muted',
-          text: query.workflow || query.status || query.cursor ? 'No runs match these filters on this page.' : 'No runs yet: start one from your app.',
+          text: query.workflow || query.status || query.key || query.cursor ? 'No runs match these filters on this page.' : 'No runs yet: start one from your app.',
         }),
       )
     } else {
@@ -96,8 +133,8 @@ export function runsListView(query: RunsQuery): View {
         ['Status'],
         ['Waiting for', 'what a waiting run waits for: a signal (until its timeout), a timer (a sleep), or a child run'],
         ['Tries', 'tries of steps and compensators that reached the journal, over the whole run'],
-        ['Created (UTC)'],
-        ['Updated (UTC)'],
+        ['Created', 'in your time zone; hover a time for the UTC instant'],
+        ['Updated', 'in your time zone; hover a time for the UTC instant'],
         ['Error'],
       ]
       const head = h(
@@ -120,8 +157,10 @@ export function runsListView(query: RunsQuery): View {
       body.replaceChildren(h('table', { class: 'runs' }, [h('thead', {}, [head]), h('tbody', {}, rows)]))
     }
     fill(pager, [
-      query.cursor ? h('a', { href: listHash({ workflow: query.workflow, status: query.status }), text: '\u2190 newest runs' }) : null,
-      page.nextCursor ? h('a', { id: 'older', href: listHash({ workflow: query.workflow, status: query.status, cursor: page.nextCursor }), text: 'older runs \u2192' }) : null,
+      query.cursor ? h('a', { href: listHash({ workflow: query.workflow, status: query.status, key: query.key }), text: '\u2190 newest runs' }) : null,
+      page.nextCursor
+        ? h('a', { id: 'older', href: listHash({ workflow: query.workflow, status: query.status, key: query.key, cursor: page.nextCursor }), text: 'older runs \u2192' })
+        : null,
       h('span', { class: 'muted', text: page.runs.length + (page.runs.length === 1 ? ' run' : ' runs') + ' on this page' }),
     ])
   }
@@ -130,10 +169,12 @@ export function runsListView(query: RunsQuery): View {
     const search = new URLSearchParams({ limit: String(PAGE_SIZE) })
     if (query.workflow) search.set('workflow', query.workflow)
     if (query.status) search.set('status', query.status)
+    if (query.key) search.set('key', query.key)
     if (query.cursor) search.set('cursor', query.cursor)
     return Promise.all([api<RunsPageJson>('GET', '/api/runs?' + search.toString()), api<StatsJson>('GET', '/api/stats'), schedules.refresh()]).then(([page, stats]) => {
       render(page)
       renderStats(stats)
+      bulk.update()
     })
   }
 
