@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { describeValue, DurableError, isDurableError, LIVE_OWNER_MARK, type RunRecord, type WorkerLiveness } from '@durable/core'
-import type { DurableJob } from '@durable/queue-adapter'
+import type { DurableJob, QueueAdapter } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
 import { Drive } from './drive.js'
 import { applyRetention } from './retention.js'
@@ -75,8 +75,10 @@ export class Worker implements DurableWorker {
   /** Slots promised to runs this process is starting (see `reserveLocalStart`). */
   #reserved = 0
   readonly #localDrives = new Set<Promise<void>>()
-  /** Runs the reconciler found due, and since when it keeps finding them. */
-  readonly #stillDue = new Map<string, number>()
+  /** Runs the reconciler found due: since when it keeps finding them, and when it last dispatched them. */
+  readonly #stillDue = new Map<string, { since: number; dispatchedAt: number }>()
+  /** The reconciler pass under way (see `#reconcileOnce`). */
+  #reconciling: Promise<void> | undefined
   #consumer: { stop(): Promise<void> } | undefined
   #liveness: WorkerLiveness | undefined
   #timers: NodeJS.Timeout[] = []
@@ -120,10 +122,10 @@ export class Worker implements DurableWorker {
       throw error
     }
     this.#timers.push(setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(this.#rt.leaseMs / 3))))
-    this.#timers.push(setInterval(() => void this.#reconcile(), this.#reconcileIntervalMs))
+    this.#timers.push(setInterval(() => this.#reconcileOnce(), this.#reconcileIntervalMs))
     if (this.#rt.retention.length > 0) this.#timers.push(setInterval(() => this.#applyRetention(), this.#retentionIntervalMs))
     for (const timer of this.#timers) timer.unref()
-    void this.#reconcile()
+    this.#reconcileOnce()
     if (this.#rt.retention.length > 0) this.#applyRetention()
     this.#scheduler?.start()
   }
@@ -147,6 +149,7 @@ export class Worker implements DurableWorker {
     try {
       await this.#consumer?.stop()
       await Promise.all(this.#localDrives)
+      await this.#reconciling
       await this.#pruning
       await scheduling
     } finally {
@@ -276,6 +279,17 @@ export class Worker implements DurableWorker {
     }
   }
 
+  /**
+   * Starts a reconciler pass unless one is under way: with a backlog and a busy pool a pass can
+   * outlast the interval, and passes piling up would take the connections the runs need.
+   */
+  #reconcileOnce(): void {
+    if (this.#reconciling !== undefined) return
+    this.#reconciling = this.#reconcile().finally(() => {
+      this.#reconciling = undefined
+    })
+  }
+
   async #reconcile(): Promise<void> {
     if (this.#state !== 'started') return
     try {
@@ -284,17 +298,27 @@ export class Worker implements DurableWorker {
       const now = new Date(this.#rt.clock.now().getTime() - this.#reconcileIntervalMs)
       const due = await this.#rt.store.findDueRuns({ now, definitions: this.#rt.registry.definitions, limit: 100 })
       const seenAt = Date.now()
+      const patience = Math.max(5 * this.#reconcileIntervalMs, 3_000)
       for (const runId of [...this.#stillDue.keys()]) if (!due.includes(runId)) this.#stillDue.delete(runId)
+      const wake: DurableJob[] = []
       for (const runId of due) {
         if (this.#inFlight.has(runId)) continue
+        const seen = this.#stillDue.get(runId)
+        this.#stillDue.set(runId, { since: seen?.since ?? seenAt, dispatchedAt: seen?.dispatchedAt ?? -Infinity })
+        const entry = this.#stillDue.get(runId)!
         // Still due long after its job went out: the wake-ups keep going elsewhere (in a mixed
         // fleet, to workers without its definition). Drive it here while a slot is free.
-        const since = this.#stillDue.get(runId) ?? seenAt
-        this.#stillDue.set(runId, since)
-        const stuck = seenAt - since >= Math.max(5 * this.#reconcileIntervalMs, 3_000)
-        if (stuck && this.#inFlight.size + this.#reserved < this.#concurrency) this.#driveHere(runId)
-        else await this.#rt.queue.dispatch({ runId })
+        if (seenAt - entry.since >= patience && this.#inFlight.size + this.#reserved < this.#concurrency) {
+          this.#driveHere(runId)
+          continue
+        }
+        // A backlog stays due for a while with its jobs waiting: dispatching them again at every
+        // pass would only flood the queue. Once, then again if it is still due after a while.
+        if (seenAt - entry.dispatchedAt < patience) continue
+        entry.dispatchedAt = seenAt
+        wake.push({ runId })
       }
+      await dispatchAll(this.#rt.queue, wake)
       this.#recovered('reconciler scan')
     } catch (error) {
       this.#failed('reconciler scan', error)
@@ -338,4 +362,11 @@ function positiveInteger(value: unknown, name: string): number {
     throw new DurableError('INVALID_INPUT', `worker option ${name} must be a whole number ≥ 1, got ${describeValue(value)}`)
   }
   return value
+}
+
+/** Dispatches `jobs` in one call when the queue takes many at once, else one by one. */
+async function dispatchAll(queue: QueueAdapter, jobs: readonly DurableJob[]): Promise<void> {
+  if (jobs.length === 0) return
+  if (queue.dispatchMany !== undefined) return queue.dispatchMany(jobs)
+  for (const job of jobs) await queue.dispatch(job)
 }

@@ -67,6 +67,33 @@ describe('leases and recovery on postgres', () => {
     }
   })
 
+  it('dispatches a backlog of due runs once, not at every reconciler pass', async () => {
+    const dispatched = new Map<string, number>()
+    const counting: QueueAdapter = {
+      transactional: false,
+      async dispatch(job) {
+        dispatched.set(job.runId, (dispatched.get(job.runId) ?? 0) + 1)
+      },
+      consume: async () => ({ stop: async () => {} }),
+    }
+    // No worker drives these runs for the first 3 s (their jobs are lost), so they stay due
+    // while about 20 passes of 50 ms go by.
+    const durable = createDurable({ store: h.store, queue: counting, workflows: [simple], logger: silentLogger })
+    const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => durable.start(simple, { tag: `backlog-${i}` })))
+    const worker = durable.worker({ concurrency: 1, reconcileIntervalMs: 50 })
+    await worker.start()
+    try {
+      await new Promise((r) => setTimeout(r, 1000))
+      const counts = ids.map((id) => dispatched.get(id) ?? 0)
+      // One dispatch at the start, one by the reconciler; 20 passes would have made 21.
+      expect(Math.max(...counts), 'most dispatches of one run').toBeLessThanOrEqual(2)
+      expect(counts.filter((n) => n === 2).length, 'runs the reconciler dispatched again').toBeGreaterThan(0)
+    } finally {
+      // Not durable.close(): the store is the suite's.
+      await worker.stop()
+    }
+  })
+
   it('keeps the lease of a step that runs longer than leaseMs by renewing it', async () => {
     const runId = await h.durable.start(slow, { ms: 2000, tag: 'long' })
     expect((await h.durable.waitFor(runId, { timeout: '20s' })).status).toBe('completed')
