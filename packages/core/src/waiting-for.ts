@@ -1,3 +1,4 @@
+import { timerOf } from './node-timer.js'
 import { nodeNamed } from './plan.js'
 import type { RunState } from './run-state.js'
 import type { Workflow, WorkflowNode } from './workflow-nodes.js'
@@ -29,7 +30,8 @@ export type WaitingFor =
 export function waitingFor(state: RunState, definition?: Workflow | string): WaitingFor | null {
   if (state.status !== 'waiting' || state.step === null) return null
   if (state.cursor?.kind === 'child') return { kind: 'child', runId: state.cursor.runId }
-  const until = state.dueAt === null ? null : new Date(state.dueAt)
+  const timer = timerOf(state)
+  const until = timer === null ? null : new Date(timer)
   const kind = definition === undefined ? undefined : typeof definition === 'string' ? kindInShape(definition, state.step) : nodeNamed(definition, state.step)?.kind
   if (kind === 'waitForSignal' || until === null) return { kind: 'signal', name: state.step, until }
   return { kind: 'timer', until }
