@@ -8,8 +8,10 @@ const approval = defineWorkflow('approval').step('reserve', noop, { compensate: 
 /** reserve → approve (signal, no timeout) → ship. */
 const patient = defineWorkflow('patient').step('reserve', noop).waitForSignal('approve').step('ship', noop)
 
+/** Waiting for "approve", with no timeout. */
+const untimed: RunState = { status: 'waiting', step: 'approve', attempt: 1, attempts: 2, error: null }
 /** Waiting for "approve" since T0 + 10 s, until T0 + 3610 s. */
-const waiting: RunState = { status: 'waiting', step: 'approve', attempt: 1, cursor: timer(at(3610)), attempts: 2, error: null }
+const waiting: RunState = { ...untimed, cursor: timer(at(3610)) }
 const signal = (payload: Json, seconds = 20, stepKey = 'approve'): RunEvent => ({ type: 'signalReceived', stepKey, payload, at: at(seconds) })
 const timedOut = (seconds: number, stepKey = 'approve'): RunEvent => ({ type: 'signalTimedOut', stepKey, at: at(seconds) })
 
@@ -54,7 +56,7 @@ describe('woken while waiting for a signal', () => {
   })
 
   it('asks to await the signal with no deadline when the wait has no timeout', () => {
-    const open: RunState = { ...waiting, step: 'approve' }
+    const open: RunState = { ...untimed, step: 'approve' }
     expect(transition(patient, open, { type: 'woken', at: at(1e6) }).commands).toEqual([{ type: 'awaitSignal', stepKey: 'approve', stepName: 'approve', timeoutAt: null }])
   })
 
@@ -83,7 +85,7 @@ describe('signalReceived', () => {
 
   it('completes the run when the wait was the last node', () => {
     const workflow = defineWorkflow('w').step('a', noop).waitForSignal('approve')
-    const { state, commands } = transition(workflow, { ...waiting, step: 'approve' }, signal('yes'))
+    const { state, commands } = transition(workflow, { ...untimed, step: 'approve' }, signal('yes'))
     expect(state.status).toBe('completed')
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'completeRun'])
   })
@@ -97,9 +99,9 @@ describe('signalReceived', () => {
 
   it.each<[string, RunState, RunEvent]>([
     ['for another wait', waiting, signal(1, 20, 'other')],
-    ['named like a step', { ...waiting, status: 'running', step: 'notify' }, signal(1, 20, 'notify')],
+    ['named like a step', { ...untimed, status: 'running', step: 'notify' }, signal(1, 20, 'notify')],
     ['that arrives before the run reached the wait (the runtime keeps it)', running({ step: 'notify' }), signal(1)],
-    ['while the run rolls back', { ...waiting, status: 'compensating', step: 'reserve' }, signal(1)],
+    ['while the run rolls back', { ...untimed, status: 'compensating', step: 'reserve' }, signal(1)],
   ])('ignores a signal %s: same state object, no commands', (_label, before, event) => {
     const { state, commands } = transition(approval, before, event)
     expect(state).toBe(before)
@@ -117,7 +119,7 @@ describe('signalTimedOut', () => {
   })
 
   it('is ignored by a wait without a timeout, however late', () => {
-    const open: RunState = { ...waiting, step: 'approve' }
+    const open: RunState = { ...untimed, step: 'approve' }
     expect(transition(patient, open, timedOut(1e7)).state).toBe(open)
   })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, initialState, transition, waitingFor, workflowShape, type RunEvent, type RunState, type Workflow } from '@durable/core'
+import { defineWorkflow, initialState, transition, timerOf, waitingFor, workflowShape, type RunEvent, type RunState, type Workflow } from '@durable/core'
 import { at, noop, running, timer } from './transition-fixtures.js'
 
 /** Drives `workflow` from its initial state through `events`; the state after the last. */
@@ -76,7 +76,8 @@ describe('waitingFor', () => {
       completed('notify.email', 1),
       { type: 'stepFailed', stepKey: 'notify.sms', attempt: 1, error: { name: 'Error', message: 'busy', retryable: true }, at: at(2) },
     ])
-    expect(backingOff).toMatchObject({ status: 'running', cursor: timer(at(62)) })
+    expect(backingOff).toMatchObject({ status: 'running', cursor: { kind: 'parallel', branches: { sms: { attempt: 2, notBefore: at(62) } } } })
+    expect(timerOf(backingOff)).toBeNull()
     expect(waitingFor(backingOff, fanOut)).toBeNull()
     const done = drive(patient, [woken(0), { type: 'signalReceived', stepKey: 'approved', payload: 1, at: at(1) }, completed('ship', 2)])
     expect(done.status).toBe('completed')
