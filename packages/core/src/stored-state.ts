@@ -47,13 +47,13 @@ function fromLegacyTimer(state: RunState, dueAt: string | null): RunState {
   return withTimer(migrated, dueAt)
 }
 
-/** A cursor whose parallel branches say `notBefore` for their old `dueAt`. */
+/** A cursor whose parallel branches say `notBefore` for their old `dueAt` (a branch with an outcome waits for nothing). */
 function legacyCursor(cursor: NodeCursor | undefined): NodeCursor | undefined {
   if (cursor?.kind !== 'parallel' || cursor.branches === undefined) return cursor
   const branches = Object.fromEntries(
     Object.entries(cursor.branches as Readonly<Record<string, LegacyBranch>>).map(([name, { dueAt, ...branch }]) => [
       name,
-      typeof dueAt === 'string' ? { ...branch, notBefore: dueAt } : branch,
+      typeof dueAt === 'string' && branch.outcome === undefined ? { ...branch, notBefore: dueAt } : branch,
     ]),
   )
   return { ...cursor, branches }

@@ -95,8 +95,7 @@ function woken(flow: Flow, state: RunState, at: string): Transition {
   }
   // Woken before the node's timer (by a signal, a duplicate job…): park again until it passes.
   if (timerPending(state, at)) return { state, commands: [{ type: 'scheduleWake', at: timerOf(state)! }] }
-  const cleared = withoutTimer(state)
-  const due: RunState = { ...cleared, status: state.status === 'pending' ? 'running' : state.status }
+  const due: RunState = { ...withoutTimer(state), status: state.status === 'pending' ? 'running' : state.status }
   if (due.status !== 'compensating' || node === undefined) return flow.continueAt(due, at, [])
   const undo = node.kind === 'parallel' ? branchCompensation(node, due) : runCompensation(node, due.attempt)
   return { state: due, commands: undo === undefined ? [] : [undo] }

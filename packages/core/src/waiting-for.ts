@@ -7,7 +7,7 @@ import type { Workflow, WorkflowNode } from './workflow-nodes.js'
  * What a `waiting` run waits for: a signal (named like its `waitForSignal` step, `until` its
  * timeout or null without one), a durable timer (a `sleep`), or the child run a `child` step
  * started. One at a time: only those three nodes park a run as `waiting` — a parallel node's
- * branches are steps, and a backoff or a loop's delay leaves the run `running` with a due time.
+ * branches are steps, and a backoff or a loop's delay leaves the run `running` with a timer.
  */
 export type WaitingFor =
   | { readonly kind: 'signal'; readonly name: string; readonly until: Date | null }
@@ -17,10 +17,10 @@ export type WaitingFor =
 /**
  * What a run waits for, derived from its state; null unless its status is `waiting`. Pure.
  *
- * `definition` tells a sleep from a signal wait with a timeout (both park with a due time): the
- * workflow the run started with, or the text of its recorded shape (`workflowShape`). Without
- * either, a child wait and a signal wait without timeout are still told apart by the state
- * alone, and a wait with a due time reads as the timer that wakes the run then.
+ * `definition` tells a sleep from a signal wait with a timeout (both wait on the node's timer,
+ * `timerOf`): the workflow the run started with, or the text of its recorded shape
+ * (`workflowShape`). Without either, a child wait and a signal wait without timeout are still
+ * told apart by the state alone, and a wait with a timer reads as the timer that wakes the run then.
  *
  * ### Example
  * ```ts

@@ -69,7 +69,7 @@ describe('parallel', () => {
   it('a branch that fails for good lets the others finish, starts none, then compensates completed branches and earlier steps', () => {
     const { state, last } = play(running(), [reserved, done('email', 2), failed('sms', 3), failed('push', 4, 1, fatal)])
     // sms was waiting out its backoff: it never starts again; nothing is in flight, so the rollback begins.
-    expect(branchesOf(state).sms!.outcome).toBe('stopped')
+    expect(branchesOf(state).sms).toEqual({ attempt: 2, outcome: 'stopped' })
     expect(state.error).toEqual({ message: 'boom', step: 'notify.push' })
     expect(tries(last.commands)).toEqual(['undo notify.email#1'])
     const rolled = play(state, [undone('notify.email', 5), undone('reserve', 6)])

@@ -98,7 +98,7 @@ function branchTried(flow: Flow, node: ParallelDefinition, state: RunState, even
   const cause: StepError = exhaustedBy(retry, event.error)
   // Failed for good: branches waiting out a backoff never start again; those in flight finish.
   const stopped: Record<string, BranchState> = {}
-  for (const [name, other] of Object.entries(branches)) stopped[name] = other.outcome === undefined && other.notBefore !== undefined ? { ...other, outcome: 'stopped' } : other
+  for (const [name, other] of Object.entries(branches)) stopped[name] = other.outcome === undefined && other.notBefore !== undefined ? { ...due(other), outcome: 'stopped' } : other
   stopped[def.branch] = { ...due(branch), outcome: 'failed' }
   const failing: RunState = {
     ...withBranches(counted, stopped),
@@ -229,7 +229,7 @@ function inFlight(branch: BranchState | undefined): boolean {
   return branch !== undefined && branch.outcome === undefined && branch.notBefore === undefined
 }
 
-/** The branch with its backoff over. */
+/** The branch with no backoff to wait out: due now, or done. */
 function due(branch: BranchState): BranchState {
   const { notBefore: _, ...rest } = branch
   return rest
