@@ -1,6 +1,7 @@
 import { DurableError } from './errors.js'
 import type { StepError } from './errors.js'
 import { append } from './journal-record.js'
+import { withoutTimer } from './node-timer.js'
 import { childKind } from './nodes/child.js'
 import { loopKind } from './nodes/loop.js'
 import type { Flow, NodeKind } from './nodes/node-kind.js'
@@ -77,7 +78,7 @@ function compensateFrom(flow: Flow, state: RunState, step: string | null, comman
   // While a partly run node is rolled back, its branches say which completed.
   const branches = state.step === node.name && state.cursor?.kind === 'parallel' ? state.cursor.branches : undefined
   const cursor = { kind: 'parallel' as const, ...(branches !== undefined ? { branches } : {}), compensating: next.branch }
-  return { state: { ...state, status: 'compensating', step: node.name, attempt: 1, dueAt: null, cursor }, commands: [...commands, runCompensation(next, 1)] }
+  return { state: { ...state, status: 'compensating', step: node.name, attempt: 1, cursor }, commands: [...commands, runCompensation(next, 1)] }
 }
 
 /**
@@ -94,11 +95,11 @@ function compensateBefore(flow: Flow, state: RunState, step: string | null, comm
     if (node.kind === 'parallel' && branchesToCompensate(node, state).length > 0) return compensateFrom(flow, state, node.name, commands)
     if (node.kind !== 'step' || node.compensation === undefined) continue
     const { cursor: _, ...rest } = state
-    return { state: { ...rest, status: 'compensating', step: node.name, attempt: 1, dueAt: null }, commands: [...commands, runCompensation(node, 1)] }
+    return { state: { ...rest, status: 'compensating', step: node.name, attempt: 1 }, commands: [...commands, runCompensation(node, 1)] }
   }
   const error = state.error ?? { message: 'run failed' }
   const status = error.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed'
-  return { state: { ...state, status, dueAt: null }, commands: [...commands, { type: 'failRun', error }] }
+  return { state: { ...withoutTimer(state), status }, commands: [...commands, { type: 'failRun', error }] }
 }
 
 /** A run names a step its definition does not have: never drive it with this definition. */

@@ -1,4 +1,5 @@
 import { DurableError } from './errors.js'
+import { withoutTimer } from './node-timer.js'
 import { replay, type JournaledRecord } from './replay.js'
 import type { JournalKind, RunState } from './run-state.js'
 import type { Workflow, WorkflowNode } from './workflow-nodes.js'
@@ -53,7 +54,7 @@ export function planFork(workflow: Workflow, journal: readonly JournaledRecord[]
     kept = tried
     // The replay entered the next step as the original did (a signal wait started its timeout
     // then); the fork enters it afresh when it starts.
-    state = { ...next, status: next.status === 'pending' ? 'pending' : 'running', dueAt: null }
+    state = { ...withoutTimer(next), status: next.status === 'pending' ? 'pending' : 'running' }
   }
   if (at === topLevel.length) {
     throw new DurableError('INVALID_INPUT', `every step of the run finished: pass fork(runId, { fromStep }) to say which step runs again`)

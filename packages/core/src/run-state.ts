@@ -23,7 +23,9 @@ export interface RunError {
  * The small, JSON-serialisable state of a run. Step results are not in it: they live in the
  * journal, so saving the state costs the same at step 1 and at step 1,000. The run's place is
  * a step *name* (`step`), never a position in the plan; what a node holds beyond its attempt
- * is in `cursor`, one shape per node kind.
+ * is in `cursor`, one shape per node kind — its own timer too (`notBefore`: a backoff, a sleep's
+ * end, a signal wait's timeout). The run has no due time of its own: when a worker should next
+ * hold it (the store's `RunRecord.dueAt`) is the runtime's to keep, from `scheduleWake`.
  */
 export interface RunState {
   readonly status: RunStatus
@@ -31,8 +33,6 @@ export interface RunState {
   readonly step: string | null
   /** Attempt number of the next try of the current step or compensator (1-based). */
   readonly attempt: number
-  /** ISO instant before which the next try must not start (a backoff, a sleep, a signal timeout); null when due. */
-  readonly dueAt: string | null
   /** Tries that reached the journal, over the whole run. */
   readonly attempts: number
   /** The failure that ended (or is rolling back) the run. */
@@ -49,17 +49,31 @@ export interface RunState {
   readonly compensated?: Compensated
 }
 
-/** What the node at `RunState.step` holds beyond its attempt, by node kind. */
+/**
+ * What the node at `RunState.step` holds beyond its attempt, by node kind. `notBefore` is the
+ * node's timer, an ISO instant before which its next move must not happen; absent when none runs.
+ */
 export type NodeCursor =
-  /** The current iteration of a loop (0-based). */
-  | { readonly kind: 'loop'; readonly iteration: number }
+  /**
+   * A node that holds nothing but its timer: a step or a compensator waiting out a backoff (a
+   * loop's first iteration too), a sleep until its end, a signal wait until its timeout.
+   */
+  | { readonly kind: 'timer'; readonly notBefore: string }
+  /** The current iteration of a loop (0-based); `notBefore`: a retry's backoff or the delay before the iteration. */
+  | { readonly kind: 'loop'; readonly iteration: number; readonly notBefore?: string }
   /** The run a `child` step started. */
   | { readonly kind: 'child'; readonly runId: string }
   /**
    * The branches of a parallel node — absent while rolling back a node that had finished, every
-   * branch completed — and the branch whose compensator runs.
+   * branch completed — and the branch whose compensator runs; `notBefore`: that compensator's
+   * backoff (a branch's own backoff is the branch's).
    */
-  | { readonly kind: 'parallel'; readonly branches?: Readonly<Record<string, BranchState>>; readonly compensating?: string }
+  | {
+      readonly kind: 'parallel'
+      readonly branches?: Readonly<Record<string, BranchState>>
+      readonly compensating?: string
+      readonly notBefore?: string
+    }
 
 /** What a rollback has undone already. */
 export interface Compensated {
@@ -71,12 +85,13 @@ export interface Compensated {
 
 /**
  * One branch of a running parallel node. It is in flight (a try runs or is due now) while it has
- * no outcome and no `dueAt`; with a `dueAt` it waits out a backoff. `stopped`: it was waiting
- * when another branch failed for good, so its next try never started.
+ * no outcome and no `notBefore`; with a `notBefore` it waits out a backoff. `stopped`: it was
+ * waiting when another branch failed for good, so its next try never started.
  */
 export interface BranchState {
   readonly attempt: number
-  readonly dueAt: string | null
+  /** ISO instant before which the branch's next try must not start; absent when it is due. */
+  readonly notBefore?: string
   readonly outcome?: 'completed' | 'failed' | 'stopped'
   /** Attempts made before a `retry`; the retry policy counts from here. */
   readonly attemptOffset?: number

@@ -59,7 +59,14 @@ export interface RunRecord {
   readonly error: RunError | null
   readonly parentRunId: string | null
   readonly idempotencyKey: string | null
-  /** When the run next needs a worker; null when nothing is due (ended, or waiting on the outside). */
+  /**
+   * The run's wake time: when it next needs a worker; null when nothing is due (ended, or waiting
+   * on the outside). The runtime writes it from core's `scheduleWake` (kept no later than the
+   * run's deadline) and from the outside wakes — a signal, a child's end, a cancel, a retry make it
+   * due now — it is `now` while a worker holds the lease, and a reserved slot under a rate limit.
+   * So it is often earlier than the node's own timer (a backoff, a sleep's end, a signal wait's
+   * timeout), which lives in the state's cursor only (`timerOf(state)`): neither is read from the other.
+   */
   readonly dueAt: Date | null
   readonly leaseOwner: string | null
   readonly leaseExpiresAt: Date | null
@@ -142,7 +149,7 @@ export interface RunUpdate {
   readonly runId: string
   readonly owner: string
   readonly state: RunState
-  /** Value of the run's due time (see `RunRecord.dueAt`). */
+  /** The run's wake time (see `RunRecord.dueAt`): from the commands, never read from `state`. */
   readonly dueAt: Date | null
   /** Keep the lease until this instant, or give it back with null. */
   readonly leaseUntil: Date | null

@@ -1,5 +1,6 @@
 import { flowOf, kindOf } from './flow.js'
 import { append, journal, unchanged } from './journal-record.js'
+import { timerOf, timerPending, withoutTimer } from './node-timer.js'
 import { branchCompensation, retryBranches, stopBranches } from './nodes/parallel.js'
 import type { Flow } from './nodes/node-kind.js'
 import { runCompensation } from './nodes/step.js'
@@ -20,7 +21,7 @@ import type { Workflow, WorkflowNode } from './workflow-nodes.js'
  * ```
  */
 export function initialState(_workflow?: Workflow, _input?: unknown): RunState {
-  return { status: 'pending', step: null, attempt: 1, dueAt: null, attempts: 0, error: null }
+  return { status: 'pending', step: null, attempt: 1, attempts: 0, error: null }
 }
 
 /** Step key and name of journal entries about the run as a whole (`cancel_requested`, `run_timed_out`). */
@@ -92,8 +93,9 @@ function woken(flow: Flow, state: RunState, at: string): Transition {
     const resumed = kindOf(node).woken?.(flow, node, state, at)
     if (resumed !== undefined) return resumed
   }
-  if (state.dueAt !== null && Date.parse(state.dueAt) > Date.parse(at)) return { state, commands: [{ type: 'scheduleWake', at: state.dueAt }] }
-  const due: RunState = { ...state, dueAt: null, status: state.status === 'pending' ? 'running' : state.status }
+  // Woken before the node's timer (by a signal, a duplicate job…): park again until it passes.
+  if (timerPending(state, at)) return { state, commands: [{ type: 'scheduleWake', at: timerOf(state)! }] }
+  const due: RunState = { ...withoutTimer(state), status: state.status === 'pending' ? 'running' : state.status }
   if (due.status !== 'compensating' || node === undefined) return flow.continueAt(due, at, [])
   const undo = node.kind === 'parallel' ? branchCompensation(node, due) : runCompensation(node, due.attempt)
   return { state: due, commands: undo === undefined ? [] : [undo] }
@@ -152,7 +154,7 @@ function deadlinePassed(flow: Flow, state: RunState): Transition {
 
 /** Stops what runs or waits (parallel branches not yet done stop too) and compensates from the current node down. */
 function stopAndRollBack(flow: Flow, state: RunState, error: RunError, entry: JournalRecord): Transition {
-  return flow.compensateFrom({ ...stopBranches(state), error, dueAt: null }, state.step, [append(entry)])
+  return flow.compensateFrom({ ...withoutTimer(stopBranches(state)), error }, state.step, [append(entry)])
 }
 
 /** True when `retry` can resume the run: it failed for good at a step it remembers. */
@@ -169,7 +171,7 @@ function retryRequested(flow: Flow, state: RunState, at: string): Transition {
   const attempt = failedAt.attempt + 1
   const { failedAt: _, cursor: __, attemptOffset: ___, ...rest } = state
   // The nodes before the failed one were rolled back already: a later rollback stops above them.
-  const resumed: RunState = { ...rest, status: 'running', step: node.name, compensated: { ...state.compensated, before: node.name }, dueAt: null, error: null }
+  const resumed: RunState = { ...rest, status: 'running', step: node.name, compensated: { ...state.compensated, before: node.name }, error: null }
   const retried = [append(journal(node, 'run_retried', attempt))]
   if (node.kind === 'parallel') {
     const before = failedAt.cursor?.kind === 'parallel' ? (failedAt.cursor.branches ?? {}) : {}

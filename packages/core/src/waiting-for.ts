@@ -1,3 +1,4 @@
+import { timerOf } from './node-timer.js'
 import { nodeNamed } from './plan.js'
 import type { RunState } from './run-state.js'
 import type { Workflow, WorkflowNode } from './workflow-nodes.js'
@@ -6,7 +7,7 @@ import type { Workflow, WorkflowNode } from './workflow-nodes.js'
  * What a `waiting` run waits for: a signal (named like its `waitForSignal` step, `until` its
  * timeout or null without one), a durable timer (a `sleep`), or the child run a `child` step
  * started. One at a time: only those three nodes park a run as `waiting` — a parallel node's
- * branches are steps, and a backoff or a loop's delay leaves the run `running` with a due time.
+ * branches are steps, and a backoff or a loop's delay leaves the run `running` with a timer.
  */
 export type WaitingFor =
   | { readonly kind: 'signal'; readonly name: string; readonly until: Date | null }
@@ -16,10 +17,10 @@ export type WaitingFor =
 /**
  * What a run waits for, derived from its state; null unless its status is `waiting`. Pure.
  *
- * `definition` tells a sleep from a signal wait with a timeout (both park with a due time): the
- * workflow the run started with, or the text of its recorded shape (`workflowShape`). Without
- * either, a child wait and a signal wait without timeout are still told apart by the state
- * alone, and a wait with a due time reads as the timer that wakes the run then.
+ * `definition` tells a sleep from a signal wait with a timeout (both wait on the node's timer,
+ * `timerOf`): the workflow the run started with, or the text of its recorded shape
+ * (`workflowShape`). Without either, a child wait and a signal wait without timeout are still
+ * told apart by the state alone, and a wait with a timer reads as the timer that wakes the run then.
  *
  * ### Example
  * ```ts
@@ -29,7 +30,8 @@ export type WaitingFor =
 export function waitingFor(state: RunState, definition?: Workflow | string): WaitingFor | null {
   if (state.status !== 'waiting' || state.step === null) return null
   if (state.cursor?.kind === 'child') return { kind: 'child', runId: state.cursor.runId }
-  const until = state.dueAt === null ? null : new Date(state.dueAt)
+  const timer = timerOf(state)
+  const until = timer === null ? null : new Date(timer)
   const kind = definition === undefined ? undefined : typeof definition === 'string' ? kindInShape(definition, state.step) : nodeNamed(definition, state.step)?.kind
   if (kind === 'waitForSignal' || until === null) return { kind: 'signal', name: state.step, until }
   return { kind: 'timer', until }

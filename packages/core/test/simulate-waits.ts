@@ -6,7 +6,18 @@
  * applied events. Time only moves forward. As the runtime does, it reports a wait's timeout only
  * once the wait's `timeoutAt` has passed: core trusts that event.
  */
-import { defineWorkflow, initialState, transition, type Command, type JournaledRecord, type RunEvent, type RunState, type Workflow, type WorkflowBuilder } from '@durable/core'
+import {
+  defineWorkflow,
+  initialState,
+  transition,
+  type Command,
+  type JournaledRecord,
+  type RunEvent,
+  type RunState,
+  type Workflow,
+  type WorkflowBuilder,
+  timerOf,
+} from '@durable/core'
 import { FATAL, FLAKY, T0, type Outcome, type Policy } from './simulate-run.js'
 
 const noop = async (): Promise<null> => null
@@ -137,7 +148,7 @@ export function simulateWaits(workflow: Workflow, nodes: readonly NodeSpec[], pl
     const index = pick < 500 ? candidates.length - 1 - (pick % Math.min(4, candidates.length)) : pick % candidates.length
     const event = candidates[index]!.event
     // A late timeout job is only sent once the current deadline (if any) has passed.
-    apply({ ...event, at: tick(event.type === 'signalTimedOut' && state.dueAt !== null ? Date.parse(state.dueAt) : 0) })
+    apply({ ...event, at: tick(event.type === 'signalTimedOut' && timerOf(state) !== null ? Date.parse(timerOf(state)!) : 0) })
   }
   const answer = ({ stepKey, timeoutAt }: Extract<Command, { type: 'awaitSignal' }>): void => {
     const choice = plan.signals[answers++ % plan.signals.length]!

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, initialState, RUN_KEY, transition, type JournalRecord, type RunEvent, type RunState, type Workflow } from '@durable/core'
-import { at, boom, linear, noop, running, saga } from './transition-fixtures.js'
+import { defineWorkflow, initialState, RUN_KEY, transition, type JournalRecord, type RunEvent, type RunState, type Workflow, timerOf } from '@durable/core'
+import { at, boom, linear, noop, running, saga, timer } from './transition-fixtures.js'
 
 /** reserve (undo) → notify → charge (undo: 2 tries) → approve (signal, 1 h) → cool-off (sleep 1 h) → ship (3 tries, 1 s apart). */
 const order = defineWorkflow('order')
@@ -25,7 +25,8 @@ describe('cancelRequested', () => {
     const first = transition(order, onShip, cancel(100, 'customer asked'))
     const error = { message: expect.stringContaining('customer asked'), code: 'RUN_CANCELLED' }
     expect(RUN_KEY).toBe('$run')
-    expect(first.state).toMatchObject({ status: 'compensating', step: 'charge', attempt: 1, dueAt: null, error })
+    expect(first.state).toMatchObject({ status: 'compensating', step: 'charge', attempt: 1, error })
+    expect(timerOf(first.state)).toBeNull()
     expect(first.commands).toEqual([
       { type: 'appendJournal', entry: cancelEntry('customer asked') },
       { type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 },
@@ -45,7 +46,8 @@ describe('cancelRequested', () => {
 
   it('ends cancelled at once when no completed step has a compensator', () => {
     const { state, commands } = transition(linear, running({ step: 'ship', attempts: 2 }), cancel(5, 'stop'))
-    expect(state).toMatchObject({ status: 'cancelled', step: 'ship', dueAt: null, error: { code: 'RUN_CANCELLED' } })
+    expect(state).toMatchObject({ status: 'cancelled', step: 'ship', error: { code: 'RUN_CANCELLED' } })
+    expect(timerOf(state)).toBeNull()
     expect(commands).toEqual([
       { type: 'appendJournal', entry: cancelEntry('stop') },
       { type: 'failRun', error: state.error },
@@ -59,9 +61,10 @@ describe('cancelRequested', () => {
   })
 
   it('stops a wait for a signal and ignores the signal that comes after', () => {
-    const awaiting: RunState = { status: 'waiting', step: 'approve', attempt: 1, dueAt: at(3600), attempts: 3, error: null }
+    const awaiting: RunState = { status: 'waiting', step: 'approve', attempt: 1, cursor: timer(at(3600)), attempts: 3, error: null }
     const { state, commands } = transition(order, awaiting, cancel(10))
-    expect(state).toMatchObject({ status: 'compensating', step: 'charge', dueAt: null })
+    expect(state).toMatchObject({ status: 'compensating', step: 'charge' })
+    expect(timerOf(state)).toBeNull()
     expect(commands.at(-1)).toEqual({ type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 })
     const late = transition(order, state, { type: 'signalReceived', stepKey: 'approve', payload: 1, at: at(11) })
     expect(late.state).toBe(state)
@@ -69,36 +72,37 @@ describe('cancelRequested', () => {
   })
 
   it('stops a sleep: waking at the end of the sleep compensates instead of firing the timer', () => {
-    const asleep: RunState = { status: 'waiting', step: 'cool-off', attempt: 1, dueAt: at(3600), attempts: 3, error: null }
+    const asleep: RunState = { status: 'waiting', step: 'cool-off', attempt: 1, cursor: timer(at(3600)), attempts: 3, error: null }
     const { state } = transition(order, asleep, cancel(10))
-    expect(state).toMatchObject({ status: 'compensating', step: 'charge', dueAt: null })
+    expect(state).toMatchObject({ status: 'compensating', step: 'charge' })
+    expect(timerOf(state)).toBeNull()
     expect(transition(order, state, { type: 'woken', at: at(3600) }).commands).toEqual([{ type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 }])
   })
 
   it('stops a step waiting for its retry and ignores the late outcome of the step that was running', () => {
-    const { state } = transition(order, { ...onShip, attempt: 2, dueAt: at(30) }, cancel(10))
-    expect(state).toMatchObject({ status: 'compensating', step: 'charge', dueAt: null })
+    const { state } = transition(order, { ...onShip, attempt: 2, cursor: timer(at(30)) }, cancel(10))
+    expect(state).toMatchObject({ status: 'compensating', step: 'charge' })
+    expect(timerOf(state)).toBeNull()
     expect(transition(order, state, { type: 'stepCompleted', stepKey: 'ship', attempt: 2, result: 1, at: at(31) }).state).toBe(state)
   })
 
   it('still ends cancelled when a compensator fails for good', () => {
     const rolling = transition(order, onShip, cancel(100)).state
     const failedOnce = transition(order, rolling, { type: 'compensationFailed', stepKey: 'charge', attempt: 1, error: boom, at: at(101) }).state
-    const gaveUp = transition(order, { ...failedOnce, dueAt: null }, { type: 'compensationFailed', stepKey: 'charge', attempt: 2, error: boom, at: at(103) })
+    // As woken once the backoff passed: the compensator's timer is over.
+    const { cursor: _, ...due } = failedOnce
+    const gaveUp = transition(order, due, { type: 'compensationFailed', stepKey: 'charge', attempt: 2, error: boom, at: at(103) })
     expect(gaveUp.commands.at(-1)).toEqual({ type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 })
     const done = transition(order, gaveUp.state, { type: 'compensationCompleted', stepKey: 'reserve', attempt: 1, at: at(104) })
     expect(done.state).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED' } })
   })
 
   it.each<[string, RunState]>([
-    ['rolling back a failure', { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' } }],
-    [
-      'rolling back an earlier cancel',
-      { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } },
-    ],
-    ['cancelled', { status: 'cancelled', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
-    ['completed', { status: 'completed', step: null, attempt: 1, dueAt: null, attempts: 4, error: null }],
-    ['failed', { status: 'failed', step: 'reserve', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' }, failedAt: { step: 'ship', attempt: 3 } }],
+    ['rolling back a failure', { status: 'compensating', step: 'reserve', attempt: 1, attempts: 4, error: { message: 'boom', step: 'ship' } }],
+    ['rolling back an earlier cancel', { status: 'compensating', step: 'reserve', attempt: 1, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
+    ['cancelled', { status: 'cancelled', step: 'reserve', attempt: 1, attempts: 4, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
+    ['completed', { status: 'completed', step: null, attempt: 1, attempts: 4, error: null }],
+    ['failed', { status: 'failed', step: 'reserve', attempt: 1, attempts: 4, error: { message: 'boom', step: 'ship' }, failedAt: { step: 'ship', attempt: 3 } }],
   ])('leaves a run that is already %s unchanged', (_label, before) => {
     const { state, commands } = transition(order, before, cancel(200, 'again'))
     expect(state).toBe(before)
@@ -113,7 +117,8 @@ describe('retryRequested', () => {
   it('resumes a failed run at the failed step with the next attempt number and a cleared error', () => {
     expect(failed).toMatchObject({ status: 'failed', failedAt: { step: 'charge', attempt: 3 } })
     const { state, commands } = transition(flaky, failed, retry(60))
-    expect(state).toMatchObject({ status: 'running', step: 'charge', attempt: 4, attemptOffset: 3, dueAt: null, attempts: 4, error: null })
+    expect(state).toMatchObject({ status: 'running', step: 'charge', attempt: 4, attemptOffset: 3, attempts: 4, error: null })
+    expect(timerOf(state)).toBeNull()
     expect(state).not.toHaveProperty('failedAt')
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'charge', stepName: 'charge', kind: 'run_retried', attempt: 4 } },
@@ -125,7 +130,7 @@ describe('retryRequested', () => {
     let state = transition(flaky, failed, retry(60)).state
     for (const attempt of [4, 5]) {
       const next = transition(flaky, state, { type: 'stepFailed', stepKey: 'charge', attempt, error: boom, at: at(60 + attempt) })
-      expect(next.state).toMatchObject({ status: 'running', attempt: attempt + 1, dueAt: at(61 + attempt) })
+      expect(next.state).toMatchObject({ status: 'running', attempt: attempt + 1, cursor: timer(at(61 + attempt)) })
       expect(next.commands.at(-1)).toEqual({ type: 'scheduleWake', at: at(61 + attempt) })
       state = transition(flaky, next.state, { type: 'woken', at: at(61 + attempt) }).state
     }
@@ -137,18 +142,19 @@ describe('retryRequested', () => {
   it('forgets the retry offset once the retried step completes: the next step starts at attempt 1', () => {
     const resumed = transition(flaky, failed, retry(60)).state
     const { state, commands } = transition(flaky, resumed, { type: 'stepCompleted', stepKey: 'charge', attempt: 4, result: 'ok', at: at(61) })
-    expect(state).toMatchObject({ status: 'completed', step: null, attempt: 1, dueAt: null, attempts: 5, error: null })
+    expect(state).toMatchObject({ status: 'completed', step: null, attempt: 1, attempts: 5, error: null })
+    expect(timerOf(state)).toBeNull()
     expect(state).not.toHaveProperty('attemptOffset')
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'completeRun'])
   })
 
   it('re-enters a signal wait that timed out, with a new deadline counted from the retry', () => {
     const workflow = defineWorkflow('w').step('a', noop).waitForSignal('approve', { timeout: '1h' })
-    const awaiting: RunState = { status: 'waiting', step: 'approve', attempt: 1, dueAt: at(3600), attempts: 1, error: null }
+    const awaiting: RunState = { status: 'waiting', step: 'approve', attempt: 1, cursor: timer(at(3600)), attempts: 1, error: null }
     const timedOut = transition(workflow, awaiting, { type: 'signalTimedOut', stepKey: 'approve', at: at(3600) }).state
     expect(timedOut).toMatchObject({ status: 'failed', error: { code: 'SIGNAL_TIMEOUT' } })
     const { state, commands } = transition(workflow, timedOut, retry(5000))
-    expect(state).toMatchObject({ status: 'waiting', step: 'approve', attempt: 2, dueAt: at(8600), error: null })
+    expect(state).toMatchObject({ status: 'waiting', step: 'approve', attempt: 2, cursor: timer(at(8600)), error: null })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'approve', stepName: 'approve', kind: 'run_retried', attempt: 2 } },
       { type: 'awaitSignal', stepKey: 'approve', stepName: 'approve', timeoutAt: at(8600) },
@@ -159,12 +165,12 @@ describe('retryRequested', () => {
 
   it.each<[string, RunState]>([
     ['running', running({ step: 'charge' })],
-    ['waiting', { status: 'waiting', step: 'charge', attempt: 1, dueAt: null, attempts: 1, error: null }],
+    ['waiting', { status: 'waiting', step: 'charge', attempt: 1, attempts: 1, error: null }],
     ['pending', initialState(flaky)],
-    ['completed', { status: 'completed', step: null, attempt: 1, dueAt: null, attempts: 2, error: null }],
-    ['cancelled', { status: 'cancelled', step: 'charge', attempt: 1, dueAt: null, attempts: 1, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
-    ['rolling back', { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 1, error: { message: 'boom' }, failedAt: { step: 'charge', attempt: 1 } }],
-    ['failed with no record of where it failed', { status: 'failed', step: 'charge', attempt: 1, dueAt: null, attempts: 1, error: { message: 'boom' } }],
+    ['completed', { status: 'completed', step: null, attempt: 1, attempts: 2, error: null }],
+    ['cancelled', { status: 'cancelled', step: 'charge', attempt: 1, attempts: 1, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }],
+    ['rolling back', { status: 'compensating', step: 'reserve', attempt: 1, attempts: 1, error: { message: 'boom' }, failedAt: { step: 'charge', attempt: 1 } }],
+    ['failed with no record of where it failed', { status: 'failed', step: 'charge', attempt: 1, attempts: 1, error: { message: 'boom' } }],
   ])('leaves a run that is %s unchanged', (_label, before) => {
     const { state, commands } = transition(flaky, before, retry(99))
     expect(state).toBe(before)
@@ -238,7 +244,7 @@ describe('claimed: the first event of a worker that took the run', () => {
   })
 
   it('goes on as woken when a cancel was applied already (the rollback runs on)', () => {
-    const rolling: RunState = { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 3, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }
+    const rolling: RunState = { status: 'compensating', step: 'reserve', attempt: 1, attempts: 3, error: { message: 'run cancelled', code: 'RUN_CANCELLED' } }
     const { state, commands } = transition(order, rolling, { type: 'claimed', at: at(5), previousLeaseExpired: false, cancel: { reason: null } })
     expect(state).toEqual(rolling)
     expect(commands).toEqual([{ type: 'runCompensation', stepKey: 'reserve', stepName: 'reserve', attempt: 1 }])

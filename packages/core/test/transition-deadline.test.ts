@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, eventOf, initialState, replay, RUN_KEY, transition, type Command, type JournaledRecord, type RunEvent, type RunState, type Workflow } from '@durable/core'
-import { at, boom, noop, running } from './transition-fixtures.js'
+import {
+  defineWorkflow,
+  eventOf,
+  initialState,
+  replay,
+  RUN_KEY,
+  transition,
+  type Command,
+  type JournaledRecord,
+  type RunEvent,
+  type RunState,
+  type Workflow,
+  timerOf,
+} from '@durable/core'
+import { at, boom, noop, running, timer } from './transition-fixtures.js'
 
 /** reserve (undo) → notify { email (undo), sms (undo) } → charge (undo) → approve (signal) → cool-off (sleep 1 h) → invoice (child) → ship. */
 const invoice = defineWorkflow('invoice').step('bill', noop)
@@ -42,7 +55,8 @@ function play(workflow: Workflow, state: RunState, events: readonly RunEvent[]) 
 describe('deadlinePassed', () => {
   it('stops a running step: journals run_timed_out under "$run", compensates the completed steps in reverse and ends failed', () => {
     const first = transition(order, at_('ship'), deadline(100))
-    expect(first.state).toMatchObject({ status: 'compensating', step: 'charge', dueAt: null, error: timedOut })
+    expect(first.state).toMatchObject({ status: 'compensating', step: 'charge', error: timedOut })
+    expect(timerOf(first.state)).toBeNull()
     expect(first.state.error?.message).toContain('"ship"')
     expect(first.commands).toEqual([timedOutEntry, undo('charge')])
     const late = transition(order, first.state, { type: 'stepCompleted', stepKey: 'ship', attempt: 1, result: 1, at: at(101) })
@@ -60,14 +74,15 @@ describe('deadlinePassed', () => {
   })
 
   it('stops a step waiting out its backoff: the retry never starts', () => {
-    const backingOff = at_('charge', { attempt: 2, dueAt: at(30), attempts: 3 })
+    const backingOff = at_('charge', { attempt: 2, cursor: timer(at(30)), attempts: 3 })
     const { state, commands } = transition(order, backingOff, deadline(10))
-    expect(state).toMatchObject({ status: 'compensating', step: 'notify', dueAt: null })
+    expect(state).toMatchObject({ status: 'compensating', step: 'notify' })
+    expect(timerOf(state)).toBeNull()
     expect(commands.filter((c) => c.type === 'runStep')).toEqual([])
   })
 
   it('stops a sleep when the claim at the deadline finds it passed, before the sleep ends', () => {
-    const asleep = at_('cool-off', { status: 'waiting', dueAt: at(3600) })
+    const asleep = at_('cool-off', { status: 'waiting', cursor: timer(at(3600)) })
     const { state, commands } = transition(order, asleep, claimedLate(600))
     expect(state).toMatchObject({ status: 'compensating', step: 'charge', error: timedOut })
     expect(commands).toEqual([timedOutEntry, undo('charge')])
@@ -76,7 +91,7 @@ describe('deadlinePassed', () => {
   })
 
   it('stops a wait for a signal and ignores the signal that comes after', () => {
-    const waiting = at_('approve', { status: 'waiting', dueAt: null })
+    const waiting = at_('approve', { status: 'waiting' })
     const { state } = transition(order, waiting, claimedLate(50))
     expect(state).toMatchObject({ status: 'compensating', step: 'charge', error: timedOut })
     expect(transition(order, state, { type: 'signalReceived', stepKey: 'approve', payload: 1, at: at(51) }).state).toBe(state)
@@ -94,7 +109,7 @@ describe('deadlinePassed', () => {
     const inFlight: RunState = running({
       step: 'notify',
       attempts: 2,
-      cursor: { kind: 'parallel', branches: { email: { attempt: 1, dueAt: null, outcome: 'completed' }, sms: { attempt: 1, dueAt: null } } },
+      cursor: { kind: 'parallel', branches: { email: { attempt: 1, outcome: 'completed' }, sms: { attempt: 1 } } },
     })
     const { state, commands } = transition(order, inFlight, deadline(5))
     expect(state).toMatchObject({ status: 'compensating', step: 'notify', cursor: { kind: 'parallel', compensating: 'email' } })

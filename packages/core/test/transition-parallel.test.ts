@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, replay, transition, type Command, type JournaledRecord, type JournalRecord, type RunEvent, type RunState, type Transition } from '@durable/core'
+import { defineWorkflow, replay, transition, type Command, type JournaledRecord, type JournalRecord, type RunEvent, type RunState, type Transition, timerOf } from '@durable/core'
 import { at, boom, noop, running } from './transition-fixtures.js'
 
 // reserve (undo) → notify { email (undo), sms (undo, 2 tries 1 s apart), push (1 try) } → ship
@@ -53,10 +53,12 @@ describe('parallel', () => {
   it('retries a branch by its own policy; its backoff parks the run once nothing else runs', () => {
     const { state, last } = play(running(), [reserved, failed('sms', 2)])
     expect(tries(last.commands)).toEqual([])
-    expect(branchesOf(state).sms).toEqual({ attempt: 2, dueAt: at(3) })
+    expect(branchesOf(state).sms).toEqual({ attempt: 2, notBefore: at(3) })
     const parked = play(state, [done('email', 2.1), done('push', 2.2)])
     expect(parked.last.commands).toContainEqual({ type: 'scheduleWake', at: at(3) })
-    expect(parked.state.dueAt).toBe(at(3))
+    // The backoff is the branch's own: the run holds no timer of its own.
+    expect(branchesOf(parked.state).sms).toEqual({ attempt: 2, notBefore: at(3) })
+    expect(timerOf(parked.state)).toBeNull()
     const early = transition(fanOut, parked.state, { type: 'woken', at: at(2.5) })
     expect(early.commands).toEqual([{ type: 'scheduleWake', at: at(3) }])
     const woke = transition(fanOut, parked.state, { type: 'woken', at: at(3) })
@@ -67,7 +69,7 @@ describe('parallel', () => {
   it('a branch that fails for good lets the others finish, starts none, then compensates completed branches and earlier steps', () => {
     const { state, last } = play(running(), [reserved, done('email', 2), failed('sms', 3), failed('push', 4, 1, fatal)])
     // sms was waiting out its backoff: it never starts again; nothing is in flight, so the rollback begins.
-    expect(branchesOf(state).sms!.outcome).toBe('stopped')
+    expect(branchesOf(state).sms).toEqual({ attempt: 2, outcome: 'stopped' })
     expect(state.error).toEqual({ message: 'boom', step: 'notify.push' })
     expect(tries(last.commands)).toEqual(['undo notify.email#1'])
     const rolled = play(state, [undone('notify.email', 5), undone('reserve', 6)])

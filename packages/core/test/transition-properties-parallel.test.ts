@@ -238,7 +238,7 @@ describe('parallel, driven by a simulated runtime with random interleavings', ()
           if (!e.stepKey.startsWith('fan.') || (e.kind !== 'step_completed' && e.kind !== 'step_failed')) continue
           const branch = (drainingFrom.cursor as { branches: Record<string, BranchState> }).branches[e.stepKey.slice(4)]!
           // Only tries in flight when the failure landed may still end.
-          expect(branch.outcome === undefined && branch.dueAt === null && branch.attempt === e.attempt).toBe(true)
+          expect(branch.outcome === undefined && branch.notBefore === undefined && branch.attempt === e.attempt).toBe(true)
         }
       }),
       SETTINGS,

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { isTerminal, replay, transition, type Json, type JournaledRecord, type RunEvent } from '@durable/core'
+import { isTerminal, replay, transition, type Json, type JournaledRecord, type RunEvent, timerOf } from '@durable/core'
 import { FATAL, FLAKY, T0, type Outcome, type Policy } from './simulate-run.js'
 import { buildMixedWorkflow, nodeName, simulateWaits, type NodeSpec, type SignalChoice, type WaitPlan } from './simulate-waits.js'
 
@@ -137,7 +137,7 @@ describe('transition with sleeps, signal waits, cancels and retries', () => {
         for (const { event, before, commands } of applied) {
           for (const c of commands) {
             if (c.type !== 'appendJournal') continue
-            if (c.entry.kind === 'timer_fired') expect(Date.parse(event.at)).toBeGreaterThanOrEqual(Date.parse(before.dueAt!))
+            if (c.entry.kind === 'timer_fired') expect(Date.parse(event.at)).toBeGreaterThanOrEqual(Date.parse(timerOf(before)!))
             if (c.entry.error?.code === 'SIGNAL_TIMEOUT')
               expect(specs[workflow.steps.findIndex((s) => s.name === before.step)]).toMatchObject({ kind: 'wait', timeoutMs: expect.any(Number) })
           }

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { defineWorkflow, initialState, transition, type Json, type RunEvent, type RunState } from '@durable/core'
 import { expectDurableError } from './expect-durable-error.js'
-import { at, noop, running } from './transition-fixtures.js'
+import { at, noop, running, timer } from './transition-fixtures.js'
 
 /** reserve (undo) → notify → approve (signal, 1 h timeout) → ship. */
 const approval = defineWorkflow('approval').step('reserve', noop, { compensate: noop }).step('notify', noop).waitForSignal('approve', { timeout: '1h' }).step('ship', noop)
 /** reserve → approve (signal, no timeout) → ship. */
 const patient = defineWorkflow('patient').step('reserve', noop).waitForSignal('approve').step('ship', noop)
 
+/** Waiting for "approve", with no timeout. */
+const untimed: RunState = { status: 'waiting', step: 'approve', attempt: 1, attempts: 2, error: null }
 /** Waiting for "approve" since T0 + 10 s, until T0 + 3610 s. */
-const waiting: RunState = { status: 'waiting', step: 'approve', attempt: 1, dueAt: at(3610), attempts: 2, error: null }
+const waiting: RunState = { ...untimed, cursor: timer(at(3610)) }
 const signal = (payload: Json, seconds = 20, stepKey = 'approve'): RunEvent => ({ type: 'signalReceived', stepKey, payload, at: at(seconds) })
 const timedOut = (seconds: number, stepKey = 'approve'): RunEvent => ({ type: 'signalTimedOut', stepKey, at: at(seconds) })
 
@@ -25,22 +27,22 @@ describe('reaching a signal wait', () => {
 
   it('waits with no deadline when the wait has no timeout', () => {
     const { state, commands } = transition(patient, running(), { type: 'stepCompleted', stepKey: 'reserve', attempt: 1, result: 1, at: at(10) })
-    expect(state).toEqual({ status: 'waiting', step: 'approve', attempt: 1, dueAt: null, attempts: 1, error: null })
+    expect(state).toEqual({ status: 'waiting', step: 'approve', attempt: 1, attempts: 1, error: null })
     expect(commands.at(-1)).toEqual({ type: 'awaitSignal', stepKey: 'approve', stepName: 'approve', timeoutAt: null })
   })
 
   it('waits at once when the signal wait is the first node, counting the timeout from the wake-up', () => {
     const workflow = defineWorkflow('w').waitForSignal('go', { timeout: '5s' })
     const { state, commands } = transition(workflow, initialState(workflow), { type: 'woken', at: at(7) })
-    expect(state).toEqual({ status: 'waiting', step: 'go', attempt: 1, dueAt: at(12), attempts: 0, error: null })
+    expect(state).toEqual({ status: 'waiting', step: 'go', attempt: 1, cursor: timer(at(12)), attempts: 0, error: null })
     expect(commands).toEqual([{ type: 'awaitSignal', stepKey: 'go', stepName: 'go', timeoutAt: at(12) }])
   })
 
   it('counts the timeout from the moment a sleep before it fired', () => {
     const workflow = defineWorkflow('w').sleep('nap', '1m').waitForSignal('go', { timeout: '30s' })
-    const asleep: RunState = { status: 'waiting', step: 'nap', attempt: 1, dueAt: at(60), attempts: 0, error: null }
+    const asleep: RunState = { status: 'waiting', step: 'nap', attempt: 1, cursor: timer(at(60)), attempts: 0, error: null }
     const { state, commands } = transition(workflow, asleep, { type: 'woken', at: at(61) })
-    expect(state).toMatchObject({ status: 'waiting', step: 'go', dueAt: at(91) })
+    expect(state).toMatchObject({ status: 'waiting', step: 'go', cursor: timer(at(91)) })
     expect(commands.at(-1)).toEqual({ type: 'awaitSignal', stepKey: 'go', stepName: 'go', timeoutAt: at(91) })
   })
 })
@@ -54,7 +56,7 @@ describe('woken while waiting for a signal', () => {
   })
 
   it('asks to await the signal with no deadline when the wait has no timeout', () => {
-    const open: RunState = { ...waiting, step: 'approve', dueAt: null }
+    const open: RunState = { ...untimed, step: 'approve' }
     expect(transition(patient, open, { type: 'woken', at: at(1e6) }).commands).toEqual([{ type: 'awaitSignal', stepKey: 'approve', stepName: 'approve', timeoutAt: null }])
   })
 
@@ -83,7 +85,7 @@ describe('signalReceived', () => {
 
   it('completes the run when the wait was the last node', () => {
     const workflow = defineWorkflow('w').step('a', noop).waitForSignal('approve')
-    const { state, commands } = transition(workflow, { ...waiting, step: 'approve', dueAt: null }, signal('yes'))
+    const { state, commands } = transition(workflow, { ...untimed, step: 'approve' }, signal('yes'))
     expect(state.status).toBe('completed')
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'completeRun'])
   })
@@ -97,9 +99,9 @@ describe('signalReceived', () => {
 
   it.each<[string, RunState, RunEvent]>([
     ['for another wait', waiting, signal(1, 20, 'other')],
-    ['named like a step', { ...waiting, status: 'running', step: 'notify', dueAt: null }, signal(1, 20, 'notify')],
+    ['named like a step', { ...untimed, status: 'running', step: 'notify' }, signal(1, 20, 'notify')],
     ['that arrives before the run reached the wait (the runtime keeps it)', running({ step: 'notify' }), signal(1)],
-    ['while the run rolls back', { ...waiting, status: 'compensating', step: 'reserve', dueAt: null }, signal(1)],
+    ['while the run rolls back', { ...untimed, status: 'compensating', step: 'reserve' }, signal(1)],
   ])('ignores a signal %s: same state object, no commands', (_label, before, event) => {
     const { state, commands } = transition(approval, before, event)
     expect(state).toBe(before)
@@ -117,7 +119,7 @@ describe('signalTimedOut', () => {
   })
 
   it('is ignored by a wait without a timeout, however late', () => {
-    const open: RunState = { ...waiting, step: 'approve', dueAt: null }
+    const open: RunState = { ...untimed, step: 'approve' }
     expect(transition(patient, open, timedOut(1e7)).state).toBe(open)
   })
 
@@ -127,7 +129,6 @@ describe('signalTimedOut', () => {
       status: 'compensating',
       step: 'reserve',
       attempt: 1,
-      dueAt: null,
       attempts: 3,
       error: { message: expect.stringContaining('approve'), code: 'SIGNAL_TIMEOUT', step: 'approve' },
       failedAt: { step: 'approve', attempt: 1 },
@@ -147,7 +148,7 @@ describe('signalTimedOut', () => {
 
   it('fails the run at once when no earlier step has a compensator', () => {
     const workflow = defineWorkflow('w').step('a', noop).waitForSignal('approve', { timeout: '1s' })
-    const { state, commands } = transition(workflow, { ...waiting, step: 'approve', dueAt: at(5) }, timedOut(5))
+    const { state, commands } = transition(workflow, { ...waiting, step: 'approve', cursor: timer(at(5)) }, timedOut(5))
     expect(state).toMatchObject({ status: 'failed', error: { code: 'SIGNAL_TIMEOUT', step: 'approve' } })
     expect(commands.map((c) => c.type)).toEqual(['appendJournal', 'failRun'])
   })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { defineWorkflow, initialState, transition, type RunEvent, type RunState, type StepError } from '@durable/core'
 import { expectDurableError } from './expect-durable-error.js'
-import { at, boom, noop, running } from './transition-fixtures.js'
+import { at, boom, noop, running, timer } from './transition-fixtures.js'
 
 /** reserve (undo) → nap (1 h) → ship (1 try). */
 const napping = defineWorkflow('napping').step('reserve', noop, { compensate: noop }).sleep('nap', '1h').step('ship', noop, { maxAttempts: 1 })
@@ -11,7 +11,7 @@ const lastNap = defineWorkflow('last-nap').step('reserve', noop).sleep('nap', 5_
 /** On the sleep, the timer not started yet. */
 const onNap = running({ step: 'nap', attempts: 1 })
 /** Asleep until T0 + 1 h. */
-const asleep: RunState = { ...onNap, status: 'waiting', dueAt: at(3600) }
+const asleep: RunState = { ...onNap, status: 'waiting', cursor: timer(at(3600)) }
 const started = (until: string, stepKey = 'nap'): RunEvent => ({ type: 'timerStarted', stepKey, until, at: at(2) })
 
 describe('reaching a sleep', () => {
@@ -90,20 +90,20 @@ describe('woken while sleeping', () => {
   })
 
   it('compares instants, not strings: 13:00+01:00 is the same instant as 12:00Z', () => {
-    const sleeping: RunState = { ...asleep, dueAt: '2024-05-01T12:00:30.500Z' }
+    const sleeping: RunState = { ...asleep, cursor: timer('2024-05-01T12:00:30.500Z') }
     expect(transition(napping, sleeping, { type: 'woken', at: '2024-05-01T13:00:30+01:00' }).commands[0]?.type).toBe('scheduleWake')
     expect(transition(napping, sleeping, { type: 'woken', at: '2024-05-01T13:00:31+01:00' }).commands[0]?.type).toBe('appendJournal')
   })
 
   it('completes the run when the sleep was the last node', () => {
-    const { state, commands } = transition(lastNap, { ...asleep, dueAt: at(10) }, { type: 'woken', at: at(10) })
+    const { state, commands } = transition(lastNap, { ...asleep, cursor: timer(at(10)) }, { type: 'woken', at: at(10) })
     expect(state.status).toBe('completed')
     expect(commands).toEqual([{ type: 'appendJournal', entry: { stepKey: 'nap', stepName: 'nap', kind: 'timer_fired', attempt: 1 } }, { type: 'completeRun' }])
   })
 
   it('starts the next timer when one sleep follows another', () => {
     const twice = defineWorkflow('twice').step('a', noop).sleep('first', '1s').sleep('second', '1s')
-    const { state, commands } = transition(twice, { ...asleep, step: 'first', dueAt: at(3) }, { type: 'woken', at: at(3) })
+    const { state, commands } = transition(twice, { ...asleep, step: 'first', cursor: timer(at(3)) }, { type: 'woken', at: at(3) })
     expect(state).toEqual(running({ step: 'second', attempts: 1 }))
     expect(commands.at(-1)).toEqual({ type: 'startTimer', stepKey: 'second', stepName: 'second' })
   })

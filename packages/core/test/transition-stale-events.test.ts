@@ -19,7 +19,7 @@ describe('stale and duplicate events', () => {
   })
 
   it('ignores a step event while compensating and a compensation event for another step', () => {
-    const compensating: RunState = { status: 'compensating', step: 'charge', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom' } }
+    const compensating: RunState = { status: 'compensating', step: 'charge', attempt: 1, attempts: 4, error: { message: 'boom' } }
     for (const event of [
       { type: 'stepCompleted', stepKey: 'charge', attempt: 1, result: 1, at: at(0) },
       { type: 'compensationCompleted', stepKey: 'reserve', attempt: 1, at: at(0) },

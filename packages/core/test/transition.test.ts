@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, initialState, NonRetryableError, toStepError, transition, type RunEvent, type RunState, type StepError } from '@durable/core'
-import { at, boom, linear, noop, running, saga } from './transition-fixtures.js'
+import { defineWorkflow, initialState, NonRetryableError, toStepError, transition, type RunEvent, type RunState, type StepError, timerOf } from '@durable/core'
+import { at, boom, linear, noop, running, saga, timer } from './transition-fixtures.js'
 
 describe('woken from pending', () => {
   it('runs attempt 1 of the first step and marks the run running', () => {
@@ -17,7 +17,7 @@ describe('woken from pending', () => {
   })
 
   it('starts from a pending state with nothing counted', () => {
-    expect(initialState(linear)).toEqual({ status: 'pending', step: null, attempt: 1, dueAt: null, attempts: 0, error: null })
+    expect(initialState(linear)).toEqual({ status: 'pending', step: null, attempt: 1, attempts: 0, error: null })
   })
 })
 
@@ -50,7 +50,7 @@ describe('stepCompleted', () => {
 describe('stepFailed with attempts left', () => {
   it('journals the failure and schedules a wake-up at `at` + backoff(attempt)', () => {
     const { state, commands } = transition(linear, running(), { type: 'stepFailed', stepKey: 'reserve', attempt: 1, error: boom, at: at(10) })
-    expect(state).toEqual(running({ attempt: 2, dueAt: at(12), attempts: 1 }))
+    expect(state).toEqual(running({ attempt: 2, cursor: timer(at(12)), attempts: 1 }))
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'reserve', stepName: 'reserve', kind: 'step_failed', attempt: 1, error: boom } },
       { type: 'scheduleWake', at: at(12) },
@@ -62,7 +62,7 @@ describe('stepFailed with attempts left', () => {
     const workflow = defineWorkflow('w').step('a', noop, { maxAttempts: 5, backoff: (n) => (seen.push(n), `${n * 10}s`) })
     const { state } = transition(workflow, running({ step: 'a', attempt: 3 }), { type: 'stepFailed', stepKey: 'a', attempt: 3, error: boom, at: at(0) })
     expect(seen).toEqual([3])
-    expect(state).toMatchObject({ attempt: 4, dueAt: at(30) })
+    expect(state).toMatchObject({ attempt: 4, cursor: timer(at(30)) })
   })
 
   it('runs the next attempt at once when the backoff is 0', () => {
@@ -75,15 +75,15 @@ describe('stepFailed with attempts left', () => {
 })
 
 describe('woken while a retry waits', () => {
-  const waiting = running({ attempt: 2, dueAt: at(12), attempts: 1 })
+  const waiting = running({ attempt: 2, cursor: timer(at(12)), attempts: 1 })
 
-  it('only schedules the wake-up again when woken before dueAt, keeping the state object', () => {
+  it('only schedules the wake-up again when woken before its timer, keeping the state object', () => {
     const { state, commands } = transition(linear, waiting, { type: 'woken', at: at(11) })
     expect(state).toBe(waiting)
     expect(commands).toEqual([{ type: 'scheduleWake', at: at(12) }])
   })
 
-  it.each([12, 13, 3600])('runs attempt 2 when woken %i s after T0 (dueAt 12 s)', (seconds) => {
+  it.each([12, 13, 3600])('runs attempt 2 when woken %i s after T0 (timer at 12 s)', (seconds) => {
     const { state, commands } = transition(linear, waiting, { type: 'woken', at: at(seconds) })
     expect(state).toEqual(running({ attempt: 2, attempts: 1 }))
     expect(commands).toEqual([{ type: 'runStep', stepKey: 'reserve', stepName: 'reserve', attempt: 2 }])
@@ -95,7 +95,7 @@ describe('woken while a retry waits', () => {
     ['2024-05-01T10:00:13-02:00', 'after, in another time zone', true],
     ['2024-05-01T14:00:12+02:00', 'early, in another time zone', false],
   ])('compares instants, not strings: woken at %s (%s) runs the retry: %s', (when, _label, due) => {
-    const halfPast = running({ attempt: 2, dueAt: '2024-05-01T12:00:12.500Z', attempts: 1 })
+    const halfPast = running({ attempt: 2, cursor: timer('2024-05-01T12:00:12.500Z'), attempts: 1 })
     const { commands } = transition(linear, halfPast, { type: 'woken', at: when })
     expect(commands[0]?.type).toBe(due ? 'runStep' : 'scheduleWake')
   })
@@ -124,7 +124,7 @@ describe('attempts exhausted', () => {
   it('compensates the last completed step that has a compensator first', () => {
     const { state, commands } = transition(saga, running({ step: 'ship', attempts: 3 }), failShip)
     // failedAt remembers where `retry` resumes.
-    expect(state).toEqual({ status: 'compensating', step: 'charge', attempt: 1, dueAt: null, attempts: 4, error: shipFailed, failedAt: { step: 'ship', attempt: 1 } })
+    expect(state).toEqual({ status: 'compensating', step: 'charge', attempt: 1, attempts: 4, error: shipFailed, failedAt: { step: 'ship', attempt: 1 } })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'ship', stepName: 'ship', kind: 'step_failed', attempt: 1, error: timedOut } },
       { type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 1 },
@@ -132,7 +132,7 @@ describe('attempts exhausted', () => {
   })
 
   it('then compensates the earlier ones one at a time, skipping steps without a compensator', () => {
-    const compensating: RunState = { status: 'compensating', step: 'charge', attempt: 1, dueAt: null, attempts: 4, error: shipFailed }
+    const compensating: RunState = { status: 'compensating', step: 'charge', attempt: 1, attempts: 4, error: shipFailed }
     const { state, commands } = transition(saga, compensating, { type: 'compensationCompleted', stepKey: 'charge', attempt: 1, at: at(21) })
     expect(state).toEqual({ ...compensating, step: 'reserve', attempts: 5 })
     expect(commands).toEqual([
@@ -142,7 +142,7 @@ describe('attempts exhausted', () => {
   })
 
   it('fails the run with { message, code, step } once the first step is compensated', () => {
-    const compensating: RunState = { status: 'compensating', step: 'reserve', attempt: 1, dueAt: null, attempts: 5, error: shipFailed }
+    const compensating: RunState = { status: 'compensating', step: 'reserve', attempt: 1, attempts: 5, error: shipFailed }
     const { state, commands } = transition(saga, compensating, { type: 'compensationCompleted', stepKey: 'reserve', attempt: 1, at: at(22) })
     expect(state).toEqual({ ...compensating, status: 'failed', attempts: 6 })
     expect(commands).toEqual([
@@ -166,18 +166,19 @@ describe('attempts exhausted', () => {
 })
 
 describe('compensationFailed', () => {
-  const compensatingCharge: RunState = { status: 'compensating', step: 'charge', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom', step: 'ship' } }
+  const compensatingCharge: RunState = { status: 'compensating', step: 'charge', attempt: 1, attempts: 4, error: { message: 'boom', step: 'ship' } }
 
   it('retries the compensator per its own policy', () => {
     const failed = transition(saga, compensatingCharge, { type: 'compensationFailed', stepKey: 'charge', attempt: 1, error: boom, at: at(30) })
-    expect(failed.state).toEqual({ ...compensatingCharge, attempt: 2, dueAt: at(31), attempts: 5 })
+    expect(failed.state).toEqual({ ...compensatingCharge, attempt: 2, cursor: timer(at(31)), attempts: 5 })
     expect(failed.commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'charge', stepName: 'charge', kind: 'compensation_failed', attempt: 1, error: boom } },
       { type: 'scheduleWake', at: at(31) },
     ])
     const woken = transition(saga, failed.state, { type: 'woken', at: at(31) })
     expect(woken.commands).toEqual([{ type: 'runCompensation', stepKey: 'charge', stepName: 'charge', attempt: 2 }])
-    expect(woken.state).toMatchObject({ status: 'compensating', dueAt: null })
+    expect(woken.state).toMatchObject({ status: 'compensating' })
+    expect(timerOf(woken.state)).toBeNull()
   })
 
   it('records a compensator that fails for good and goes on rolling back', () => {
@@ -193,7 +194,7 @@ describe('compensationFailed', () => {
   it('gives a compensator given as a function 3 tries with the default backoff', () => {
     const compensatingReserve: RunState = { ...compensatingCharge, step: 'reserve' }
     const first = transition(saga, compensatingReserve, { type: 'compensationFailed', stepKey: 'reserve', attempt: 1, error: boom, at: at(0) })
-    expect(first.state).toMatchObject({ attempt: 2, dueAt: at(2) })
+    expect(first.state).toMatchObject({ attempt: 2, cursor: timer(at(2)) })
     const third = transition(saga, { ...compensatingReserve, attempt: 3 }, { type: 'compensationFailed', stepKey: 'reserve', attempt: 3, error: boom, at: at(0) })
     expect(third.commands.at(-1)).toEqual({ type: 'failRun', error: { message: 'boom', step: 'ship' } })
   })
@@ -231,7 +232,7 @@ describe('an invalid backoff value', () => {
 describe('leaseExpired', () => {
   it('counts the running attempt as failed with LEASE_EXPIRED', () => {
     const { state, commands } = transition(linear, running({ step: 'charge' }), { type: 'leaseExpired', at: at(40) })
-    expect(state).toEqual(running({ step: 'charge', attempt: 2, dueAt: at(42), attempts: 1 }))
+    expect(state).toEqual(running({ step: 'charge', attempt: 2, cursor: timer(at(42)), attempts: 1 }))
     expect(commands[0]).toMatchObject({
       type: 'appendJournal',
       entry: { stepKey: 'charge', kind: 'step_failed', attempt: 1, error: { name: 'DurableError', code: 'LEASE_EXPIRED', retryable: true } },
@@ -245,14 +246,14 @@ describe('leaseExpired', () => {
   })
 
   it('counts a compensator’s try as failed while compensating', () => {
-    const compensating: RunState = { status: 'compensating', step: 'charge', attempt: 1, dueAt: null, attempts: 4, error: { message: 'boom' } }
+    const compensating: RunState = { status: 'compensating', step: 'charge', attempt: 1, attempts: 4, error: { message: 'boom' } }
     const { commands } = transition(saga, compensating, { type: 'leaseExpired', at: at(0) })
     expect(commands[0]).toMatchObject({ type: 'appendJournal', entry: { stepKey: 'charge', kind: 'compensation_failed', error: { code: 'LEASE_EXPIRED' } } })
   })
 
   // No handler can have been cut short there: the run must go on as if woken, never stall.
   it('acts as woken while the run waits for a retry', () => {
-    const before = running({ attempt: 2, dueAt: at(50) })
+    const before = running({ attempt: 2, cursor: timer(at(50)) })
     const { state, commands } = transition(linear, before, { type: 'leaseExpired', at: at(1) })
     expect(state).toBe(before)
     expect(commands).toEqual([{ type: 'scheduleWake', at: at(50) }])
@@ -269,7 +270,7 @@ describe('leaseExpired', () => {
 
   it('counts the first try as failed when the worker died before the first commit of the run', () => {
     const { state, commands } = transition(linear, initialState(linear), { type: 'leaseExpired', at: at(1) })
-    expect(state).toMatchObject({ status: 'running', step: 'reserve', attempt: 2, attempts: 1, dueAt: at(3) })
+    expect(state).toMatchObject({ status: 'running', step: 'reserve', attempt: 2, attempts: 1, cursor: timer(at(3)) })
     expect(commands).toEqual([
       { type: 'appendJournal', entry: { stepKey: 'reserve', stepName: 'reserve', kind: 'step_failed', attempt: 1, error: expect.objectContaining({ code: 'LEASE_EXPIRED' }) } },
       { type: 'scheduleWake', at: at(3) },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { defineWorkflow, initialState, transition, waitingFor, workflowShape, type RunEvent, type RunState, type Workflow } from '@durable/core'
-import { at, noop, running } from './transition-fixtures.js'
+import { defineWorkflow, initialState, transition, timerOf, waitingFor, workflowShape, type RunEvent, type RunState, type Workflow } from '@durable/core'
+import { at, noop, running, timer } from './transition-fixtures.js'
 
 /** Drives `workflow` from its initial state through `events`; the state after the last. */
 function drive(workflow: Workflow, events: RunEvent[], from: RunState = initialState(workflow)): RunState {
@@ -65,7 +65,7 @@ describe('waitingFor', () => {
     expect(state).toMatchObject({ status: 'waiting', step: 'later' })
     // `later` and `later-on` share a prefix: only the whole name counts.
     expect(waitingFor(state, workflowShape(routed))).toEqual({ kind: 'timer', until: new Date(at(61)) })
-    expect(waitingFor({ ...state, step: 'later-on', dueAt: at(99) }, workflowShape(routed))).toEqual({ kind: 'signal', name: 'later-on', until: new Date(at(99)) })
+    expect(waitingFor({ ...state, step: 'later-on', cursor: timer(at(99)) }, workflowShape(routed))).toEqual({ kind: 'signal', name: 'later-on', until: new Date(at(99)) })
   })
 
   it('is null for a run that is not waiting: pending, running, backing off in a parallel, ended', () => {
@@ -76,7 +76,8 @@ describe('waitingFor', () => {
       completed('notify.email', 1),
       { type: 'stepFailed', stepKey: 'notify.sms', attempt: 1, error: { name: 'Error', message: 'busy', retryable: true }, at: at(2) },
     ])
-    expect(backingOff).toMatchObject({ status: 'running', dueAt: at(62) })
+    expect(backingOff).toMatchObject({ status: 'running', cursor: { kind: 'parallel', branches: { sms: { attempt: 2, notBefore: at(62) } } } })
+    expect(timerOf(backingOff)).toBeNull()
     expect(waitingFor(backingOff, fanOut)).toBeNull()
     const done = drive(patient, [woken(0), { type: 'signalReceived', stepKey: 'approved', payload: 1, at: at(1) }, completed('ship', 2)])
     expect(done.status).toBe('completed')

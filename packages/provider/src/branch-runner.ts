@@ -84,8 +84,8 @@ function wakeThen(drive: Drive, node: ParallelDefinition, event: RunEvent): Tran
 /** Resolves when the first branch waiting out a backoff is due. */
 function backoffTimer(branches: Readonly<Record<string, BranchState>>, now: Date): { done: Promise<Settled>; cancel(): void } | undefined {
   const dues = Object.values(branches)
-    .filter((b) => b.outcome === undefined && b.dueAt !== null)
-    .map((b) => Date.parse(b.dueAt!))
+    .filter((b) => b.outcome === undefined && b.notBefore !== undefined)
+    .map((b) => Date.parse(b.notBefore!))
   if (dues.length === 0) return undefined
   let timeout: NodeJS.Timeout | undefined
   const done = new Promise<Settled>((resolve) => {
@@ -101,7 +101,7 @@ async function settleAll(running: Map<string, Promise<Settled>>, next: Action | 
 }
 
 function inFlight(branch: BranchState): boolean {
-  return branch.outcome === undefined && branch.dueAt === null
+  return branch.outcome === undefined && branch.notBefore === undefined
 }
 
 function tryId(command: RunStep): string {

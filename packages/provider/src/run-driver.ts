@@ -14,6 +14,7 @@ import {
   type RunEvent,
   type RunState,
   triesInFlight,
+  timerOf,
   type BranchDefinition,
   type ChildDefinition,
   type ClaimResult,
@@ -406,7 +407,7 @@ export class RunDriver {
 const ROLLBACK = Symbol('rollback')
 
 function onlyStarted(before: RunState, after: RunState): boolean {
-  return notStarted(before) && after.status === 'running' && after.attempt === before.attempt && after.dueAt === before.dueAt
+  return notStarted(before) && after.status === 'running' && after.attempt === before.attempt && timerOf(after) === timerOf(before)
 }
 
 /** The snapshot of a run this worker just ended, as `find` would read it. */

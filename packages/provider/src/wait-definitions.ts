@@ -1,8 +1,8 @@
-import type { RunRecord, RunStore, Workflow } from '@durable/core'
+import { timerOf, type RunRecord, type RunStore, type Workflow } from '@durable/core'
 import type { WorkflowRegistry } from './workflow-registry.js'
 
 /**
- * What tells `waitingFor` a sleep from a signal wait with a timeout (both park with a due time):
+ * What tells `waitingFor` a sleep from a signal wait with a timeout (both wait on a timer):
  * the run's registered definition, or else — in a process that does not have it, like the CLI —
  * the shape its first start recorded, read once per hash (shapes never change under a hash).
  */
@@ -19,8 +19,8 @@ export class WaitDefinitions {
   /** The definition or shape of `run` when its wait needs one to be told; undefined otherwise. */
   async of(run: RunRecord): Promise<Workflow | string | undefined> {
     const { state } = run
-    // Only a wait with a due time and no child is ambiguous: spare the others a read.
-    if (state.status !== 'waiting' || state.dueAt === null || state.cursor?.kind === 'child') return undefined
+    // Only a wait with a timer is ambiguous (a sleep, or a signal wait's timeout): spare the others a read.
+    if (state.status !== 'waiting' || timerOf(state) === null) return undefined
     const registered = this.#registry.forRun(run)?.workflow
     if (registered !== undefined || run.shapeHash === null) return registered
     const hash = run.shapeHash

@@ -66,7 +66,7 @@ export function newId(): string {
 
 /** A run state with the given changes. */
 export function stateOf(changes: Partial<RunState> = {}): RunState {
-  return { status: 'pending', step: 'a', attempt: 1, dueAt: null, attempts: 0, error: null, ...changes }
+  return { status: 'pending', step: 'a', attempt: 1, attempts: 0, error: null, ...changes }
 }
 
 /** An instant `ms` milliseconds after a fixed origin, so tests never depend on the clock. */

@@ -59,6 +59,45 @@ describe.each(backends)('updateRun ($name)', (backend) => {
     expect(await store.getRun(id)).toMatchObject({ status: 'compensating', error, state: { status: 'compensating', error } })
   })
 
+  it('stores the due time once: the row’s due_at is the wake time, the node’s timer is in the state’s cursor', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    await lease(store, id, 'w1')
+    // A sleep until 3 600 s, woken earlier (a cancel came): the row is due at 5 s, the timer stays.
+    const state = stateOf({ status: 'waiting', step: 'nap', cursor: { kind: 'timer', notBefore: at(3_600_000).toISOString() } })
+    expect(await store.updateRun(change(id, { state, dueAt: at(5), leaseUntil: null }))).toBe(true)
+    const column = await store.transaction(async (tx) => {
+      const { rows } = await sql<{ state: unknown }>`SELECT state FROM ${sql.id(store.schema, 'runs')} WHERE id = ${id}`.execute(tx)
+      return rows[0]!.state
+    })
+    expect(Object.keys(typeof column === 'string' ? JSON.parse(column) : (column as object))).not.toContain('dueAt')
+    expect(await store.getRun(id)).toMatchObject({ dueAt: at(5), state: { cursor: { kind: 'timer', notBefore: at(3_600_000).toISOString() } } })
+  })
+
+  it('reads a state column written with a run-level dueAt in the new shape: the timer in the cursor', async () => {
+    const store = await backend.newStore()
+    const id = await insertRun(store)
+    const legacy = {
+      step: 'fan',
+      attempt: 1,
+      dueAt: at(3_000).toISOString(),
+      attempts: 2,
+      cursor: { kind: 'parallel', branches: { a: { attempt: 1, dueAt: null, outcome: 'completed' }, b: { attempt: 2, dueAt: at(3_000).toISOString() } } },
+    }
+    await store.transaction(async (tx) => {
+      await sql`UPDATE ${sql.id(store.schema, 'runs')} SET state = ${JSON.stringify(legacy)}::jsonb, status = 'running' WHERE id = ${id}`.execute(tx)
+    })
+    const run = await store.getRun(id)
+    expect(run?.state).toEqual({
+      status: 'running',
+      step: 'fan',
+      attempt: 1,
+      attempts: 2,
+      error: null,
+      cursor: { kind: 'parallel', branches: { a: { attempt: 1, outcome: 'completed' }, b: { attempt: 2, notBefore: at(3_000).toISOString() } } },
+    })
+  })
+
   it('keeps a past due time while the worker holds the lease, so the row updates in place', async () => {
     const store = await backend.newStore()
     const id = await insertRun(store)

@@ -18,7 +18,7 @@ export const childKind: NodeKind<ChildDefinition> = {
     if (event.type === 'childStarted') {
       if (state.status !== 'running' || childRunId !== undefined) return unchanged(state)
       const entry = journal(node, 'child_started', state.attempt, undefined, { runId: event.childRunId })
-      const waiting: RunState = { ...state, status: 'waiting', dueAt: null, cursor: { kind: 'child', runId: event.childRunId } }
+      const waiting: RunState = { ...state, status: 'waiting', cursor: { kind: 'child', runId: event.childRunId } }
       return { state: waiting, commands: [append(entry), awaitChild(node, event.childRunId)] }
     }
     if ((event.type !== 'childCompleted' && event.type !== 'childFailed') || state.status !== 'waiting' || childRunId === undefined) return unchanged(state)

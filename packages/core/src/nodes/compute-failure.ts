@@ -1,4 +1,5 @@
 import { journal, unchanged } from '../journal-record.js'
+import { timerOf } from '../node-timer.js'
 import type { RunState, Transition } from '../run-state.js'
 import type { ChildDefinition, RouteDefinition, SleepDefinition } from '../workflow-nodes.js'
 import type { Flow, NodeEvent } from './node-kind.js'
@@ -13,6 +14,6 @@ export function computeFailed(
   state: RunState,
   event: Extract<NodeEvent, { type: 'stepFailed' }>,
 ): Transition {
-  if (state.status !== 'running' || node.key !== event.stepKey || event.attempt !== state.attempt || state.dueAt !== null) return unchanged(state)
+  if (state.status !== 'running' || node.key !== event.stepKey || event.attempt !== state.attempt || timerOf(state) !== null) return unchanged(state)
   return flow.failForGood({ ...state, attempts: state.attempts + 1 }, node, event.error, journal(node, 'step_failed', state.attempt, event.error))
 }

@@ -1,6 +1,7 @@
 import type { StepError } from '../errors.js'
 import type { Json } from '../json.js'
 import { append, journal, unchanged } from '../journal-record.js'
+import { timerOf, withTimer } from '../node-timer.js'
 import { leaseExpiredError } from '../retry-policy.js'
 import type { Command, RunState, Transition } from '../run-state.js'
 import { iterationKey, type LoopDefinition } from '../workflow-nodes.js'
@@ -19,7 +20,7 @@ export const loopKind: NodeKind<LoopDefinition> = {
   },
 
   interrupted(flow, node, state, at) {
-    if (state.dueAt !== null || state.status !== 'running') return undefined
+    if (timerOf(state) !== null || state.status !== 'running') return undefined
     return failed(flow, node, state, leaseExpiredError(`attempt ${state.attempt} of step "${node.name}"`), at)
   },
 }
@@ -57,6 +58,6 @@ function iterated(flow: Flow, loop: LoopDefinition, state: RunState, result: Jso
     return flow.failForGood(next, loop, error, entry)
   }
   if (loop.delayMs === 0) return flow.continueAt(next, at, [append(entry)])
-  const dueAt = new Date(Date.parse(at) + loop.delayMs).toISOString()
-  return { state: { ...next, dueAt }, commands: [append(entry), { type: 'scheduleWake', at: dueAt }] }
+  const notBefore = new Date(Date.parse(at) + loop.delayMs).toISOString()
+  return { state: withTimer(next, notBefore), commands: [append(entry), { type: 'scheduleWake', at: notBefore }] }
 }

@@ -1,5 +1,6 @@
 import type { StepError } from '../errors.js'
 import { append, journal, unchanged } from '../journal-record.js'
+import { timerOf, withTimer } from '../node-timer.js'
 import { exhaustedBy, leaseExpiredError, nextTry } from '../retry-policy.js'
 import type { BranchState, Command, RunState, Transition } from '../run-state.js'
 import type { BranchDefinition, ParallelDefinition } from '../workflow-nodes.js'
@@ -31,7 +32,8 @@ export const parallelKind: NodeKind<ParallelDefinition> = {
    * branch compensator that ran did. Undefined when nothing ran (a parked node).
    */
   interrupted(flow, node, state, at) {
-    if (state.dueAt !== null) return undefined
+    // A compensator's backoff: nothing ran.
+    if (timerOf(state) !== null) return undefined
     if (state.status === 'compensating') {
       const def = compensatingBranch(node, state)
       if (def === undefined) return undefined
@@ -41,6 +43,8 @@ export const parallelKind: NodeKind<ParallelDefinition> = {
     if (state.status !== 'running') return undefined
     const before = branchesOf(node, state)
     const flying = node.branches.filter((def) => inFlight(before?.[def.branch]))
+    // Every branch waits out a backoff or is done: nothing ran, the run is simply woken.
+    if (flying.length === 0) return undefined
     // As a replay would: the run is woken first (due branches start), then each failure lands.
     let next = runBranches(flow, node, state, at, [])
     const commands = [...next.commands]
@@ -62,8 +66,8 @@ function runBranches(flow: Flow, node: ParallelDefinition, state: RunState, at: 
   if (state.error === null) {
     for (const def of node.branches) {
       const branch = branches[def.branch]!
-      if (branch.outcome !== undefined || (branch.dueAt !== null && Date.parse(branch.dueAt) > Date.parse(at))) continue
-      branches[def.branch] = { ...branch, dueAt: null }
+      if (branch.outcome !== undefined || (branch.notBefore !== undefined && Date.parse(branch.notBefore) > Date.parse(at))) continue
+      branches[def.branch] = due(branch)
       runs.push(runStep(def, branch.attempt))
     }
   }
@@ -80,21 +84,22 @@ function branchTried(flow: Flow, node: ParallelDefinition, state: RunState, even
   const counted: RunState = { ...state, attempts: state.attempts + 1 }
   if (event.type === 'stepCompleted') {
     const entry = journal(def, 'step_completed', event.attempt, undefined, event.result)
-    return settle(flow, node, withBranch(node, counted, def, { ...branch, dueAt: null, outcome: 'completed' }), event.at, [append(entry)])
+    return settle(flow, node, withBranch(node, counted, def, { ...due(branch), outcome: 'completed' }), event.at, [append(entry)])
   }
   const entry = journal(def, 'step_failed', event.attempt, event.error)
-  if (state.error !== null) return settle(flow, node, withBranch(node, counted, def, { ...branch, dueAt: null, outcome: 'failed' }), event.at, [append(entry)])
+  if (state.error !== null) return settle(flow, node, withBranch(node, counted, def, { ...due(branch), outcome: 'failed' }), event.at, [append(entry)])
   const retry = nextTry(def.retry, event.attempt - (branch.attemptOffset ?? 0), event.error, event.at)
   if (retry.kind === 'again') {
-    const again: BranchState = { ...branch, attempt: branch.attempt + 1, dueAt: retry.dueAt }
-    const commands = retry.dueAt === null ? [append(entry), runStep(def, again.attempt)] : [append(entry)]
+    const next = { ...branch, attempt: branch.attempt + 1 }
+    const again: BranchState = retry.notBefore === null ? next : { ...next, notBefore: retry.notBefore }
+    const commands = retry.notBefore === null ? [append(entry), runStep(def, again.attempt)] : [append(entry)]
     return settle(flow, node, withBranch(node, counted, def, again), event.at, commands)
   }
   const cause: StepError = exhaustedBy(retry, event.error)
   // Failed for good: branches waiting out a backoff never start again; those in flight finish.
   const stopped: Record<string, BranchState> = {}
-  for (const [name, other] of Object.entries(branches)) stopped[name] = other.outcome === undefined && other.dueAt !== null ? { ...other, outcome: 'stopped' } : other
-  stopped[def.branch] = { ...branch, dueAt: null, outcome: 'failed' }
+  for (const [name, other] of Object.entries(branches)) stopped[name] = other.outcome === undefined && other.notBefore !== undefined ? { ...due(other), outcome: 'stopped' } : other
+  stopped[def.branch] = { ...due(branch), outcome: 'failed' }
   const failing: RunState = {
     ...withBranches(counted, stopped),
     error: { message: cause.message, step: def.key, ...(cause.code !== undefined ? { code: cause.code } : {}) },
@@ -112,9 +117,9 @@ function branchCompensated(flow: Flow, node: ParallelDefinition, state: RunState
     const entry = journal(def, 'compensation_failed', state.attempt, event.error)
     const retry = nextTry(def.compensation.retry, state.attempt, event.error, event.at)
     if (retry.kind === 'again') {
-      const again: RunState = { ...counted, attempt: state.attempt + 1, dueAt: retry.dueAt }
-      const next: Command = retry.dueAt === null ? runCompensation(def, again.attempt) : { type: 'scheduleWake', at: retry.dueAt }
-      return { state: again, commands: [append(entry), next] }
+      const again: RunState = { ...counted, attempt: state.attempt + 1 }
+      if (retry.notBefore === null) return { state: again, commands: [append(entry), runCompensation(def, again.attempt)] }
+      return { state: withTimer(again, retry.notBefore), commands: [append(entry), { type: 'scheduleWake', at: retry.notBefore }] }
     }
     // One stuck undo must not leave the others undone: record it and go on.
     return flow.compensateFrom(compensatedOne(counted, def), node.name, [append(entry)])
@@ -145,7 +150,7 @@ export function retryBranches(flow: Flow, node: ParallelDefinition, state: RunSt
     }
     // A stopped branch's next try never ran: it runs now, with a fresh retry budget.
     const attempt = prior === undefined ? 1 : prior.outcome === 'stopped' ? prior.attempt : prior.attempt + 1
-    branches[def.branch] = { attempt, dueAt: null, attemptOffset: attempt - 1 }
+    branches[def.branch] = { attempt, attemptOffset: attempt - 1 }
   }
   return runBranches(flow, node, withBranches(state, branches), at, commands)
 }
@@ -163,7 +168,7 @@ export function branchCompensation(node: ParallelDefinition, state: RunState): C
 export function stopBranches(state: RunState): RunState {
   const cursor = state.cursor
   if (cursor?.kind !== 'parallel' || cursor.branches === undefined) return state
-  const branches = Object.fromEntries(Object.entries(cursor.branches).map(([name, b]) => [name, b.outcome === undefined ? { ...b, dueAt: null, outcome: 'stopped' as const } : b]))
+  const branches = Object.fromEntries(Object.entries(cursor.branches).map(([name, b]) => [name, b.outcome === undefined ? { ...due(b), outcome: 'stopped' as const } : b]))
   return { ...state, cursor: { ...cursor, branches } }
 }
 
@@ -182,10 +187,11 @@ function settle(flow: Flow, node: ParallelDefinition, state: RunState, at: strin
     const failed = state.failedAt === undefined ? state : { ...state, failedAt: { ...state.failedAt, cursor: { kind: 'parallel' as const, branches } } }
     return flow.compensateFrom(failed, node.name, commands)
   }
-  const waiting = all.filter((b) => b.outcome === undefined).map((b) => b.dueAt!)
+  // Each waiting branch keeps its own backoff; the run is woken for the first to end.
+  const waiting = all.filter((b) => b.outcome === undefined).map((b) => b.notBefore!)
   if (waiting.length > 0) {
     const wake = waiting.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b))
-    return { state: { ...state, dueAt: wake }, commands: [...commands, { type: 'scheduleWake', at: wake }] }
+    return { state, commands: [...commands, { type: 'scheduleWake', at: wake }] }
   }
   return flow.next(state, at, commands)
 }
@@ -196,7 +202,7 @@ function branchesOf(node: ParallelDefinition, state: RunState): Branches | undef
 }
 
 function fresh(node: ParallelDefinition): Branches {
-  return Object.fromEntries(node.branches.map((def) => [def.branch, { attempt: 1, dueAt: null }]))
+  return Object.fromEntries(node.branches.map((def) => [def.branch, { attempt: 1 }]))
 }
 
 function compensatingBranch(node: ParallelDefinition, state: RunState): BranchDefinition | undefined {
@@ -220,7 +226,13 @@ function stillWanted(state: RunState, node: ParallelDefinition, commands: Comman
 }
 
 function inFlight(branch: BranchState | undefined): boolean {
-  return branch !== undefined && branch.outcome === undefined && branch.dueAt === null
+  return branch !== undefined && branch.outcome === undefined && branch.notBefore === undefined
+}
+
+/** The branch with no backoff to wait out: due now, or done. */
+function due(branch: BranchState): BranchState {
+  const { notBefore: _, ...rest } = branch
+  return rest
 }
 
 function withBranches(state: RunState, branches: Branches): RunState {

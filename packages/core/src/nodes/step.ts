@@ -1,5 +1,6 @@
 import type { StepError } from '../errors.js'
 import { append, journal, unchanged } from '../journal-record.js'
+import { timerOf } from '../node-timer.js'
 import { exhaustedBy, leaseExpiredError, nextTry, scheduleTry } from '../retry-policy.js'
 import type { Command, RunState, Transition } from '../run-state.js'
 import type { LoopDefinition, StepDefinition } from '../workflow-nodes.js'
@@ -31,7 +32,7 @@ export const stepKind: NodeKind<StepDefinition> = {
 
   // Only a handler can have been cut short: a try, or a compensator.
   interrupted(flow, node, state, at) {
-    if (state.dueAt !== null) return undefined
+    if (timerOf(state) !== null) return undefined
     if (state.status === 'running')
       return tryFailed(flow, node, state, leaseExpiredError(`attempt ${state.attempt} of step "${node.name}"`), at, (again) => runStep(node, again.attempt))
     if (state.status === 'compensating') return compensationFailed(flow, node, state, leaseExpiredError(`attempt ${state.attempt} of step "${node.name}"`), at)
@@ -72,7 +73,7 @@ export function tryFailed(
   const retry = nextTry(node.retry, state.attempt - (state.attemptOffset ?? 0), error, at)
   if (retry.kind === 'again') {
     const again: RunState = { ...counted, attempt: state.attempt + 1 }
-    return scheduleTry(again, retry.dueAt, entry, tryAgain(again))
+    return scheduleTry(again, retry.notBefore, entry, tryAgain(again))
   }
   return flow.failForGood(counted, node, exhaustedBy(retry, error), entry)
 }
@@ -81,7 +82,7 @@ function compensationFailed(flow: Flow, step: StepDefinition, state: RunState, e
   const entry = journal(step, 'compensation_failed', state.attempt, error)
   const counted: RunState = { ...state, attempts: state.attempts + 1 }
   const retry = nextTry(step.compensation!.retry, state.attempt, error, at)
-  if (retry.kind === 'again') return scheduleTry({ ...counted, attempt: state.attempt + 1 }, retry.dueAt, entry, runCompensation(step, state.attempt + 1))
+  if (retry.kind === 'again') return scheduleTry({ ...counted, attempt: state.attempt + 1 }, retry.notBefore, entry, runCompensation(step, state.attempt + 1))
   // A compensator that keeps failing is recorded and the rollback goes on: one stuck undo must
   // not leave every earlier step un-compensated.
   return flow.compensateBefore(counted, step.name, [append(entry)])
