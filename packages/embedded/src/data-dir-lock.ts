@@ -24,9 +24,9 @@ export class DataDirLock {
         return new DataDirLock(path)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-        const holder = Number(readOrEmpty(path))
+        const holder = DataDirLock.holder(dataDir)
         // Our own pid counts too: a second instance in this process would open the same files.
-        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+        if (holder !== undefined) {
           throw new DurableError(
             'INVALID_INPUT',
             `the embedded database at ${resolve(dataDir)} is open in ${holder === process.pid ? 'this process already' : `process ${holder}`}; PGlite serves one instance at a time (close the other one, or use postgresStore with a PostgreSQL server to share runs between processes)`,
@@ -36,6 +36,12 @@ export class DataDirLock {
       }
     }
     throw new DurableError('INVALID_INPUT', `could not lock the embedded database at ${resolve(dataDir)} (${path})`)
+  }
+
+  /** The live process (this one included) whose lock is on `dataDir`, if any. */
+  static holder(dataDir: string): number | undefined {
+    const holder = Number(readOrEmpty(`${resolve(dataDir)}.lock`))
+    return Number.isInteger(holder) && holder > 0 && isAlive(holder) ? holder : undefined
   }
 
   release(): void {

@@ -1,11 +1,14 @@
+import { rmSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import type { Duration, JournalEntry, PendingSignal, Workflow, WorkflowInput } from '@durable/core'
 import {
+  consoleLogger,
   createDurable,
   type Durable,
   type DurableOptions,
   type DurableWorker,
   type DurableStats,
+  type Logger,
   type ListOptions,
   type PruneOptions,
   type RunFilter,
@@ -19,6 +22,7 @@ import { postgresQueue } from '@durable/queue-postgres'
 import { postgresStore, type PostgresStore } from '@durable/store-postgres'
 import { sql } from 'kysely'
 import { DataDirLock } from './data-dir-lock.js'
+import { SocketServer, socketPath } from './socket-server.js'
 
 /** Options of `embeddedDurable`. */
 export interface EmbeddedDurableOptions extends Omit<DurableOptions, 'store' | 'queue'> {
@@ -26,7 +30,16 @@ export interface EmbeddedDurableOptions extends Omit<DurableOptions, 'store' | '
   readonly dataDir?: string
   /** How often idle workers look for due jobs when no notification came. Default 500 ms. */
   readonly pollIntervalMs?: number
+  /**
+   * Serve the database on a Unix socket in the data directory (`<dataDir>/.s.PGSQL.5432`), so
+   * that the `durable` CLI and dashboard, or `psql -h <dataDir>`, can read and steer the runs
+   * while this process has it open. Default `true`; never for `memory://` or on Windows.
+   */
+  readonly serve?: boolean
 }
+
+/** A socket client idle inside a transaction this long is disconnected: the app waits no longer. */
+const IDLE_IN_TRANSACTION_MS = 10_000
 
 /**
  * Durable workflows with no server to install: PGlite (Postgres compiled to WebAssembly) in
@@ -51,22 +64,36 @@ class EmbeddedDurable implements Durable {
   readonly #lock: DataDirLock | undefined
   readonly #pglite: PGlite
   readonly #ready: Promise<void>
+  readonly #socketPath: string | undefined
+  #socketServer: SocketServer | undefined
 
   constructor(options: EmbeddedDurableOptions) {
-    const { dataDir = '.durable', pollIntervalMs = 500, ...rest } = options
+    const { dataDir = '.durable', pollIntervalMs = 500, serve = true, ...rest } = options
     const inMemory = dataDir.startsWith('memory://')
     // The lock comes first: PGlite must not open files another process is writing.
     this.#lock = inMemory ? undefined : DataDirLock.acquire(dataDir)
+    this.#socketPath = inMemory || !serve || process.platform === 'win32' ? undefined : socketPath(dataDir)
+    // A socket left by a process that was killed: we hold the lock, so nobody serves it.
+    if (this.#lock) rmSync(socketPath(dataDir), { force: true })
     this.#pglite = new PGlite(inMemory ? undefined : dataDir)
     this.#store = postgresStore({ pglite: this.#pglite })
     this.#inner = createDurable({ ...rest, store: this.#store, queue: postgresQueue({ store: this.#store, pollIntervalMs }) })
-    this.#ready = this.#open()
+    this.#ready = this.#open(rest.logger ?? consoleLogger)
     this.#ready.catch(() => {})
   }
 
-  async #open(): Promise<void> {
+  async #open(logger: Logger): Promise<void> {
     await this.#inner.migrate()
     await this.#recoverLeases()
+    if (this.#socketPath !== undefined) {
+      // Served once migrated, so a client never sees a database without its tables.
+      try {
+        this.#socketServer = await SocketServer.start({ pglite: this.#pglite, db: this.#store.db, path: this.#socketPath, idleInTransactionMs: IDLE_IN_TRANSACTION_MS })
+      } catch (error) {
+        // Watching is a convenience: the app runs on without it (a path too long for a socket, say).
+        logger.warn({ err: error, path: this.#socketPath }, `the embedded database is not served on ${this.#socketPath}: the durable CLI cannot read it while this process runs`)
+      }
+    }
   }
 
   /**
@@ -178,6 +205,8 @@ class EmbeddedDurable implements Durable {
   async close(): Promise<void> {
     await this.#ready.catch(() => {})
     try {
+      // First: clients' open transactions are rolled back while the store still runs.
+      await this.#socketServer?.close()
       await this.#inner.close()
       // The store does not own the PGlite it was given; this object does.
       await this.#pglite.close()
