@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Workflow } from '@durable/core'
-import { embeddedDurable } from '@durable/embedded'
+import { dataDirOwner, embeddedDurable } from '@durable/embedded'
 import { createDurable, silentLogger, type Durable } from '@durable/provider'
 import { postgresQueue } from '@durable/queue-postgres'
 import { postgresStore } from '@durable/store-postgres'
+import pg from 'pg'
 import { CliError, UsageError } from './cli-error.js'
 import type { LoadedWorkflows } from './load-workflows.js'
 
@@ -69,12 +70,50 @@ export function openDurable(connection: Connection, options: { mustExist: boolea
         `no embedded database at ${connection.dataDir}: set DATABASE_URL (or --database-url) to read a PostgreSQL server, pass --data-dir, or run "durable migrate" to create one here`,
       )
     }
-    // Throws a DurableError at once when another process (or this one) holds the data dir.
-    return embeddedDurable({ workflows, dataDir: connection.dataDir, logger: silentLogger })
+    const owner = dataDirOwner(connection.dataDir)
+    if (owner === undefined) {
+      // Nobody has it open: open it here. Throws a DurableError at once if someone just did.
+      return embeddedDurable({ workflows, dataDir: connection.dataDir, logger: silentLogger })
+    }
+    if (owner.socket === undefined) {
+      throw new CliError(
+        'DATA_DIR_IN_USE',
+        `the embedded database at ${connection.dataDir} is open in ${owner.pid === process.pid ? 'this process' : `process ${owner.pid}`}, which does not serve it to other processes (it is still starting, was created with serve: false, or runs a @durable/embedded older than this CLI): try again, upgrade @durable/embedded in the app, or stop it first`,
+      )
+    }
+    return servedDurable(owner.socket, workflows)
   }
   // A CLI runs one query at a time: two connections are plenty.
   const store = postgresStore({ connectionString: connection.url, poolSize: 2 })
   return createDurable({ store, queue: postgresQueue({ store }), workflows, logger: silentLogger })
+}
+
+/**
+ * A runtime on the database that a running app serves on its socket. That app shares ONE PGlite
+ * session between itself and every client, lending it a statement or a transaction at a time:
+ * one connection, plain statements (named prepared statements would outlive us in that shared
+ * session and clash with another client's), and nothing held open.
+ */
+function servedDurable(socket: { readonly host: string; readonly port: number }, workflows: readonly Workflow[]): Durable {
+  const pool = new pg.Pool({ ...socket, user: 'postgres', database: 'postgres', max: 1, idleTimeoutMillis: 1000 })
+  pool.on('error', () => {})
+  const store = postgresStore({ pool })
+  const durable = createDurable({ store, queue: postgresQueue({ store }), workflows, logger: silentLogger })
+  // The store never ends a pool it was given: closing the runtime ends it too.
+  const close = async () => {
+    try {
+      await durable.close()
+    } finally {
+      await pool.end()
+    }
+  }
+  return new Proxy(durable, {
+    get: (target, key) => {
+      if (key === 'close') return close
+      const value: unknown = Reflect.get(target, key, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 /** Removes the connection string and its password from `text`, wherever they appear. */

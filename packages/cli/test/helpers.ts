@@ -36,9 +36,9 @@ export async function cli(argv: string[], io: Partial<Omit<CliIo, 'stdout' | 'st
 export const bin = fileURLToPath(new URL('../bin/durable.js', import.meta.url))
 
 /** Runs the built binary; resolves with its exit code and output instead of throwing. */
-export async function durableBin(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {
+export async function durableBin(args: string[], env: Record<string, string>, cwd?: string, timeoutMs = 20_000): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, timeout: 20_000 })
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, timeout: timeoutMs })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const failed = error as { code?: number; stdout: string; stderr: string }
