@@ -34,21 +34,32 @@ describe('the embedded data directory', () => {
     expect(byDefault.stdout).toContain('↩ compensated')
   })
 
-  it('prints the lock error and exits 1 while another instance holds the directory', async () => {
+  it('reads through the socket of the instance that holds the directory, and after it is closed', async () => {
     const holder = embeddedDurable({ workflows: [], dataDir, logger: silentLogger })
     try {
       await holder.migrate()
+      const { code, stdout, stderr } = await cli(['runs', 'list', '--json', '--data-dir', dataDir])
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+      expect(JSON.parse(stdout).runs.map((r: { id: string }) => r.id)).toEqual([...ids].reverse())
+    } finally {
+      await holder.close()
+    }
+    // Released with the holder: the CLI opens it itself.
+    expect((await cli(['runs', 'list', '--data-dir', dataDir])).code).toBe(0)
+  })
+
+  it('prints why it cannot read a directory whose holder serves no socket, and exits 1', async () => {
+    const holder = embeddedDurable({ workflows: [], dataDir, logger: silentLogger, serve: false })
+    try {
+      await holder.migrate()
       const { code, stdout, stderr } = await cli(['runs', 'list', '--data-dir', dataDir])
-      expect(code).toBe(1)
-      expect(stdout).toBe('')
+      expect({ code, stdout }).toEqual({ code: 1, stdout: '' })
       expect(stderr).toBe(
-        `durable: the embedded database at ${dataDir} is open in this process already; PGlite serves one instance at a time (close the other one, or use postgresStore with a PostgreSQL server to share runs between processes)\n`,
+        `durable: the embedded database at ${dataDir} is open in this process, which does not serve it to other processes (it is still starting, was created with serve: false, or runs a @durable/embedded older than this CLI): try again, upgrade @durable/embedded in the app, or stop it first\n`,
       )
     } finally {
       await holder.close()
     }
-    // Released with the holder: the CLI reads again.
-    expect((await cli(['runs', 'list', '--data-dir', dataDir])).code).toBe(0)
   })
 
   it('does not create a database to read one that is not there; migrate does', async () => {
