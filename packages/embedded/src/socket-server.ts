@@ -124,7 +124,6 @@ class SocketClient {
   #buffer: Buffer = Buffer.alloc(0)
   #started = false
   #lent: Lent | undefined
-  #notifications: Array<{ channel: string; payload: string }> = []
   #idleTimer: NodeJS.Timeout | undefined
   // Every piece of work of this client, chained: its messages run one after the other.
   #work: Promise<void> = Promise.resolve()
@@ -217,11 +216,10 @@ class SocketClient {
   async #run(message: Buffer): Promise<void> {
     this.#lent ??= await borrow(this.#options.db)
     const { pglite } = this.#options
-    const output = await pglite.runExclusive(() => pglite.execProtocolRaw(new Uint8Array(message)))
-    // PGlite reuses its output buffer: copy before the next message overwrites it.
-    const copy = Buffer.from(output)
-    this.#notifications.push(...notificationsIn(copy))
-    if (copy.length > 0 && !this.#socket.destroyed) this.#socket.write(copy)
+    // PGlite reuses its output buffer: copy before the next message overwrites it. It also hands
+    // the notifications in it to the app's listeners, so a client's commit wakes the app's workers.
+    const output = Buffer.from(await pglite.runExclusive(() => pglite.execProtocolRaw(new Uint8Array(message))))
+    if (output.length > 0 && !this.#socket.destroyed) this.#socket.write(output)
   }
 
   /**
@@ -238,11 +236,6 @@ class SocketClient {
         await pglite.runExclusive(() => pglite.execProtocolRaw(new Uint8Array(SYNC)))
         if (pglite.isInTransaction()) await sql`rollback`.execute(lent.session)
       }
-      // A client's commit notified the session, but PGlite handed the notification to the
-      // client's bytes, not to the app's listeners: say it again where the app hears it.
-      const notifications = this.#notifications
-      this.#notifications = []
-      for (const { channel, payload } of notifications) await sql`select pg_notify(${channel}, ${payload})`.execute(lent.session)
     } finally {
       lent.giveBack()
     }
@@ -278,20 +271,4 @@ function errorResponse(text: string): Buffer {
   message.writeInt32BE(4 + body.length, 1)
   body.copy(message, 5)
   return message
-}
-
-/** The NotificationResponse messages ('A': pid, channel, payload) among a server's messages. */
-function notificationsIn(bytes: Buffer): Array<{ channel: string; payload: string }> {
-  const found: Array<{ channel: string; payload: string }> = []
-  let at = 0
-  while (at + 5 <= bytes.length) {
-    const length = bytes.readInt32BE(at + 1)
-    if (bytes[at] === 0x41) {
-      const channelEnd = bytes.indexOf(0, at + 9)
-      const payloadEnd = bytes.indexOf(0, channelEnd + 1)
-      found.push({ channel: bytes.toString('utf8', at + 9, channelEnd), payload: bytes.toString('utf8', channelEnd + 1, payloadEnd) })
-    }
-    at += 1 + length
-  }
-  return found
 }
