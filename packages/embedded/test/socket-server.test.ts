@@ -7,6 +7,7 @@ import { dataDirOwner, embeddedDurable } from '@durable/embedded'
 import { silentLogger } from '@durable/provider'
 import { postgresStore } from '@durable/store-postgres'
 import { PGlite } from '@electric-sql/pglite'
+import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SocketServer } from '../src/socket-server.ts'
@@ -60,7 +61,7 @@ describe('the embedded database served on a socket', () => {
       await client.query(`insert into notes values ('not kept')`)
       const order: string[] = []
       // The app waits for the client's transaction instead of writing inside it…
-      const started = durable.start(approval, {}).then((id) => (order.push('app started a run'), id))
+      const started = durable.start(approval).then((id) => (order.push('app started a run'), id))
       await new Promise((resolve) => setTimeout(resolve, 200))
       order.push('client rolls back')
       await client.query('rollback')
@@ -92,7 +93,7 @@ describe('the embedded database served on a socket', () => {
       await first.query({ name: 'count_notes', text: 'select count(*)::int as n from notes' })
       await first.end()
 
-      const runId = await durable.start(approval, {})
+      const runId = await durable.start(approval)
       expect((await durable.find(runId)).status).toBe('pending')
       const second = clientOf(dataDir)
       await second.connect()
@@ -127,6 +128,34 @@ describe('the embedded database served on a socket', () => {
     } finally {
       await client.end()
       await stop()
+      await server.close()
+      await store.close()
+      await pglite.close()
+    }
+  })
+
+  it('disconnects a client idle inside a transaction, so the app does not wait for it', async () => {
+    const dataDir = freshDir()
+    mkdirSync(dataDir, { recursive: true })
+    const pglite = new PGlite(dataDir)
+    const store = postgresStore({ pglite })
+    await store.migrate()
+    const server = await SocketServer.start({ pglite, db: store.db, path: join(dataDir, '.s.PGSQL.5432'), idleInTransactionMs: 500 })
+    const client = new pg.Client({ host: dataDir, port: 5432, user: 'postgres', database: 'postgres' })
+    client.on('error', () => {})
+    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()))
+    await client.connect()
+    try {
+      await client.query('create table notes (text text)')
+      await client.query('begin')
+      await client.query(`insert into notes values ('abandoned')`)
+      // The app's statement waits for the session until the idle client is cut off and rolled back.
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from notes`.execute(store.db)
+      expect(rows).toEqual([{ n: 0 }])
+      await ended
+      await expect(client.query('select 1')).rejects.toThrow()
+    } finally {
+      await client.end().catch(() => {})
       await server.close()
       await store.close()
       await pglite.close()
