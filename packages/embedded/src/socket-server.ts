@@ -166,7 +166,8 @@ class SocketClient {
     for (;;) {
       const message = this.#nextMessage()
       if (message === undefined) break
-      if (this.#socket.destroyed) return
+      // Hung up, or refused (answered and ended): nothing more of it runs.
+      if (!this.#socket.writable) return
       await this.#handle(message)
     }
     if (this.#lent !== undefined) {
@@ -179,7 +180,10 @@ class SocketClient {
   #nextMessage(): Buffer | undefined {
     const offset = this.#started ? 1 : 0
     if (this.#buffer.length < offset + 4) return undefined
-    const length = offset + this.#buffer.readInt32BE(offset)
+    const declared = this.#buffer.readInt32BE(offset)
+    // A length that does not even cover itself: not a PostgreSQL client. Hang up.
+    if (declared < 4) return void this.#socket.destroy()
+    const length = offset + declared
     if (this.#buffer.length < length) return undefined
     const message = this.#buffer.subarray(0, length)
     this.#buffer = this.#buffer.subarray(length)

@@ -177,6 +177,8 @@ describe('the embedded database served on a socket', () => {
       expect(answer[0]).toBe('R'.charCodeAt(0))
       expect(answer.toString('latin1')).toContain('message type "z" is not served on this socket')
       expect((await durable.list()).runs).toEqual([])
+      // Nor does a message whose length is impossible (it would never be consumed): the client is cut off.
+      expect(await rawExchange(path, [Buffer.alloc(8)])).toEqual(Buffer.alloc(0))
       const client = clientOf(dataDir)
       await client.connect()
       expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }])
