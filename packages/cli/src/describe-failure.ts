@@ -19,6 +19,8 @@ const NETWORK_REASONS: Record<string, string> = {
   ECONNRESET: 'the connection was reset',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
+  // Only from connect(): the socket of an embedded app that has stopped since.
+  ENOENT: 'its socket is gone (has the app that served it stopped?)',
 }
 
 /** SQLSTATEs of a server that answered but would not let us in. */
@@ -63,8 +65,8 @@ function expected(code: string, message: string): Failure {
 /** The errno of a failed connection: on the error, its `errors` (Happy Eyeballs) or its `cause`. */
 function findNetworkCode(error: unknown, depth = 0): string | undefined {
   if (typeof error !== 'object' || error === null || depth > 3) return undefined
-  const code = (error as { code?: unknown }).code
-  if (typeof code === 'string' && code in NETWORK_REASONS) return code
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown }
+  if (typeof code === 'string' && code in NETWORK_REASONS && (code !== 'ENOENT' || syscall === 'connect')) return code
   const nested = [...((error as { errors?: unknown[] }).errors ?? []), (error as { cause?: unknown }).cause]
   for (const inner of nested) {
     const found = findNetworkCode(inner, depth + 1)

@@ -81,6 +81,12 @@ describe('a running embedded app, watched from the CLI', { timeout: 300_000 }, (
       expect({ code: signal.code, stderr: signal.stderr }).toEqual({ code: 0, stderr: '' })
       expect(await app.nextLine()).toEqual({ status: 'completed', result: { approved: { by: 'ada' }, ship: { shippedFor: 'ada' } } })
       expect(await app.exited).toBe(0)
+      // The app is gone, and its socket with it: the page says so rather than failing blindly.
+      const gone = await http(dashboard.url, 'GET', '/api/runs')
+      expect({ status: gone.status, error: gone.json.error }).toEqual({
+        status: 503,
+        error: { code: 'CONNECTION_FAILED', message: `could not connect to the embedded database at ${dataDir}: its socket is gone (has the app that served it stopped?)` },
+      })
     } finally {
       await dashboard.stop()
     }
