@@ -111,7 +111,11 @@ describe('a running embedded app, watched from the CLI', { timeout: 300_000 }, (
     // And the next app opens it, serves it, and the CLI watches through it.
     const next = await startApp(dataDir)
     const served = await durableBin(['runs', 'list', '--json', '--data-dir', dataDir], {})
-    expect(JSON.parse(served.stdout).runs.map((run: { id: string; status: string }) => [run.id, run.status]).sort()).toEqual(
+    expect(
+      JSON.parse(served.stdout)
+        .runs.map((run: { id: string; status: string }) => [run.id, run.status])
+        .sort(),
+    ).toEqual(
       [
         [killed.runId, 'waiting'],
         [next.runId, 'waiting'],
