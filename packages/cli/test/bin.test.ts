@@ -52,17 +52,18 @@ describe('the durable binary', () => {
     expect(missing).toEqual({ code: 1, stdout: '', stderr: 'durable: run nope not found\n' })
   })
 
-  it('reports an embedded data directory held by another process', async () => {
+  it('reports an embedded data directory held by another process that does not serve it', async () => {
     const root = mkdtempSync(join(tmpdir(), 'durable-cli-bin-'))
     const dataDir = join(root, 'data')
-    const holder = embeddedDurable({ workflows: [], dataDir, logger: silentLogger })
+    // Served (the default), the CLI would read through its socket: see live-embedded.test.ts.
+    const holder = embeddedDurable({ workflows: [], dataDir, logger: silentLogger, serve: false })
     try {
       await holder.migrate()
       const { code, stdout, stderr } = await durable(['runs', 'list', '--data-dir', dataDir], {})
       expect(code).toBe(1)
       expect(stdout).toBe('')
       expect(stderr).toBe(
-        `durable: the embedded database at ${dataDir} is open in process ${process.pid}; PGlite serves one instance at a time (close the other one, or use postgresStore with a PostgreSQL server to share runs between processes)\n`,
+        `durable: the embedded database at ${dataDir} is open in process ${process.pid}, which does not serve it to other processes (it is still starting, was created with serve: false, or runs a @durable/embedded older than this CLI): try again, upgrade @durable/embedded in the app, or stop it first\n`,
       )
     } finally {
       await holder.close()
