@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -200,6 +200,32 @@ describe('the CLI without @durable/embedded', () => {
       expect(json.code).toBe(1)
       expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'EMBEDDED_NOT_INSTALLED' } })
       expect(existsSync(join(apps.oldest, 'data'))).toBe(false)
+    },
+    TIMEOUT,
+  )
+})
+
+describe('BullMQ 6 without ioredis, which it no longer brings', () => {
+  it(
+    'fails migrate with INVALID_INPUT naming the package to install, and closes',
+    async () => {
+      const app = apps.newest
+      expect(manifest(join(app, 'node_modules/bullmq')).version).toMatch(/^6\./)
+      const script = [
+        "import { bullmqQueue } from '@durable/queue-bullmq'",
+        `const queue = bullmqQueue({ connection: { host: '127.0.0.1', port: ${redis!.port} }, queueName: 'no-ioredis', logger: { warn() {} } })`,
+        'const error = await queue.migrate().then(() => undefined, (error) => error)',
+        'await queue.close()',
+        'console.log(JSON.stringify({ code: error?.code, message: error?.message }))',
+      ].join('\n')
+      const aside = join(app, 'node_modules/.ioredis-aside')
+      await rename(join(app, 'node_modules/ioredis'), aside)
+      try {
+        const out = JSON.parse(await mustRun(process.execPath, ['--input-type=module', '-e', script], app)) as unknown
+        expect(out).toEqual({ code: 'INVALID_INPUT', message: 'bullmqQueue.migrate: BullMQ 6 needs the ioredis package next to it: npm install ioredis' })
+      } finally {
+        await rename(aside, join(app, 'node_modules/ioredis'))
+      }
     },
     TIMEOUT,
   )
