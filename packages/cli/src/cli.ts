@@ -12,6 +12,7 @@ import { runsShowCommand } from './commands/runs-show.js'
 import { schedulesCommand } from './commands/schedules.js'
 import { signalCommand } from './commands/signal.js'
 import { describeConnection, openDurable, redact, resolveConnection, type Connection } from './connect.js'
+import { loadEmbedded } from './load-embedded.js'
 import { describeFailure } from './describe-failure.js'
 import { commandHelp, generalHelp, groupHelp } from './help.js'
 import { createStyle } from './style.js'
@@ -87,6 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const cwd = io.cwd ?? process.cwd()
     connection = resolveConnection({ databaseUrl: stringFlag(flags, 'database-url'), dataDir: stringFlag(flags, 'data-dir') }, env, cwd)
     const opened = connection
+    const embedded = opened.kind === 'embedded' ? await loadEmbedded(opened.dataDir) : undefined
     const context: CommandContext = {
       flags,
       args,
@@ -99,7 +101,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       stdout: (text) => io.stdout(text),
       stderr: (text) => io.stderr(text),
       printJson: (value) => io.stdout(`${JSON.stringify(value, null, 2)}\n`),
-      connect: (options) => (durable ??= openDurable(opened, options)),
+      connect: (options) => (durable ??= openDurable(opened, options, embedded)),
     }
     await command.run(context)
     return 0

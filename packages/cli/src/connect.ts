@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Workflow } from '@durable/core'
-import { dataDirOwner, embeddedDurable } from '@durable/embedded'
 import { createDurable, silentLogger, type Durable } from '@durable/provider'
 import { postgresQueue } from '@durable/queue-postgres'
 import { postgresStore } from '@durable/store-postgres'
 import pg from 'pg'
 import { CliError, UsageError } from './cli-error.js'
+import type { EmbeddedModule } from './load-embedded.js'
 import type { LoadedWorkflows } from './load-workflows.js'
 
 /** Where the runs live: a PostgreSQL server, or an embedded (PGlite) data directory. */
@@ -50,9 +50,14 @@ export function describeConnection(connection: Connection): string {
  * and cancelling need none. With `mustExist`, a missing embedded data directory is an error
  * rather than a new, empty database. With an `app` module that exports its `durable`, that is the
  * runtime; one that exports its `queue` (and `store`) gets a runtime on them, so that signal,
- * cancel and retry wake runs through the queue the app's workers consume.
+ * cancel and retry wake runs through the queue the app's workers consume. An embedded connection
+ * needs `embedded`: `@durable/embedded`, or the error saying to install it (see `loadEmbedded`).
  */
-export function openDurable(connection: Connection, options: { mustExist: boolean; workflows?: readonly Workflow[]; app?: LoadedWorkflows | undefined }): Durable {
+export function openDurable(
+  connection: Connection,
+  options: { mustExist: boolean; workflows?: readonly Workflow[]; app?: LoadedWorkflows | undefined },
+  embedded: EmbeddedModule | CliError | undefined,
+): Durable {
   const workflows = options.workflows ?? []
   const app = options.app
   if (app?.durable !== undefined) return app.durable
@@ -64,12 +69,15 @@ export function openDurable(connection: Connection, options: { mustExist: boolea
     return createDurable({ store, queue: app.queue, workflows, logger: silentLogger })
   }
   if (connection.kind === 'embedded') {
+    if (embedded === undefined) throw new Error('openDurable: an embedded connection needs loadEmbedded() first')
+    if (embedded instanceof CliError) throw embedded // @durable/embedded is not installed
     if (options.mustExist && !existsSync(connection.dataDir)) {
       throw new CliError(
         'NO_DATABASE',
         `no embedded database at ${connection.dataDir}: set DATABASE_URL (or --database-url) to read a PostgreSQL server, pass --data-dir, or run "durable migrate" to create one here`,
       )
     }
+    const { dataDirOwner, embeddedDurable } = embedded
     const owner = dataDirOwner(connection.dataDir)
     if (owner === undefined) {
       // Nobody has it open: open it here. Throws a DurableError at once if someone just did.

@@ -151,7 +151,8 @@ export class BullMQQueue implements QueueAdapter {
     if (this.#closed) return
     this.#closed = true
     await Promise.all([...this.#workers].map((worker) => this.#closeWorker(worker)))
-    await this.#queue.close()
+    // BullMQ 6 throws here when the queue never got a client (ioredis missing): nothing to close then.
+    await this.#queue.close().catch((error: unknown) => this.#logger.warn({ err: error }, 'bullmqQueue: BullMQ could not close the queue'))
   }
 
   async #closeWorker(worker: Worker): Promise<void> {
@@ -172,6 +173,10 @@ export class BullMQQueue implements QueueAdapter {
         await Promise.race([this.#queue.waitUntilReady(), timeout])
       } catch (error) {
         const reason = this.#lastError.message || (error instanceof Error ? error.message : String(error))
+        // BullMQ 6 no longer brings ioredis: it is the app's to install, next to bullmq.
+        if (/optional 'ioredis' package/.test(reason)) {
+          throw new DurableError('INVALID_INPUT', `bullmqQueue.${action}: BullMQ 6 needs the ioredis package next to it: npm install ioredis`, { cause: error })
+        }
         throw new DurableError(
           'INVALID_INPUT',
           `bullmqQueue.${action}: could not reach Redis at ${addressOf(this.#connection)} (${reason}); ` +

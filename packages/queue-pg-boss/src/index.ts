@@ -1,6 +1,6 @@
 /**
  * `@durable/queue-pg-boss`: run durable workflows on [pg-boss](https://github.com/timgit/pg-boss)
- * 10, the Postgres job queue you may already operate.
+ * 10 or 12, the Postgres job queue you may already operate.
  *
  * - Each wake-up is a pg-boss job `{ runId, runAt? }` in one queue (`durable-wake`), delayed with
  *   `startAfter`; pg-boss's own retries are off (`retryLimit: 0`): the provider retries durably.
@@ -9,7 +9,7 @@
  * - Consumers fetch with `boss.fetch` (pg-boss's `SKIP LOCKED` claim) into `concurrency` slots.
  *
  * ```ts
- * import PgBoss from 'pg-boss'
+ * import { PgBoss } from 'pg-boss' // pg-boss 10: import PgBoss from 'pg-boss'
  * import { pgBossQueue } from '@durable/queue-pg-boss'
  *
  * const boss = new PgBoss(process.env.DATABASE_URL!)
@@ -22,3 +22,4 @@
 export { PgBossQueue, pgBossQueue } from './pg-boss-queue.js'
 export type { PgBossQueueOptions } from './pg-boss-queue.js'
 export type { QueueLogger } from './pg-boss-consumer.js'
+export type { PgBossExecutor, PgBossInstance, PgBossJob, PgBossSendOptions } from './pg-boss-instance.js'

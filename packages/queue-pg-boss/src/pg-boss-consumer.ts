@@ -1,5 +1,5 @@
 import type { DurableJob } from '@durable/queue-adapter'
-import type PgBoss from 'pg-boss'
+import type { PgBossInstance, PgBossJob, PgBossSendOptions } from './pg-boss-instance.js'
 
 /** Where the adapter reports trouble it recovers from (pino and console fit). */
 export interface QueueLogger {
@@ -19,7 +19,7 @@ export interface WakeData {
 }
 
 /** The part of pg-boss a consumer uses. @internal */
-export type ConsumerBoss = Pick<PgBoss, 'fetch' | 'complete' | 'fail' | 'send'>
+export type ConsumerBoss = Pick<PgBossInstance, 'fetch' | 'complete' | 'fail' | 'send'>
 
 /** What a consumer needs from its queue. @internal */
 export interface ConsumerContext {
@@ -28,7 +28,7 @@ export interface ConsumerContext {
   readonly pollIntervalMs: number
   readonly logger: QueueLogger | undefined
   /** Options for re-sending jobs fetched after `stop()` began. */
-  readonly sendOptions: PgBoss.SendOptions
+  readonly sendOptions: PgBossSendOptions
 }
 
 /**
@@ -98,7 +98,7 @@ export class PgBossConsumer {
       let full = free <= 0
       if (!full) {
         this.#nudged = false
-        let jobs: Array<PgBoss.Job<WakeData>>
+        let jobs: Array<PgBossJob<WakeData>>
         try {
           jobs = await this.#ctx.boss.fetch<WakeData>(this.#ctx.queueName, { batchSize: free })
           failures = 0
@@ -122,7 +122,7 @@ export class PgBossConsumer {
     }
   }
 
-  #deliver(job: PgBoss.Job<WakeData>): void {
+  #deliver(job: PgBossJob<WakeData>): void {
     const { boss, queueName, logger } = this.#ctx
     const data = job.data ?? ({} as WakeData)
     const wake: DurableJob = data.runAt ? { runId: data.runId, runAt: new Date(data.runAt) } : { runId: data.runId }
@@ -150,7 +150,7 @@ export class PgBossConsumer {
   }
 
   /** Jobs fetched after `stop()` began go back to the queue as new jobs, for another consumer. */
-  async #handBack(jobs: Array<PgBoss.Job<WakeData>>): Promise<void> {
+  async #handBack(jobs: Array<PgBossJob<WakeData>>): Promise<void> {
     const { boss, queueName, sendOptions, logger } = this.#ctx
     for (const job of jobs) {
       try {

@@ -1,6 +1,6 @@
 import { DurableError } from '@durable/core'
 import type { DurableJob, QueueAdapter } from '@durable/queue-adapter'
-import type PgBoss from 'pg-boss'
+import type { PgBossInstance, PgBossSendOptions } from './pg-boss-instance.js'
 import { PgBossConsumer, type QueueLogger, type WakeData } from './pg-boss-consumer.js'
 import { transactionExecutor } from './transaction-executor.js'
 
@@ -21,7 +21,7 @@ export interface PgBossQueueOptions {
 }
 
 /** Job options of every wake-up job: the provider owns retries, so pg-boss must not retry. */
-const SEND_OPTIONS = { retryLimit: 0 } as const satisfies PgBoss.SendOptions
+const SEND_OPTIONS = { retryLimit: 0 } as const satisfies PgBossSendOptions
 /** Longest queue name accepted; pg-boss itself sets no limit. */
 const MAX_NAME_LENGTH = 100
 /**
@@ -35,7 +35,7 @@ const CLOCK_SLACK_MS = 5
 const CREATE_QUEUE_ATTEMPTS = 5
 
 /**
- * A durable queue on pg-boss 10: each dispatch is a pg-boss job `{ runId, runAt? }` in queue
+ * A durable queue on pg-boss 10 or 12: each dispatch is a pg-boss job `{ runId, runAt? }` in queue
  * `queueName`, delayed with `startAfter`. `transactional: true`: given the store's Kysely
  * transaction, the job is inserted in it (pg-boss's `db` executor option), so the boss's
  * database must be the store's. Create it with {@link pgBossQueue}.
@@ -47,21 +47,21 @@ export class PgBossQueue implements QueueAdapter {
   readonly queueName: string
   /** Poll interval of idle consumers, in ms. */
   readonly pollIntervalMs: number
-  readonly #boss: PgBoss
+  readonly #boss: PgBossInstance
   readonly #connectTimeoutMs: number
   readonly #logger: QueueLogger | undefined
   readonly #consumers = new Set<PgBossConsumer>()
   #checked: Promise<void> | undefined
 
-  constructor(boss: PgBoss, options: PgBossQueueOptions = {}) {
+  constructor(boss: PgBossInstance, options: PgBossQueueOptions = {}) {
     const missing = ['start', 'send', 'fetch', 'complete', 'fail', 'createQueue', 'getQueue'].filter(
       (method) => typeof (boss as unknown as Record<string, unknown> | null)?.[method] !== 'function',
     )
     if (missing.length > 0) {
       throw new DurableError(
         'INVALID_INPUT',
-        `pgBossQueue needs a PgBoss instance of pg-boss 10 (new PgBoss(connectionString)); this one has no ${missing.join(', ')}` +
-          ' — pg-boss 9 and older lack createQueue: upgrade with npm install pg-boss@10',
+        `pgBossQueue needs a PgBoss instance of pg-boss 10 or 12 (new PgBoss(connectionString)); this one has no ${missing.join(', ')}` +
+          ' — pg-boss 9 and older lack createQueue: upgrade with npm install pg-boss@12 (Node 22.12 or later) or pg-boss@10',
       )
     }
     this.#boss = boss
@@ -142,14 +142,21 @@ export class PgBossQueue implements QueueAdapter {
       throw new DurableError('INVALID_INPUT', `pgBossQueue.dispatch: job.runAt of run "${job.runId}" is not a valid Date`)
     }
     const inTransaction = options?.transaction !== undefined
-    const sendOptions: PgBoss.SendOptions = {
+    const sendOptions: PgBossSendOptions = {
       ...SEND_OPTIONS,
       ...(runAt ? { startAfter: runAt } : {}),
       ...(inTransaction ? { db: transactionExecutor(options.transaction) } : {}),
     }
     if (!inTransaction) this.#assertStarted('dispatch')
     const data: WakeData = runAt ? { runId: job.runId, runAt: runAt.toISOString() } : { runId: job.runId }
-    const id = await this.#boss.send(this.queueName, data as object, sendOptions)
+    let id: string | null
+    try {
+      id = await this.#boss.send(this.queueName, data as object, sendOptions)
+    } catch (error) {
+      // pg-boss 12 says so when the queue does not exist.
+      if ((error as { code?: unknown } | null)?.code === 'PGBOSS_QUEUE_NOT_FOUND') throw this.#noQueue('dispatch', error)
+      throw error
+    }
     // pg-boss 10 inserts by joining its queue table: an unknown queue silently inserts nothing.
     if (id === null) throw this.#noQueue('dispatch')
     const now = Date.now()
@@ -216,18 +223,23 @@ export class PgBossQueue implements QueueAdapter {
     return this.#checked
   }
 
-  /** pg-boss 10 runs SQL only between `start()` and `stop()` (on a pool it created). */
+  /**
+   * pg-boss runs SQL only between `start()` and `stop()` (on a pool it created). It offers no
+   * public check, so this reads its database object: `isOurs` (pg-boss 10) or `_pgbdb` (12) marks
+   * a pool of its own, and `opened` whether it is started.
+   */
   #assertStarted(action: string): void {
-    const db = (this.#boss as { getDb?: () => unknown }).getDb?.() as { isOurs?: boolean; opened?: boolean } | undefined
-    if (db?.isOurs === true && db.opened !== true) {
+    const db = (this.#boss as { getDb?: () => unknown }).getDb?.() as { isOurs?: boolean; _pgbdb?: boolean; opened?: boolean } | undefined
+    if ((db?.isOurs === true || db?._pgbdb === true) && db.opened !== true) {
       throw new DurableError('INVALID_INPUT', `pgBossQueue.${action}: pg-boss is not started; call durable.migrate() (it starts the boss) or await boss.start() first`)
     }
   }
 
-  #noQueue(action: string): DurableError {
+  #noQueue(action: string, cause?: unknown): DurableError {
     return new DurableError(
       'NOT_MIGRATED',
       `pgBossQueue.${action}: pg-boss has no queue "${this.queueName}"; run migrate() first — durable.migrate() creates the queue (or boss.createQueue("${this.queueName}"))`,
+      cause === undefined ? undefined : { cause },
     )
   }
 }
@@ -256,18 +268,18 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * Creates a durable queue on a pg-boss 10 instance. `durable.migrate()` starts the boss and
+ * Creates a durable queue on a pg-boss 10 or 12 instance. `durable.migrate()` starts the boss and
  * creates the queue; the adapter never stops the boss — call `boss.stop()` after `durable.close()`.
  *
  * ### Example
  * ```ts
- * const boss = new PgBoss(process.env.DATABASE_URL!)
+ * const boss = new PgBoss(process.env.DATABASE_URL!) // pg-boss 12: import { PgBoss } from 'pg-boss'
  * boss.on('error', (error) => logger.error(error))
  * const store = postgresStore({ connectionString: process.env.DATABASE_URL })
  * const durable = createDurable({ store, queue: pgBossQueue(boss), workflows: [checkout] })
  * await durable.migrate() // the store's tables, boss.start(), boss.createQueue('durable-wake')
  * ```
  */
-export function pgBossQueue(boss: PgBoss, options?: PgBossQueueOptions): PgBossQueue {
+export function pgBossQueue(boss: PgBossInstance, options?: PgBossQueueOptions): PgBossQueue {
   return new PgBossQueue(boss, options)
 }

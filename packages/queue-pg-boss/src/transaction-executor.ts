@@ -1,6 +1,6 @@
 import { DurableError } from '@durable/core'
 import { CompiledQuery, type Kysely } from 'kysely'
-import type PgBoss from 'pg-boss'
+import type { PgBossExecutor } from './pg-boss-instance.js'
 
 /**
  * Wraps the store's Kysely transaction as pg-boss's one-method executor (`{ executeSql }`), so
@@ -11,7 +11,7 @@ import type PgBoss from 'pg-boss'
  *
  * @internal
  */
-export function transactionExecutor(transaction: unknown): PgBoss.Db {
+export function transactionExecutor(transaction: unknown): PgBossExecutor {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const tx = transaction as Kysely<any> | null
   if (typeof tx?.executeQuery !== 'function' || typeof tx.selectFrom !== 'function') {
