@@ -71,6 +71,10 @@ describe('a partition: one worker cut off from the database for longer than its 
     }
     const restoredAt = Date.now()
     expect(await drained(admin, 30_000)).toBe(true)
+    // The other worker may drain everything before the cut one's late commit, held in a socket
+    // while the link was down, reaches the database and is refused: wait for that refusal.
+    const lateRefusals = () => fleet.record.logLines.filter((line) => /lost the lease|abandoned step/.test(line) && inFlight.some((id) => line.includes(id)))
+    await vi.waitFor(() => expect(lateRefusals().length).toBeGreaterThan(0), { timeout: 20_000, interval: 100 })
     await fleet.stop()
 
     // The cut worker's first tries of `reserve` ran to the end during the cut, and none of them
@@ -87,8 +91,7 @@ describe('a partition: one worker cut off from the database for longer than its 
     for (const reserve of reserves) expect(reserve).toMatchObject({ by_cut: false, by_other: true, cut_tries: 1 })
     expect(reserves.every((reserve) => reserve.attempt >= 2)).toBe(true)
     // Once back, the cut worker saw that its leases were gone (its late commits were refused).
-    const lateRefusals = fleet.record.logLines.filter((line) => /lost the lease|abandoned step/.test(line) && inFlight.some((id) => line.includes(id)))
-    expect(lateRefusals.length).toBeGreaterThan(0)
+    expect(lateRefusals().length).toBeGreaterThan(0)
 
     const checks = await checkInvariants(admin, {
       runs: runIds.length,
