@@ -5,6 +5,8 @@ import {
   RESULT_KINDS,
   type JournalKind,
   type ResultEntry,
+  type BulkClaim,
+  type ClaimedRun,
   type ClaimResult,
   type DefinitionKey,
   type JournalEntry,
@@ -39,6 +41,7 @@ import { PGliteListener } from './pglite-listener.js'
 import type { PostgresStoreOptions } from './postgres-store-options.js'
 import { changeRun } from './queries/change-run.js'
 import { claimRun } from './queries/claim-run.js'
+import { claimDueRuns } from './queries/claim-due-runs.js'
 import { definitionMatch } from './queries/definition-match.js'
 import { insertRun } from './queries/create-run.js'
 import { pruneRuns } from './queries/prune-runs.js'
@@ -255,6 +258,23 @@ export class PostgresStore implements RunStore {
     const result = await claimRun(this.db, this.#tables, runId, claim)
     if (result.claimed) this.#fenced.claimed(claim.owner, runId)
     return result
+  }
+
+  /**
+   * Takes the leases of up to `claim.limit` due runs, highest priority first, in one statement
+   * (`FOR UPDATE SKIP LOCKED` on the runs table); each comes with its results. Runs under flow
+   * control are left to `claimRun`.
+   */
+  async claimDueRuns(claim: BulkClaim): Promise<ClaimedRun[]> {
+    assertLimit(claim.limit)
+    const taken = await claimDueRuns(this.db, this.#tables, claim)
+    return Promise.all(
+      taken.map(async ({ journalSeen, ...claimed }) => {
+        this.#fenced.claimed(claim.owner, claimed.run.id)
+        // A commit that landed as the statement began: read the journal again, now complete.
+        return journalSeen ? claimed : { ...claimed, results: await this.loadResults(claimed.run.id) }
+      }),
+    )
   }
 
   /** A run's journal entries that carry step results (core's `RESULT_KINDS`), in journal order. */
