@@ -122,13 +122,15 @@ export interface LeaseStore {
    *
    * With `heldBackOn`: only the runs held back on that concurrency key, as many as it has free
    * slots (`limit` less the runs live workers hold), in the same order — those to wake when a
-   * run of the key gives its slot back.
+   * run of the key gives its slot back. With `flowControlled`: only the runs `claimDueRuns`
+   * leaves to `claimRun` (a concurrency key, or a rate key before their first claim).
    */
   findDueRuns(query: {
     now: Date
     definitions: readonly DefinitionKey[]
     limit: number
     heldBackOn?: { readonly workflowName: string; readonly concurrencyKey: string }
+    flowControlled?: boolean
   }): Promise<string[]>
   /**
    * Runs by status, and the backlog with the predicate of `findDueRuns`: active runs due by `now`

@@ -400,6 +400,7 @@ export class PostgresStore implements RunStore {
     definitions: readonly DefinitionKey[]
     limit: number
     heldBackOn?: { readonly workflowName: string; readonly concurrencyKey: string }
+    flowControlled?: boolean
   }): Promise<string[]> {
     assertLimit(query.limit)
     const on = query.heldBackOn
@@ -429,6 +430,7 @@ export class PostgresStore implements RunStore {
       WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL
         AND due_at <= ${query.now}
         AND (held_back_at IS NULL OR held_back_at <= ${new Date(query.now.getTime() - FLOW_RECHECK_MS)})
+        AND ${query.flowControlled === true ? sql`(concurrency_key IS NOT NULL OR (rate_key IS NOT NULL AND status = 'pending'))` : sql`true`}
         AND ${free}
         AND ${definitionMatch('r', query.definitions)}
       ORDER BY priority DESC, due_at, id

@@ -29,7 +29,7 @@ import {
 import { appendJournal, jsonText, UniqueViolationError } from './journal-rows.js'
 import { idempotencyKeyOf, Layer, toJournalEntry, toRunRecord } from './memory-tables.js'
 import { RowLocks } from './row-locks.js'
-import { byPriority, claimedRow, dueForFlow, flowRefusal } from './flow-claims.js'
+import { byPriority, claimedRow, dueForFlow, flowRefusal, underFlowControl } from './flow-claims.js'
 import { assertLimit, dueRows, isDueAndFree, leaseHolders, matchesDefinition, nextDueTime, pageOf, pruneOrder, statsOf } from './run-queries.js'
 
 /** One transaction of the memory store: the layer its writes go to, and how it must end. */
@@ -201,8 +201,7 @@ export class MemoryStore implements RunStore {
         .filter(
           (row) =>
             isDueAndFree(row, now) &&
-            row.flow.concurrency === null &&
-            !(row.flow.rate !== null && row.status === 'pending') &&
+            !underFlowControl(row) &&
             claim.definitions.some((definition) => matchesDefinition(row, definition)) &&
             !this.#locks.isHeld(`run:${row.id}`),
         )
@@ -374,12 +373,14 @@ export class MemoryStore implements RunStore {
     definitions: readonly DefinitionKey[]
     limit: number
     heldBackOn?: { readonly workflowName: string; readonly concurrencyKey: string }
+    flowControlled?: boolean
   }): Promise<string[]> {
     this.#assertOpen()
     assertLimit(query.limit)
     const now = query.now.getTime()
     return dueForFlow(this.#committed.allRuns(), now, query.heldBackOn)
       .filter((row) => query.definitions.some((definition) => matchesDefinition(row, definition)))
+      .filter((row) => query.flowControlled !== true || underFlowControl(row))
       .slice(0, query.limit)
       .map((row) => row.id)
   }

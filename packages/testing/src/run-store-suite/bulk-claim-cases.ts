@@ -90,6 +90,7 @@ export function bulkClaimCases({ store }: SuiteContext): void {
       const limited = await insertRun(store(), { flow: flow({ concurrency: { key: 'k', limit: 5 } }) })
       const rated = await insertRun(store(), { flow: flow({ rate: { key: 'k', limit: 5, periodMs: 1_000 } }) })
       const plain = await insertRun(store())
+      expect(await store().findDueRuns({ now: at(10), definitions: definitions('wf'), limit: 10, flowControlled: true }), 'due runs under flow control').toEqual([limited, rated])
       expect(ids(await claimDueRuns(bulkAt(at(10), 10))), 'bulk claim').toEqual([plain])
       expect(await store().claimRun(limited, { ...bulkAt(at(10), 1, 'w2') }), 'claimRun of the concurrency-keyed run').toMatchObject({ claimed: true })
       expect(await store().claimRun(rated, { ...bulkAt(at(10), 1, 'w2') }), 'claimRun of the rate-keyed run').toMatchObject({ claimed: true })
