@@ -25,7 +25,7 @@ import {
   type ScheduleRecord,
   type WorkerLiveness,
 } from '@durable/core'
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
+import { Kysely, Migrator, PostgresDialect, sql, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import type { ChannelListener } from './channel-listener.js'
 import type { PostgresTransaction } from './durable-types.js'
@@ -70,6 +70,8 @@ export class PostgresStore implements RunStore {
   readonly db: Kysely<any>
   /** The schema of the store's tables (validated, safe to quote with `sql.id`). */
   readonly schema: string
+  /** The queue's jobs table that bulk claims clear (see `deleteJobsOnClaim`). */
+  #jobs: RawBuilder<unknown> | undefined
   readonly #tables: Tables
   readonly #newListener: (() => ChannelListener) | undefined
   readonly #destroy: (() => Promise<void>) | undefined
@@ -267,7 +269,7 @@ export class PostgresStore implements RunStore {
    */
   async claimDueRuns(claim: BulkClaim): Promise<ClaimedRun[]> {
     assertLimit(claim.limit)
-    const taken = await claimDueRuns(this.db, this.#tables, claim)
+    const taken = await claimDueRuns(this.db, this.#tables, claim, this.#jobs)
     return Promise.all(
       taken.map(async ({ journalSeen, ...claimed }) => {
         this.#fenced.claimed(claim.owner, claimed.run.id)
@@ -275,6 +277,18 @@ export class PostgresStore implements RunStore {
         return journalSeen ? claimed : { ...claimed, results: await this.loadResults(claimed.run.id) }
       }),
     )
+  }
+
+  /**
+   * Called by `@durable/queue-postgres` when it consumes: its jobs table is in this store's
+   * schema, so `claimDueRuns` deletes the due jobs of the runs it takes in the same statement — a
+   * job only wakes a run, and the run is being driven — and no consumer claims them after.
+   *
+   * @internal
+   */
+  deleteJobsOnClaim(table: string): void {
+    assertSchemaName(table)
+    this.#jobs = sql.id(this.schema, table)
   }
 
   /** A run's journal entries that carry step results (core's `RESULT_KINDS`), in journal order. */

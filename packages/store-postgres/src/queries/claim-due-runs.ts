@@ -1,5 +1,5 @@
 import { RESULT_KINDS, type BulkClaim, type ClaimedRun, type JournalKind, type Json, type ResultEntry } from '@durable/core'
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
 import { PREPARED } from '../prepared-statements.js'
 import { runColumns, toRunRecord, type RunRow, type Tables } from '../rows.js'
 import { definitionMatch } from './definition-match.js'
@@ -35,13 +35,27 @@ type ClaimedRow = RunRow & {
  * row's lock (a run released and made due at that instant): `journal_seen` compares the entries
  * seen with the row's `next_seq`, and the caller reads the journal again for such a run.
  *
+ * With queue-postgres (see `PostgresStore.deleteJobsOnClaim`), the statement also deletes the
+ * due jobs of the runs it takes: the job and the run are claimed in one round trip.
+ *
  * Like `claimRun`, the statement does not wait for its WAL flush: a claim lost in a crash only
  * frees the lease again, and the claimant's fenced commits are refused.
  *
  * @internal
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function claimDueRuns(db: Kysely<any>, tables: Tables, claim: BulkClaim): Promise<Array<ClaimedRun & { readonly journalSeen: boolean }>> {
+export async function claimDueRuns(db: Kysely<any>, tables: Tables, claim: BulkClaim, jobs?: RawBuilder<unknown>): Promise<Array<ClaimedRun & { readonly journalSeen: boolean }>> {
+  // queue-postgres's jobs of the claimed runs, due by now: consumed by this claim. A job row a
+  // consumer is deleting at this moment is skipped, not waited for (its claimRun is refused).
+  const jobsTaken =
+    jobs === undefined
+      ? sql``
+      : sql`, jobs_taken AS (
+      DELETE FROM ${jobs} WHERE id IN (
+        SELECT j.id FROM ${jobs} AS j JOIN claimed AS c ON j.run_id = c.id WHERE j.run_at <= ${claim.now}
+        FOR UPDATE OF j SKIP LOCKED
+      )
+    )`
   const { rows } = await sql<ClaimedRow>`${sql.raw(PREPARED)}
     WITH picked AS (
       SELECT p.id, p.lease_owner AS previous_owner
@@ -62,7 +76,7 @@ export async function claimDueRuns(db: Kysely<any>, tables: Tables, claim: BulkC
       FROM picked AS p
       WHERE r.id = p.id
       RETURNING ${runColumns('r')}, r.next_seq, p.previous_owner
-    )
+    )${jobsTaken}
     SELECT c.*,
       coalesce((
         SELECT json_agg(json_build_array(j.step_key, j.step_name, j.kind, j.result) ORDER BY j.seq)
