@@ -200,10 +200,7 @@ export class MemoryStore implements RunStore {
         .allRuns()
         .filter(
           (row) =>
-            isDueAndFree(row, now) &&
-            !underFlowControl(row) &&
-            claim.definitions.some((definition) => matchesDefinition(row, definition)) &&
-            !this.#locks.isHeld(`run:${row.id}`),
+            isDueAndFree(row, now) && !underFlowControl(row) && claim.definitions.some((definition) => matchesDefinition(row, definition)) && !this.#locks.isHeld(`run:${row.id}`),
         )
         .sort(byPriority)
         .slice(0, claim.limit)

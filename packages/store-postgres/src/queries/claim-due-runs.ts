@@ -90,9 +90,12 @@ export async function claimDueRuns(db: Kysely<any>, tables: Tables, claim: BulkC
   return rows.map((row) => ({
     run: toRunRecord(row),
     previousLeaseExpired: row.previous_owner !== null,
-    results: (JSON.parse(row.results) as Array<[string, string, JournalKind, Json]>).map(
-      ([stepKey, stepName, kind, result]): ResultEntry => ({ stepKey, stepName, kind, result: result ?? null }),
-    ),
+    results: (JSON.parse(row.results) as Array<[string, string, JournalKind, Json]>).map(([stepKey, stepName, kind, result]): ResultEntry => ({
+      stepKey,
+      stepName,
+      kind,
+      result: result ?? null,
+    })),
     journalSeen: row.journal_seen,
   }))
 }

@@ -80,7 +80,10 @@ export function bulkClaimCases({ store }: SuiteContext): void {
       const [taken] = await claimDueRuns(bulkAt(at(20), 10, 'w2'))
       expect(taken?.previousLeaseExpired, 'a released lease did not expire').toBe(false)
       expect(taken?.results, 'results with the claim').toEqual(await store().loadResults(id))
-      expect(taken?.results.map((r) => [r.stepKey, r.result]), 'their keys and values').toEqual([
+      expect(
+        taken?.results.map((r) => [r.stepKey, r.result]),
+        'their keys and values',
+      ).toEqual([
         ['a', { ok: 1 }],
         ['b', null],
       ])
