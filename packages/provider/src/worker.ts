@@ -59,6 +59,11 @@ export interface DurableWorker {
  * default) and take them over — about two seconds after the death, whatever `leaseMs` is.
  * Leases still expire as before: they cover a worker that lives but is stuck (a long pause), and
  * workers without liveness.
+ *
+ * When the store claims in bulk (`RunStore.claimDueRuns`), the worker also pulls: it claims due
+ * runs for all its free slots in one round trip and drives them without a job or a claim per run
+ * (see `#pull`); the reconciler then dispatches jobs only for the runs pulls leave alone (those
+ * under flow control). Jobs from the queue are handled as before, one claim each.
  */
 export class Worker implements DurableWorker {
   readonly id: string
@@ -81,8 +86,8 @@ export class Worker implements DurableWorker {
   #liveness: WorkerLiveness | undefined
   #timers: NodeJS.Timeout[] = []
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new'
-  /** A bulk claim in progress, and whether another was asked for meanwhile (see `#pull`). */
-  #pulling = false
+  /** A bulk claim in progress (`stop()` waits for it), and whether another was asked for meanwhile (see `#pull`). */
+  #pulling: Promise<void> | undefined
   #pullAgain = false
   /** The last bulk claim filled every free slot: more runs may be due, pull when a slot frees. */
   #backlog = false
@@ -151,6 +156,8 @@ export class Worker implements DurableWorker {
     }, this.#stopTimeoutMs)
     try {
       await this.#consumer?.stop()
+      // A bulk claim under way hands what it took to #handle, which gives it back (stopping).
+      await this.#pulling
       await Promise.all(this.#localDrives)
       await this.#pruning
       await scheduling
@@ -285,12 +292,11 @@ export class Worker implements DurableWorker {
 
   /** Pulls once the current macrotask ends: slots that free together (one group commit) share a claim. */
   #pullSoon(): void {
-    if (this.#pulling) {
+    if (this.#pulling !== undefined) {
       this.#pullAgain = true
       return
     }
-    this.#pulling = true
-    setImmediate(() => void this.#pull())
+    this.#pulling = new Promise<void>((resolve) => setImmediate(() => void this.#pull().finally(resolve)))
   }
 
   /**
@@ -316,7 +322,7 @@ export class Worker implements DurableWorker {
     } catch (error) {
       this.#failed('claim of due runs', error)
     } finally {
-      this.#pulling = false
+      this.#pulling = undefined
     }
   }
 
