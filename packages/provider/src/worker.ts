@@ -91,8 +91,6 @@ export class Worker implements DurableWorker {
   #pullAgain = false
   /** The last bulk claim filled every free slot: more runs may be due, pull when a slot frees. */
   #backlog = false
-  /** Job deliveries waiting for a slot that pulled or locally started runs hold (see `#handle`). */
-  readonly #waiting: Array<() => void> = []
   /** Background tasks failing in a row (reconciler, lease renewal): logged once per outage. */
   readonly #failing = new Map<string, number>()
 
@@ -151,7 +149,6 @@ export class Worker implements DurableWorker {
     this.#timers = []
     const scheduling = this.#scheduler?.stop()
     for (const drive of this.#inFlight.values()) drive.requestStop()
-    for (const wake of this.#waiting.splice(0)) wake()
     const deadline = setTimeout(() => {
       for (const drive of this.#inFlight.values()) {
         drive.abort(new DurableError('RUN_CANCELLED', `worker ${this.id} stopped before the step finished (stopTimeoutMs)`))
@@ -187,7 +184,6 @@ export class Worker implements DurableWorker {
       if (settled) return false
       settled = true
       this.#reserved--
-      this.#waiting.shift()?.()
       return true
     }
     return {
@@ -207,11 +203,6 @@ export class Worker implements DurableWorker {
   }
 
   async #handle(job: DurableJob, held?: ClaimedRun): Promise<void> {
-    // The queue's consumer counts only its own handlers; pulled and locally started runs hold
-    // slots too. A job's run waits for one of them, so no more than `concurrency` runs are driven.
-    while (held === undefined && this.#state === 'started' && this.#inFlight.size + this.#reserved >= this.#concurrency) {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve))
-    }
     if (this.#state !== 'started' || this.#inFlight.has(job.runId)) {
       // A run leased to this worker (created so, or bulk-claimed) while it stopped, or while a
       // job of it was being claimed here: hand it to another one.
@@ -238,7 +229,6 @@ export class Worker implements DurableWorker {
       this.#rt.logger[outage ? 'warn' : 'error']({ runId: job.runId, err: error }, `could not advance run "${job.runId}"; the reconciler will try again`)
     } finally {
       this.#inFlight.delete(job.runId)
-      this.#waiting.shift()?.()
     }
     if (this.#backlog) this.#pullSoon()
     if (outage) void this.#handBackAfterOutage(job.runId)
@@ -320,7 +310,7 @@ export class Worker implements DurableWorker {
     try {
       do {
         this.#pullAgain = false
-        const free = this.#concurrency - this.#inFlight.size - this.#reserved - this.#waiting.length
+        const free = this.#concurrency - this.#inFlight.size - this.#reserved
         if (store.claimDueRuns === undefined || this.#state !== 'started' || !this.#alive || free <= 0) return
         await this.#rt.syncClock()
         const now = clock.now()
