@@ -334,17 +334,9 @@ export class Worker implements DurableWorker {
         this.#pullAgain = false
         const free = this.#concurrency - this.#inFlight.size - this.#reserved
         if (store.claimDueRuns === undefined || this.#state !== 'started' || !this.#alive || free <= 0) return
-        // The slots are promised to the claim while it is under way: jobs delivered meanwhile
-        // must not take them too.
-        this.#reserved += free
-        let claimed: readonly ClaimedRun[]
-        try {
-          await this.#rt.syncClock()
-          const now = clock.now()
-          claimed = await store.claimDueRuns({ owner: this.id, now, leaseUntil: new Date(now.getTime() + leaseMs), definitions: registry.definitions, limit: free })
-        } finally {
-          this.#reserved -= free
-        }
+        await this.#rt.syncClock()
+        const now = clock.now()
+        const claimed = await store.claimDueRuns({ owner: this.id, now, leaseUntil: new Date(now.getTime() + leaseMs), definitions: registry.definitions, limit: free })
         this.#backlog = claimed.length === free
         for (const held of claimed) this.#driveHere(held.run.id, held)
         this.#recovered('claim of due runs')
