@@ -61,8 +61,6 @@ export type { StoredState } from './stored-state.js'
 export type { BranchState, Command, Compensated, JournalKind, JournalRecord, NodeCursor, RunError, RunEvent, RunState, RunStatus, Transition } from './run-state.js'
 export type {
   ClaimResult,
-  ClaimedRun,
-  BulkClaim,
   DefinitionKey,
   JournalEntry,
   ListRunsQuery,

@@ -1,8 +1,6 @@
 import type { Json } from './json.js'
 import type { ResultEntry } from './results.js'
 import type {
-  BulkClaim,
-  ClaimedRun,
   ClaimResult,
   DefinitionKey,
   JournalEntry,
@@ -82,7 +80,6 @@ export interface RunRepository {
  * ```ts
  * const claim = await store.claimRun(runId, { owner, now, leaseUntil, definitions })
  * if (!claim.claimed) console.log(claim.reason) // 'missing' | 'ended' | 'unregistered' | 'leased' | 'notDue'
- * const taken = (await store.claimDueRuns?.({ owner, now, leaseUntil, definitions, limit: 8 })) ?? []
  * ```
  */
 export interface LeaseStore {
@@ -98,18 +95,6 @@ export interface LeaseStore {
    * next free slot, and is due then).
    */
   claimRun(runId: string, claim: { owner: string; now: Date; leaseUntil: Date; definitions: readonly DefinitionKey[] }): Promise<ClaimResult>
-  /**
-   * Optional: takes the leases of up to `claim.limit` runs at once — in one statement where the
-   * store can — with `claimRun`'s rules: each is active, of one of `definitions`, due by `now`,
-   * and not leased by a live worker; a pending run becomes running. The highest priorities first,
-   * then the most overdue (due time, then id), in that order. Runs another claimer is taking at
-   * that moment are skipped, never waited for, so two claimers never take one run. Runs under
-   * flow control (a concurrency key, or a rate key before their first claim) are left to
-   * `claimRun`, which counts their keys. Each run comes with its results so far. A `limit` that
-   * is not a positive integer → `INVALID_INPUT`. Without it, workers claim the runs of their
-   * jobs one at a time.
-   */
-  claimDueRuns?(claim: BulkClaim): Promise<ClaimedRun[]>
   /** Extends, to `until`, the leases `owner` still holds among `runIds`; returns those ids. */
   renewLeases(owner: string, runIds: readonly string[], until: Date): Promise<string[]>
   /** Gives back the leases `owner` holds among `runIds`, leaving the runs as they are, so another worker can continue at once. */
@@ -122,15 +107,13 @@ export interface LeaseStore {
    *
    * With `heldBackOn`: only the runs held back on that concurrency key, as many as it has free
    * slots (`limit` less the runs live workers hold), in the same order — those to wake when a
-   * run of the key gives its slot back. With `flowControlled`: only the runs `claimDueRuns`
-   * leaves to `claimRun` (a concurrency key, or a rate key before their first claim).
+   * run of the key gives its slot back.
    */
   findDueRuns(query: {
     now: Date
     definitions: readonly DefinitionKey[]
     limit: number
     heldBackOn?: { readonly workflowName: string; readonly concurrencyKey: string }
-    flowControlled?: boolean
   }): Promise<string[]>
   /**
    * Runs by status, and the backlog with the predicate of `findDueRuns`: active runs due by `now`

@@ -2,7 +2,6 @@ import { DurableError, type StepError } from './errors.js'
 import type { RunFlow } from './flow-control.js'
 import type { Json } from './json.js'
 import type { JournalKind, RunError, RunState, RunStatus } from './run-state.js'
-import type { ResultEntry } from './results.js'
 import type { JournalStore, LeaseStore, RunRepository, ScheduleStore, SignalStore, StoreLifecycle, WorkerCoordination } from './run-store-roles.js'
 
 /**
@@ -144,29 +143,6 @@ export type ClaimResult =
   | { readonly claimed: true; readonly run: RunRecord; /** The previous holder's lease ran out: it died mid-try. */ readonly previousLeaseExpired: boolean }
   | { readonly claimed: false; readonly reason: 'missing' | 'ended' | 'unregistered' | 'leased' | 'notDue' | 'limited'; readonly dueAt: Date | null }
   | { readonly claimed: false; readonly reason: 'outranked'; readonly dueAt: Date | null; readonly outrankedBy: string }
-
-/**
- * A run taken by `claimDueRuns`: what a successful `claimRun` returns, and the run's journal
- * entries that carry results (those `loadResults` reads), so that the worker resumes it without
- * another round trip.
- */
-export interface ClaimedRun {
-  readonly run: RunRecord
-  /** The previous holder's lease ran out, or its holder was seen dead: it died mid-try. */
-  readonly previousLeaseExpired: boolean
-  /** The run's entries of `RESULT_KINDS`, in journal order (empty for a run that never committed). */
-  readonly results: readonly ResultEntry[]
-}
-
-/** What `claimDueRuns` asks for: `claimRun`'s claim, for up to `limit` runs. */
-export interface BulkClaim {
-  readonly owner: string
-  readonly now: Date
-  readonly leaseUntil: Date
-  readonly definitions: readonly DefinitionKey[]
-  /** At most this many runs (a positive integer: the worker's free slots). */
-  readonly limit: number
-}
 
 /** A fenced change to a run: applied only while `owner` still holds the lease. */
 export interface RunUpdate {

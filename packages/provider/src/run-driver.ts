@@ -18,7 +18,6 @@ import {
   type BranchDefinition,
   type ChildDefinition,
   type ClaimResult,
-  type ClaimedRun,
   type RunRecord,
   type LoopDefinition,
   type ParallelDefinition,
@@ -75,16 +74,15 @@ export class RunDriver {
   }
 
   /**
-   * Claims the run (unless `held` is a run this worker leased already: at its creation, or by a
-   * bulk claim) and drives it. Returns the id of a run of higher priority to drive instead, when
-   * one outranked this one.
+   * Claims the run (unless `started` is a run this worker leased at its creation) and drives it.
+   * Returns the id of a run of higher priority to drive instead, when one outranked this one.
    */
-  async advance(drive: Drive, held?: ClaimedRun): Promise<string | undefined> {
+  async advance(drive: Drive, started?: RunRecord): Promise<string | undefined> {
     const { store, clock, leaseMs, registry, queue } = this.#rt
     await this.#rt.syncClock()
     const now = clock.now()
-    const claim: ClaimResult = held
-      ? { claimed: true, run: held.run, previousLeaseExpired: held.previousLeaseExpired }
+    const claim: ClaimResult = started
+      ? { claimed: true, run: started, previousLeaseExpired: false }
       : await store.claimRun(drive.runId, { owner: this.#owner, now, leaseUntil: new Date(now.getTime() + leaseMs), definitions: registry.definitions })
     if (!claim.claimed) {
       // Woken early (a collapsed or duplicate job), or a rate limit reserved it a later slot:
@@ -103,9 +101,8 @@ export class RunDriver {
     const { run } = claim
     const workflow = registry.forRun(run)?.workflow
     if (workflow === undefined) throw new DurableError('WORKFLOW_NOT_REGISTERED', `run "${run.id}" was claimed without its definition`)
-    // A run that never committed a transition has no journal; every other one is read back whole
-    // (a bulk claim brought its results along).
-    const results = held !== undefined ? runResults(held.results) : notStarted(run.state) ? {} : runResults(await store.loadResults(run.id))
+    // A run that never committed a transition has no journal; every other one is read back whole.
+    const results = notStarted(run.state) ? {} : runResults(await store.loadResults(run.id))
     const span = startRunSpan(run)
     drive.claimed(run, workflow, results, span.context)
     const at = now.toISOString()

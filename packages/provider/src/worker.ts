@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { describeValue, DurableError, isDurableError, LIVE_OWNER_MARK, type ClaimedRun, type RunRecord, type WorkerLiveness } from '@durable/core'
+import { describeValue, DurableError, isDurableError, LIVE_OWNER_MARK, type RunRecord, type WorkerLiveness } from '@durable/core'
 import type { DurableJob, QueueAdapter } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
 import { Drive } from './drive.js'
@@ -59,11 +59,6 @@ export interface DurableWorker {
  * default) and take them over — about two seconds after the death, whatever `leaseMs` is.
  * Leases still expire as before: they cover a worker that lives but is stuck (a long pause), and
  * workers without liveness.
- *
- * When the store claims in bulk (`RunStore.claimDueRuns`), the worker also pulls: it claims due
- * runs for all its free slots in one round trip and drives them without a job or a claim per run
- * (see `#pull`); the reconciler then dispatches jobs only for the runs pulls leave alone (those
- * under flow control). Jobs from the queue are handled as before, one claim each.
  */
 export class Worker implements DurableWorker {
   readonly id: string
@@ -88,11 +83,6 @@ export class Worker implements DurableWorker {
   #liveness: WorkerLiveness | undefined
   #timers: NodeJS.Timeout[] = []
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new'
-  /** A bulk claim in progress (`stop()` waits for it), and whether another was asked for meanwhile (see `#pull`). */
-  #pulling: Promise<void> | undefined
-  #pullAgain = false
-  /** The last bulk claim filled every free slot: more runs may be due, pull when a slot frees. */
-  #backlog = false
   /** Background tasks failing in a row (reconciler, lease renewal): logged once per outage. */
   readonly #failing = new Map<string, number>()
 
@@ -158,8 +148,6 @@ export class Worker implements DurableWorker {
     }, this.#stopTimeoutMs)
     try {
       await this.#consumer?.stop()
-      // A bulk claim under way hands what it took to #handle, which gives it back (stopping).
-      await this.#pulling
       await Promise.all(this.#localDrives)
       await this.#reconciling
       await this.#pruning
@@ -192,24 +180,23 @@ export class Worker implements DurableWorker {
     return {
       owner: this.id,
       drive: (run) => {
-        if (settle()) this.#driveHere(run.id, { run, previousLeaseExpired: false, results: [] })
+        if (settle()) this.#driveHere(run.id, run)
       },
       release: () => void settle(),
     }
   }
 
-  /** Drives a run outside the queue's deliveries (a local start, a bulk claim, a run the reconciler found). */
-  #driveHere(runId: string, held?: ClaimedRun): void {
-    const driving = this.#handle({ runId }, held)
+  /** Drives a run outside the queue's deliveries (a local start, a run the reconciler found). */
+  #driveHere(runId: string, started?: RunRecord): void {
+    const driving = this.#handle({ runId }, started)
     this.#localDrives.add(driving)
     void driving.finally(() => this.#localDrives.delete(driving))
   }
 
-  async #handle(job: DurableJob, held?: ClaimedRun): Promise<void> {
+  async #handle(job: DurableJob, started?: RunRecord): Promise<void> {
     if (this.#state !== 'started' || this.#inFlight.has(job.runId)) {
-      // A run leased to this worker (created so, or bulk-claimed) while it stopped, or while a
-      // job of it was being claimed here: hand it to another one.
-      if (held !== undefined)
+      // A run created leased to this worker while it stopped: hand it to another one.
+      if (started !== undefined)
         await this.#rt.store
           .releaseLeases(this.id, [job.runId])
           .then(() => this.#rt.queue.dispatch({ runId: job.runId }))
@@ -218,21 +205,13 @@ export class Worker implements DurableWorker {
     }
     // Seen dead (its liveness connection is lost): a run claimed now would look free to the
     // others at once. Leave it; the reconciler dispatches it again, here or elsewhere.
-    if (held === undefined && !this.#alive) return
-    // The queue's consumer counts only its own handlers; pulled runs hold slots too. With every
-    // slot taken, a job's run is left where it is, due in the store: the next slot to free pulls
-    // it (or, under flow control, the reconciler sends its job again). So no more than
-    // `concurrency` runs are driven at once.
-    if (held === undefined && this.#rt.store.claimDueRuns !== undefined && this.#inFlight.size + this.#reserved >= this.#concurrency) {
-      this.#backlog = true
-      return
-    }
+    if (started === undefined && !this.#alive) return
     const drive = new Drive(job.runId)
     this.#inFlight.set(job.runId, drive)
     let outage: boolean
     let instead: string | undefined
     try {
-      instead = await this.#driver.advance(drive, held)
+      instead = await this.#driver.advance(drive, started)
       outage = isDurableError(drive.signal.reason, 'STORE_UNAVAILABLE')
     } catch (error) {
       outage = isDurableError(error, 'STORE_UNAVAILABLE')
@@ -241,7 +220,6 @@ export class Worker implements DurableWorker {
     } finally {
       this.#inFlight.delete(job.runId)
     }
-    if (this.#backlog) this.#pullSoon()
     if (outage) void this.#handBackAfterOutage(job.runId)
     // A due run of higher priority outranked this one: this slot drives it now.
     if (instead !== undefined) await this.#handle({ runId: instead })
@@ -312,52 +290,13 @@ export class Worker implements DurableWorker {
     })
   }
 
-  /** Pulls once the current macrotask ends: slots that free together (one group commit) share a claim. */
-  #pullSoon(): void {
-    if (this.#pulling !== undefined) {
-      this.#pullAgain = true
-      return
-    }
-    this.#pulling = new Promise<void>((resolve) => setImmediate(() => void this.#pull().finally(resolve)))
-  }
-
-  /**
-   * Claims due runs for every free slot in one round trip (`RunStore.claimDueRuns`) and drives
-   * them here: no job, no claim per run. A full batch means more may be due, so the next slot to
-   * free pulls again; the reconciler's tick pulls too. Runs under flow control are left to their
-   * jobs and `claimRun`. Called only through `#pullSoon`, so one pull runs at a time.
-   */
-  async #pull(): Promise<void> {
-    const { store, registry, clock, leaseMs } = this.#rt
-    try {
-      do {
-        this.#pullAgain = false
-        const free = this.#concurrency - this.#inFlight.size - this.#reserved
-        if (store.claimDueRuns === undefined || this.#state !== 'started' || !this.#alive || free <= 0) return
-        await this.#rt.syncClock()
-        const now = clock.now()
-        const claimed = await store.claimDueRuns({ owner: this.id, now, leaseUntil: new Date(now.getTime() + leaseMs), definitions: registry.definitions, limit: free })
-        this.#backlog = claimed.length === free
-        for (const held of claimed) this.#driveHere(held.run.id, held)
-        this.#recovered('claim of due runs')
-      } while (this.#pullAgain)
-    } catch (error) {
-      this.#failed('claim of due runs', error)
-    } finally {
-      this.#pulling = undefined
-    }
-  }
-
   async #reconcile(): Promise<void> {
     if (this.#state !== 'started') return
-    const pulls = typeof this.#rt.store.claimDueRuns === 'function'
-    if (pulls) this.#pullSoon()
     try {
       await this.#rt.syncClock()
       // A grace of one interval: a run started a moment ago is not yet late, its job is on its way.
       const now = new Date(this.#rt.clock.now().getTime() - this.#reconcileIntervalMs)
-      // A worker that pulls due runs needs jobs only for the runs its pulls leave alone.
-      const due = await this.#rt.store.findDueRuns({ now, definitions: this.#rt.registry.definitions, limit: 100, ...(pulls ? { flowControlled: true } : {}) })
+      const due = await this.#rt.store.findDueRuns({ now, definitions: this.#rt.registry.definitions, limit: 100 })
       const seenAt = Date.now()
       const patience = Math.max(5 * this.#reconcileIntervalMs, 3_000)
       for (const runId of [...this.#stillDue.keys()]) if (!due.includes(runId)) this.#stillDue.delete(runId)

@@ -13,7 +13,7 @@ export interface PostgresQueueOptions {
    * The store whose database holds the jobs table (in `store.schema`). The queue uses its
    * `db`, `schema` and `listen`; it never closes the store.
    */
-  store: Pick<PostgresStore, 'db' | 'schema' | 'listen'> & Partial<Pick<PostgresStore, 'deleteJobsOnClaim'>>
+  store: Pick<PostgresStore, 'db' | 'schema' | 'listen'>
   /**
    * How often an idle consumer looks for due jobs when no NOTIFY arrives, in ms. Default 1000.
    * NOTIFY wakes consumers at once; polling is the safety net for lost notifications and the
@@ -98,8 +98,6 @@ export class PostgresQueue implements QueueAdapter {
       throw new DurableError('INVALID_INPUT', `postgresQueue.consume: concurrency must be a positive integer, got ${String(concurrency)}`)
     }
     const store = this.#store
-    // A worker that claims due runs in bulk takes their jobs in the same statement.
-    store.deleteJobsOnClaim?.('jobs')
     const consumer = new JobConsumer(
       {
         db: store.db,

@@ -5,8 +5,6 @@ import {
   RESULT_KINDS,
   type JournalKind,
   type ResultEntry,
-  type BulkClaim,
-  type ClaimedRun,
   type ClaimResult,
   type DefinitionKey,
   type JournalEntry,
@@ -25,7 +23,7 @@ import {
   type ScheduleRecord,
   type WorkerLiveness,
 } from '@durable/core'
-import { Kysely, Migrator, PostgresDialect, sql, type RawBuilder } from 'kysely'
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { ChannelListener } from './channel-listener.js'
 import type { PostgresTransaction } from './durable-types.js'
@@ -42,7 +40,6 @@ import { postgresPool } from './postgres-pool.js'
 import type { PostgresStoreOptions } from './postgres-store-options.js'
 import { changeRun } from './queries/change-run.js'
 import { claimRun } from './queries/claim-run.js'
-import { claimDueRuns } from './queries/claim-due-runs.js'
 import { definitionMatch } from './queries/definition-match.js'
 import { insertRun } from './queries/create-run.js'
 import { pruneRuns } from './queries/prune-runs.js'
@@ -71,8 +68,6 @@ export class PostgresStore implements RunStore {
   readonly db: Kysely<any>
   /** The schema of the store's tables (validated, safe to quote with `sql.id`). */
   readonly schema: string
-  /** The queue's jobs table that bulk claims clear (see `deleteJobsOnClaim`). */
-  #jobs: RawBuilder<unknown> | undefined
   readonly #tables: Tables
   readonly #newListener: (() => ChannelListener) | undefined
   readonly #destroy: (() => Promise<void>) | undefined
@@ -259,35 +254,6 @@ export class PostgresStore implements RunStore {
     return result
   }
 
-  /**
-   * Takes the leases of up to `claim.limit` due runs, highest priority first, in one statement
-   * (`FOR UPDATE SKIP LOCKED` on the runs table); each comes with its results. Runs under flow
-   * control are left to `claimRun`.
-   */
-  async claimDueRuns(claim: BulkClaim): Promise<ClaimedRun[]> {
-    assertLimit(claim.limit)
-    const taken = await claimDueRuns(this.db, this.#tables, claim, this.#jobs)
-    return Promise.all(
-      taken.map(async ({ journalSeen, ...claimed }) => {
-        this.#fenced.claimed(claim.owner, claimed.run.id)
-        // A commit that landed as the statement began: read the journal again, now complete.
-        return journalSeen ? claimed : { ...claimed, results: await this.loadResults(claimed.run.id) }
-      }),
-    )
-  }
-
-  /**
-   * Called by `@durable/queue-postgres` when it consumes: its jobs table is in this store's
-   * schema, so `claimDueRuns` deletes the due jobs of the runs it takes in the same statement — a
-   * job only wakes a run, and the run is being driven — and no consumer claims them after.
-   *
-   * @internal
-   */
-  deleteJobsOnClaim(table: string): void {
-    assertSchemaName(table)
-    this.#jobs = sql.id(this.schema, table)
-  }
-
   /** A run's journal entries that carry step results (core's `RESULT_KINDS`), in journal order. */
   async loadResults(runId: string): Promise<ResultEntry[]> {
     const { rows } = await sql<{ step_key: string; step_name: string; kind: JournalKind; result: string | null }>`${sql.raw(PREPARED)}
@@ -411,7 +377,6 @@ export class PostgresStore implements RunStore {
     definitions: readonly DefinitionKey[]
     limit: number
     heldBackOn?: { readonly workflowName: string; readonly concurrencyKey: string }
-    flowControlled?: boolean
   }): Promise<string[]> {
     assertLimit(query.limit)
     const on = query.heldBackOn
@@ -441,7 +406,6 @@ export class PostgresStore implements RunStore {
       WHERE status NOT IN ('completed', 'failed', 'cancelled') AND due_at IS NOT NULL
         AND due_at <= ${query.now}
         AND (held_back_at IS NULL OR held_back_at <= ${new Date(query.now.getTime() - FLOW_RECHECK_MS)})
-        AND ${query.flowControlled === true ? sql`(concurrency_key IS NOT NULL OR (rate_key IS NOT NULL AND status = 'pending'))` : sql`true`}
         AND ${free}
         AND ${definitionMatch('r', query.definitions)}
       ORDER BY priority DESC, due_at, id

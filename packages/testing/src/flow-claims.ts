@@ -73,8 +73,3 @@ export function dueForFlow(rows: readonly RunRow[], now: number, heldBackOn?: { 
     .sort(byPriority)
     .slice(0, free)
 }
-
-/** A run whose claim counts its keys: a concurrency key, or a rate key before its first claim. @internal */
-export function underFlowControl(row: RunRow): boolean {
-  return row.flow.concurrency !== null || (row.flow.rate !== null && row.status === 'pending')
-}

@@ -4,8 +4,6 @@ import {
   RESULT_KINDS,
   assertOneUpdatePerRun,
   storedState,
-  type BulkClaim,
-  type ClaimedRun,
   type ClaimResult,
   type DefinitionKey,
   type JournalEntry,
@@ -29,8 +27,8 @@ import {
 import { appendJournal, jsonText, UniqueViolationError } from './journal-rows.js'
 import { idempotencyKeyOf, Layer, toJournalEntry, toRunRecord } from './memory-tables.js'
 import { RowLocks } from './row-locks.js'
-import { byPriority, claimedRow, dueForFlow, flowRefusal, underFlowControl } from './flow-claims.js'
-import { assertLimit, dueRows, isDueAndFree, leaseHolders, matchesDefinition, nextDueTime, pageOf, pruneOrder, statsOf } from './run-queries.js'
+import { claimedRow, dueForFlow, flowRefusal } from './flow-claims.js'
+import { assertLimit, dueRows, leaseHolders, matchesDefinition, nextDueTime, pageOf, pruneOrder, statsOf } from './run-queries.js'
 
 /** One transaction of the memory store: the layer its writes go to, and how it must end. */
 class MemoryTransaction {
@@ -186,36 +184,13 @@ export class MemoryStore implements RunStore {
     })
   }
 
-  /**
-   * Takes up to `claim.limit` due, free runs of `definitions`, highest priority first, skipping
-   * the runs a transaction holds locked (as `SKIP LOCKED` does) and those under flow control
-   * (left to `claimRun`). One synchronous step over the rows: claimers never interleave.
-   */
-  async claimDueRuns(claim: BulkClaim): Promise<ClaimedRun[]> {
-    this.#assertOpen()
-    assertLimit(claim.limit)
-    const now = claim.now.getTime()
-    return this.#write(undefined, [], (layer) =>
-      layer
-        .allRuns()
-        .filter(
-          (row) =>
-            isDueAndFree(row, now) && !underFlowControl(row) && claim.definitions.some((definition) => matchesDefinition(row, definition)) && !this.#locks.isHeld(`run:${row.id}`),
-        )
-        .sort(byPriority)
-        .slice(0, claim.limit)
-        .map((row): ClaimedRun => {
-          const claimed = claimedRow(row, claim.owner, claim.leaseUntil.getTime(), now, false)
-          layer.setRun(claimed)
-          return { run: toRunRecord(claimed), previousLeaseExpired: row.leaseOwner !== null, results: resultEntries(layer, row.id) }
-        }),
-    )
-  }
-
   /** The run's entries that carry step results (core's `RESULT_KINDS`), in journal order. */
   async loadResults(runId: string): Promise<ResultEntry[]> {
     this.#assertOpen()
-    return resultEntries(this.#committed, runId)
+    return this.#committed
+      .journal(runId)
+      .filter((row) => RESULT_KINDS.includes(row.kind))
+      .map((row) => ({ stepKey: row.stepKey, stepName: row.stepName, kind: row.kind, result: row.resultJson === null ? null : (JSON.parse(row.resultJson) as Json) }))
   }
 
   /**
@@ -370,14 +345,12 @@ export class MemoryStore implements RunStore {
     definitions: readonly DefinitionKey[]
     limit: number
     heldBackOn?: { readonly workflowName: string; readonly concurrencyKey: string }
-    flowControlled?: boolean
   }): Promise<string[]> {
     this.#assertOpen()
     assertLimit(query.limit)
     const now = query.now.getTime()
     return dueForFlow(this.#committed.allRuns(), now, query.heldBackOn)
       .filter((row) => query.definitions.some((definition) => matchesDefinition(row, definition)))
-      .filter((row) => query.flowControlled !== true || underFlowControl(row))
       .slice(0, query.limit)
       .map((row) => row.id)
   }
@@ -611,12 +584,4 @@ function applyUpdate(layer: Layer, update: RunUpdate): boolean {
   const parent = update.wake === undefined ? undefined : layer.run(update.wake)
   if (parent !== undefined && parent.status === 'waiting') layer.setRun({ ...parent, dueAt: now })
   return true
-}
-
-/** The run's entries of `RESULT_KINDS`, in journal order, as `layer` holds them. */
-function resultEntries(layer: Layer, runId: string): ResultEntry[] {
-  return layer
-    .journal(runId)
-    .filter((row) => RESULT_KINDS.includes(row.kind))
-    .map((row) => ({ stepKey: row.stepKey, stepName: row.stepName, kind: row.kind, result: row.resultJson === null ? null : (JSON.parse(row.resultJson) as Json) }))
 }

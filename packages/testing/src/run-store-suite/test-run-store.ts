@@ -1,7 +1,6 @@
 import type { RunStore } from '@durable/core'
 import { afterEach, beforeEach, describe } from 'vitest'
 import type { SuiteContext } from './fixtures.js'
-import { bulkClaimCases } from './bulk-claim-cases.js'
 import { flowCases } from './flow-cases.js'
 import { journalCases } from './journal-cases.js'
 import { leaseCases } from './lease-cases.js'
@@ -14,8 +13,6 @@ import { transactionCases } from './transaction-cases.js'
 export interface RunStoreTestOptions {
   /** Check the optional `ScheduleStore` members too. Default true; false for a store without schedules. */
   readonly schedules?: boolean
-  /** Check the optional `LeaseStore.claimDueRuns` too. Default true; false for a store without it. */
-  readonly bulkClaims?: boolean
 }
 
 /** What a `testRunStore` factory returns: a fresh, empty store, and how to tidy up after it. */
@@ -33,8 +30,7 @@ export interface RunStoreTestSetup {
  *
  * The cases, by role: runs (create with idempotency keys, read, list in pages, stats, shapes);
  * leases (claims and each refusal reason, definitions matched by name, version and shape,
- * renew, release, the reconciler's scan; unless `options.bulkClaims` is false, claims of many due
- * runs at once); the journal (fenced updates that change nothing when
+ * renew, release, the reconciler's scan); the journal (fenced updates that change nothing when
  * refused, `seq` 1, 2, 3… without gaps, a step completed or compensated at most once, results);
  * signals (kept until taken, consumed once, `changeRun` atomic); transactions (commit,
  * rollback on throw, rollback after a refused fence); and, unless `options.schedules` is false,
@@ -80,7 +76,6 @@ export function testRunStore(name: string, factory: () => Promise<RunStoreTestSe
     signalCases(context)
     transactionCases(context)
     flowCases(context)
-    if (options.bulkClaims !== false) bulkClaimCases(context)
     if (options.schedules !== false) scheduleCases(context)
   })
 }
