@@ -23,7 +23,7 @@ describe('a partition: one worker cut off from the database for longer than its 
     await cluster?.close()
   })
 
-  it('takes its runs over, refuses its late results, and runs nothing journaled twice', { timeout: 85_000 }, async () => {
+  it('takes its runs over, refuses its late results, and runs nothing journaled twice', { timeout: 150_000 }, async () => {
     const { admin, durable, fleet, network } = cluster
     const [cutPid] = fleet.pidsAt(0) as [number]
     const [otherPid] = fleet.pidsAt(1) as [number]
@@ -71,10 +71,16 @@ describe('a partition: one worker cut off from the database for longer than its 
     }
     const restoredAt = Date.now()
     expect(await drained(admin, 30_000)).toBe(true)
-    // The other worker may drain everything before the cut one's late commit, held in a socket
-    // while the link was down, reaches the database and is refused: wait for that refusal.
-    const lateRefusals = () => fleet.record.logLines.filter((line) => /lost the lease|abandoned step/.test(line) && inFlight.some((id) => line.includes(id)))
-    await vi.waitFor(() => expect(lateRefusals().length).toBeGreaterThan(0), { timeout: 20_000, interval: 100 })
+    // The cut worker's late result either reaches the database once the link is back and is
+    // refused (its lease is gone), or its connection fails first and the worker drops it as the
+    // database is unreachable; which one depends on TCP timing. Either way it says so — wait for
+    // that (the other worker may drain everything first). The journal check below is what
+    // proves that nothing of the cut worker's was journaled.
+    const lateRefusals = () =>
+      fleet.record.logLines.filter((line) => /lost the lease|abandoned step|database is unreachable/.test(line) && inFlight.some((id) => line.includes(id)))
+    // A segment lost to the cut is sent again on TCP's backoff, which doubles per try (up to
+    // tens of seconds after a long cut): give it a minute.
+    await vi.waitFor(() => expect(lateRefusals().length).toBeGreaterThan(0), { timeout: 60_000, interval: 100 })
     await fleet.stop()
 
     // The cut worker's first tries of `reserve` ran to the end during the cut, and none of them
@@ -90,7 +96,7 @@ describe('a partition: one worker cut off from the database for longer than its 
     expect(reserves).toHaveLength(inFlight.length)
     for (const reserve of reserves) expect(reserve).toMatchObject({ by_cut: false, by_other: true, cut_tries: 1 })
     expect(reserves.every((reserve) => reserve.attempt >= 2)).toBe(true)
-    // Once back, the cut worker saw that its leases were gone (its late commits were refused).
+    // Once back, the cut worker saw that its results could not count (refused, or dropped).
     expect(lateRefusals().length).toBeGreaterThan(0)
 
     const checks = await checkInvariants(admin, {
