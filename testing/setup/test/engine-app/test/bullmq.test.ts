@@ -1,10 +1,9 @@
 /** `@durable/queue-bullmq` on the BullMQ installed in this app: the conformance suite, then a workflow. */
-import { createDurable, silentLogger } from '@durable/provider'
 import { testQueueAdapter } from '@durable/queue-adapter/testing'
 import { bullmqQueue } from '@durable/queue-bullmq'
 import { postgresStore, type PostgresStore } from '@durable/store-postgres'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { createDatabase, expectFlakyCompletes, flaky } from './setup.ts'
+import { createDatabase, expectFlakyCompletes } from './setup.ts'
 
 const port = Number(process.env.DURABLE_TEST_REDIS_PORT)
 if (!Number.isInteger(port)) throw new Error('DURABLE_TEST_REDIS_PORT is not set: run this app from testing/setup/test/node-matrix.test.ts')
@@ -34,14 +33,9 @@ testQueueAdapter('bullmqQueue', async () => {
 describe('a workflow on BullMQ', () => {
   it('retries a step and completes', async () => {
     const queue = bullmqQueue({ connection, prefix, logger })
-    const durable = createDurable({ store, queue, workflows: [flaky], logger: silentLogger })
-    await durable.migrate()
-    const worker = durable.worker({ concurrency: 2 })
-    await worker.start()
     try {
-      await expectFlakyCompletes(durable)
+      await expectFlakyCompletes(store, queue)
     } finally {
-      await worker.stop()
       await queue.close()
     }
   })

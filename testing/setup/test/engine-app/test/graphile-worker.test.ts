@@ -1,10 +1,9 @@
 /** `@durable/queue-graphile-worker` on the Graphile Worker installed in this app: the conformance suite, then a workflow. */
-import { createDurable, silentLogger } from '@durable/provider'
 import { testQueueAdapter } from '@durable/queue-adapter/testing'
 import { graphileWorkerQueue } from '@durable/queue-graphile-worker'
 import { postgresStore, type PostgresStore } from '@durable/store-postgres'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { createDatabase, expectFlakyCompletes, flaky } from './setup.ts'
+import { createDatabase, expectFlakyCompletes } from './setup.ts'
 
 let database: Awaited<ReturnType<typeof createDatabase>>
 let store: PostgresStore
@@ -32,14 +31,9 @@ testQueueAdapter('graphileWorkerQueue', async () => {
 describe('a workflow on Graphile Worker', () => {
   it('retries a step and completes', async () => {
     const queue = graphileWorkerQueue({ connectionString: database.url, logger })
-    const durable = createDurable({ store, queue, workflows: [flaky], logger: silentLogger })
-    await durable.migrate()
-    const worker = durable.worker({ concurrency: 2 })
-    await worker.start()
     try {
-      await expectFlakyCompletes(durable)
+      await expectFlakyCompletes(store, queue)
     } finally {
-      await worker.stop()
       await queue.close()
     }
   })

@@ -3,7 +3,9 @@
  * (`DURABLE_TEST_ADMIN_URL`), and a workflow that retries a step, to run on each engine.
  */
 import { defineWorkflow } from '@durable/core'
-import type { Durable } from '@durable/provider'
+import { createDurable, silentLogger } from '@durable/provider'
+import type { QueueAdapter } from '@durable/queue-adapter'
+import type { PostgresStore } from '@durable/store-postgres'
 import pg from 'pg'
 import { expect } from 'vitest'
 
@@ -42,7 +44,20 @@ export const flaky = defineWorkflow<{ name: string }>('flaky').step(
 )
 
 /** Starts `flaky` on `durable` (with a running worker) and checks it completed on its retry. */
-export async function expectFlakyCompletes(durable: Durable): Promise<void> {
+/** Runs `flaky` on `store` and `queue` with a worker of its own, and checks it retried and completed. */
+export async function expectFlakyCompletes(store: PostgresStore, queue: QueueAdapter): Promise<void> {
+  const durable = createDurable({ store, queue, workflows: [flaky], logger: silentLogger })
+  await durable.migrate()
+  const worker = durable.worker({ concurrency: 2 })
+  await worker.start()
+  try {
+    await expectFlakyRun(durable)
+  } finally {
+    await worker.stop()
+  }
+}
+
+async function expectFlakyRun(durable: ReturnType<typeof createDurable>): Promise<void> {
   const runId = await durable.start(flaky, { name: 'ada' })
   const done = await durable.waitFor(runId, { timeout: '30s' })
   expect(done.status).toBe('completed')
