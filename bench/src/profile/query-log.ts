@@ -12,6 +12,7 @@ const KINDS: ReadonlyArray<[kind: string, pattern: RegExp]> = [
   ['commit', /^commit\b/],
   ['rollback', /^rollback\b/],
   ['claim job (delete … skip locked)', /^delete from "?\w+"?\."?jobs"?/],
+  ['claim jobs + their runs (one statement)', /^with picked as \(/],
   ['next job due (min run_at)', /^select cast\(extract\(epoch from min\(run_at\)/],
   ['insert job + notify', /^with job as \( insert into/],
   ['claim run (lease cte)', /^with target as \(/],
@@ -33,7 +34,13 @@ export const kindOf = (text: string): string => {
 }
 
 /** Hot kinds worth a query plan. */
-const EXPLAINED = new Set(['claim job (delete … skip locked)', 'next job due (min run_at)', 'claim run (lease cte)', 'commit step (update run + journal cte)'])
+const EXPLAINED = new Set([
+  'claim jobs + their runs (one statement)',
+  'claim job (delete … skip locked)',
+  'next job due (min run_at)',
+  'claim run (lease cte)',
+  'commit step (update run + journal cte)',
+])
 
 export interface TraceEntry {
   readonly kind: string

@@ -29,6 +29,7 @@ import {
   type StoreTransaction,
   type Transition,
 } from '@durable/core'
+import type { ClaimedRun } from '@durable/queue-adapter'
 import type { Drive } from './drive.js'
 import { toSnapshot, type RunSnapshot } from './run-snapshot.js'
 import { driveBranches } from './branch-runner.js'
@@ -74,15 +75,16 @@ export class RunDriver {
   }
 
   /**
-   * Claims the run (unless `started` is a run this worker leased at its creation) and drives it.
+   * Claims the run (unless it is `claimed` already: leased to this worker at its creation, or by
+   * the queue's take of its job) and drives it.
    * Returns the id of a run of higher priority to drive instead, when one outranked this one.
    */
-  async advance(drive: Drive, started?: RunRecord): Promise<string | undefined> {
+  async advance(drive: Drive, claimed?: ClaimedRun): Promise<string | undefined> {
     const { store, clock, leaseMs, registry, queue } = this.#rt
     await this.#rt.syncClock()
     const now = clock.now()
-    const claim: ClaimResult = started
-      ? { claimed: true, run: started, previousLeaseExpired: false }
+    const claim: ClaimResult = claimed
+      ? { claimed: true, ...claimed }
       : await store.claimRun(drive.runId, { owner: this.#owner, now, leaseUntil: new Date(now.getTime() + leaseMs), definitions: registry.definitions })
     if (!claim.claimed) {
       // Woken early (a collapsed or duplicate job), or a rate limit reserved it a later slot:

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { describeValue, DurableError, isDurableError, LIVE_OWNER_MARK, type RunRecord, type WorkerLiveness } from '@durable/core'
-import type { DurableJob, QueueAdapter } from '@durable/queue-adapter'
+import type { ClaimedRun, DurableJob, QueueAdapter, RunClaimer } from '@durable/queue-adapter'
 import { ulid } from 'ulid'
 import { Drive } from './drive.js'
 import { applyRetention } from './retention.js'
@@ -114,7 +114,7 @@ export class Worker implements DurableWorker {
       })
       // Alive before it leases anything: a lease of this id without the lock would look dead.
       this.#liveness = await this.#rt.store.holdLiveness?.(this.id)
-      this.#consumer = await this.#rt.queue.consume((job) => this.#handle(job), { concurrency: this.#concurrency })
+      this.#consumer = await this.#rt.queue.consume((job) => this.#handle(job, job.claimed), { concurrency: this.#concurrency, claimRuns: this.#claimer() })
     } catch (error) {
       await this.#liveness?.release().catch(() => {})
       this.#liveness = undefined
@@ -186,17 +186,37 @@ export class Worker implements DurableWorker {
     }
   }
 
+  /**
+   * What the queue needs to claim runs with their jobs (queue-postgres does): this worker's id,
+   * its definitions and the lease's times — none while it stops or is seen dead, when it must
+   * not claim (see `#handle`).
+   */
+  #claimer(): RunClaimer {
+    const { registry, clock, leaseMs } = this.#rt
+    return {
+      owner: this.id,
+      definitions: registry.definitions,
+      lease: async () => {
+        if (this.#state !== 'started' || !this.#alive) return undefined
+        await this.#rt.syncClock()
+        const now = clock.now()
+        return { now, leaseUntil: new Date(now.getTime() + leaseMs), driving: [...this.#inFlight.keys()] }
+      },
+    }
+  }
+
   /** Drives a run outside the queue's deliveries (a local start, a run the reconciler found). */
   #driveHere(runId: string, started?: RunRecord): void {
-    const driving = this.#handle({ runId }, started)
+    const driving = this.#handle({ runId }, started && { run: started, previousLeaseExpired: false })
     this.#localDrives.add(driving)
     void driving.finally(() => this.#localDrives.delete(driving))
   }
 
-  async #handle(job: DurableJob, started?: RunRecord): Promise<void> {
+  /** Drives the job's run: claimed here, or `claimed` already (a local start, a queue that claims). */
+  async #handle(job: DurableJob, claimed?: ClaimedRun): Promise<void> {
     if (this.#state !== 'started' || this.#inFlight.has(job.runId)) {
-      // A run created leased to this worker while it stopped: hand it to another one.
-      if (started !== undefined)
+      // A run leased to this worker while it stopped: hand it to another one.
+      if (claimed !== undefined)
         await this.#rt.store
           .releaseLeases(this.id, [job.runId])
           .then(() => this.#rt.queue.dispatch({ runId: job.runId }))
@@ -205,13 +225,13 @@ export class Worker implements DurableWorker {
     }
     // Seen dead (its liveness connection is lost): a run claimed now would look free to the
     // others at once. Leave it; the reconciler dispatches it again, here or elsewhere.
-    if (started === undefined && !this.#alive) return
+    if (claimed === undefined && !this.#alive) return
     const drive = new Drive(job.runId)
     this.#inFlight.set(job.runId, drive)
     let outage: boolean
     let instead: string | undefined
     try {
-      instead = await this.#driver.advance(drive, started)
+      instead = await this.#driver.advance(drive, claimed)
       outage = isDurableError(drive.signal.reason, 'STORE_UNAVAILABLE')
     } catch (error) {
       outage = isDurableError(error, 'STORE_UNAVAILABLE')

@@ -17,5 +17,5 @@
  *
  * @packageDocumentation
  */
-export type { DurableJob, QueueAdapter } from './queue-adapter.js'
+export type { ClaimedRun, ConsumeOptions, DurableJob, QueueAdapter, RunClaimer } from './queue-adapter.js'
 export { MemoryQueue, memoryQueue } from './memory-queue.js'

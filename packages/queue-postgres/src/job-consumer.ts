@@ -1,5 +1,6 @@
 import { isDurableError } from '@durable/core'
-import type { DurableJob } from '@durable/queue-adapter'
+import type { DurableJob, RunClaimer } from '@durable/queue-adapter'
+import type { TakenJob } from '@durable/store-postgres'
 import { claimDueJobs } from './queries/claim-due-jobs.js'
 import type { Executor } from './queries/executor.js'
 import { insertJob } from './queries/insert-job.js'
@@ -19,6 +20,9 @@ export interface ConsumerContext {
   readonly logger: QueueLogger | undefined
   /** Subscribes to the queue's channel; throws a `DurableError` when the store cannot listen. */
   readonly listen: (onNotify: () => void) => Promise<() => Promise<void>>
+  /** The store's take of due jobs that claims their runs in the same statement, when it has one. */
+  readonly claimJobRuns:
+    ((limit: number, claim: { owner: string; now: Date; leaseUntil: Date; definitions: RunClaimer['definitions']; except: readonly string[] }) => Promise<TakenJob[]>) | undefined
 }
 
 /** Backoff after consecutive database errors: 250 ms, doubling, at most 10 s. */
@@ -47,6 +51,7 @@ export class JobConsumer {
   readonly #context: ConsumerContext
   readonly #handler: (job: DurableJob) => Promise<void>
   readonly #concurrency: number
+  readonly #claimer: RunClaimer | undefined
   readonly #inFlight = new Set<Promise<void>>()
   #loop: Promise<void> = Promise.resolve()
   #stopping = false
@@ -59,10 +64,11 @@ export class JobConsumer {
   #lastListenAt = -Infinity
   #unlisten: (() => Promise<void>) | undefined
 
-  constructor(context: ConsumerContext, handler: (job: DurableJob) => Promise<void>, concurrency: number) {
+  constructor(context: ConsumerContext, handler: (job: DurableJob) => Promise<void>, concurrency: number, claimer: RunClaimer | undefined) {
     this.#context = context
     this.#handler = handler
     this.#concurrency = concurrency
+    this.#claimer = claimer
   }
 
   /** Listens (when the store can), then starts the loop. */
@@ -104,9 +110,11 @@ export class JobConsumer {
         const free = this.#concurrency - this.#inFlight.size
         // With no free slot, sleep until a handler finishes: it wakes the loop.
         if (free > 0) {
-          const jobs = await claimDueJobs(db, schema, free)
+          const jobs = await this.#take(free)
           if (this.#stopping) {
-            await this.#handBack(jobs)
+            // A claimed run goes to the handler all the same: the stopping worker gives its lease back.
+            for (const job of jobs) if (job.claimed !== undefined) this.#runHandler(job)
+            await this.#handBack(jobs.filter((job) => job.claimed === undefined))
             break
           }
           for (const job of jobs) this.#runHandler(job)
@@ -128,6 +136,14 @@ export class JobConsumer {
       }
       await this.#sleep(waitMs)
     }
+  }
+
+  /** Takes up to `limit` due jobs, with their runs claimed when the worker asked for that and the store can. */
+  async #take(limit: number): Promise<TakenJob[]> {
+    const { db, schema, claimJobRuns } = this.#context
+    const lease = claimJobRuns !== undefined ? await this.#claimer?.lease() : undefined
+    if (lease === undefined || claimJobRuns === undefined || this.#claimer === undefined) return claimDueJobs(db, schema, limit)
+    return claimJobRuns(limit, { owner: this.#claimer.owner, definitions: this.#claimer.definitions, now: lease.now, leaseUntil: lease.leaseUntil, except: lease.driving })
   }
 
   #runHandler(job: DurableJob): void {

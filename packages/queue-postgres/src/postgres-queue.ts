@@ -1,5 +1,5 @@
 import { DurableError } from '@durable/core'
-import type { DurableJob, QueueAdapter } from '@durable/queue-adapter'
+import type { ConsumeOptions, DurableJob, QueueAdapter } from '@durable/queue-adapter'
 import type { PostgresStore } from '@durable/store-postgres'
 import { assertIdentifier } from './identifier.js'
 import { JobConsumer, type QueueLogger } from './job-consumer.js'
@@ -11,9 +11,10 @@ import { insertJobs } from './queries/insert-job.js'
 export interface PostgresQueueOptions {
   /**
    * The store whose database holds the jobs table (in `store.schema`). The queue uses its
-   * `db`, `schema` and `listen`; it never closes the store.
+   * `db`, `schema` and `listen` (and `claimJobRuns`, to claim runs with their jobs); it never
+   * closes the store.
    */
-  store: Pick<PostgresStore, 'db' | 'schema' | 'listen'>
+  store: Pick<PostgresStore, 'db' | 'schema' | 'listen'> & Partial<Pick<PostgresStore, 'claimJobRuns'>>
   /**
    * How often an idle consumer looks for due jobs when no NOTIFY arrives, in ms. Default 1000.
    * NOTIFY wakes consumers at once; polling is the safety net for lost notifications and the
@@ -90,9 +91,11 @@ export class PostgresQueue implements QueueAdapter {
 
   /**
    * Starts a consumer: claims due jobs (deleting them) into at most `concurrency` running
-   * handlers. `stop()` stops claiming, waits for running handlers and stops listening.
+   * handlers. `stop()` stops claiming, waits for running handlers and stops listening. With
+   * `claimRuns` (the provider's workers pass it), the statement that takes the jobs also claims
+   * their runs where it can, and hands them over as `job.claimed`.
    */
-  async consume(handler: (job: DurableJob) => Promise<void>, options: { concurrency: number }): Promise<{ stop(): Promise<void> }> {
+  async consume(handler: (job: DurableJob) => Promise<void>, options: ConsumeOptions): Promise<{ stop(): Promise<void> }> {
     const concurrency = options?.concurrency
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new DurableError('INVALID_INPUT', `postgresQueue.consume: concurrency must be a positive integer, got ${String(concurrency)}`)
@@ -106,9 +109,11 @@ export class PostgresQueue implements QueueAdapter {
         pollIntervalMs: this.pollIntervalMs,
         logger: this.#logger,
         listen: (onNotify) => store.listen(this.channel, () => onNotify()),
+        claimJobRuns: typeof store.claimJobRuns === 'function' ? (limit, claim) => store.claimJobRuns!(`${this.schema}.jobs`, limit, claim) : undefined,
       },
       handler,
       concurrency,
+      options.claimRuns,
     )
     this.#consumers.add(consumer)
     await consumer.start()

@@ -26,6 +26,7 @@ export type {
   PostgresStorePoolOptions,
 } from './postgres-store-options.js'
 export type { PostgresTransaction } from './durable-types.js'
+export type { TakenJob } from './queries/claim-job-runs.js'
 export { jsonb } from './jsonb.js'
 export { PREPARED } from './prepared-statements.js'
 export { postgresPool } from './postgres-pool.js'

@@ -40,6 +40,7 @@ import { postgresPool } from './postgres-pool.js'
 import type { PostgresStoreOptions } from './postgres-store-options.js'
 import { changeRun } from './queries/change-run.js'
 import { claimRun } from './queries/claim-run.js'
+import { claimJobRuns, type TakenJob } from './queries/claim-job-runs.js'
 import { definitionMatch } from './queries/definition-match.js'
 import { insertRun } from './queries/create-run.js'
 import { pruneRuns } from './queries/prune-runs.js'
@@ -252,6 +253,25 @@ export class PostgresStore implements RunStore {
     const result = await claimRun(this.db, this.#tables, runId, claim)
     if (result.claimed) this.#fenced.claimed(claim.owner, runId)
     return result
+  }
+
+  /**
+   * Takes up to `limit` due jobs of queue-postgres's table `jobsTable` (`schema.jobs`) and claims,
+   * in the same statement, each of their runs that a plain claim would take at once, apart from
+   * the runs in `claim.except` (the worker drives them already); the others come back as bare
+   * jobs, for `claimRun`. Used by `postgresQueue` when a worker consumes with
+   * `claimRuns`.
+   *
+   * @internal
+   */
+  async claimJobRuns(
+    jobsTable: string,
+    limit: number,
+    claim: { owner: string; now: Date; leaseUntil: Date; definitions: readonly DefinitionKey[]; except: readonly string[] },
+  ): Promise<TakenJob[]> {
+    const taken = await claimJobRuns(this.db, this.#tables, jobsTable, limit, claim)
+    for (const job of taken) if (job.claimed !== undefined) this.#fenced.claimed(claim.owner, job.runId)
+    return taken
   }
 
   /** A run's journal entries that carry step results (core's `RESULT_KINDS`), in journal order. */
