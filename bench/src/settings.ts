@@ -30,6 +30,8 @@ export interface Settings {
   readonly startManyRuns: number
   /** Runs drained at each host count of the `hosts` scenario. */
   readonly hostsRuns: number
+  /** Runs of each drain of the flow-claim scenario (unkeyed, keyed, limited). */
+  readonly flowRuns: number
 }
 
 /**
@@ -61,6 +63,7 @@ export function settingsFor(quick: boolean): Settings {
         activeRuns: 500,
         startManyRuns: 1000,
         hostsRuns: 400,
+        flowRuns: 500,
       }
     : {
         quick,
@@ -80,5 +83,6 @@ export function settingsFor(quick: boolean): Settings {
         activeRuns: 10_000,
         startManyRuns: 10_000,
         hostsRuns: 3000,
+        flowRuns: 2000,
       }
 }
