@@ -9,6 +9,7 @@ import { pgBossChainSystem } from './peers/pg-boss-chain.js'
 import { profileDrain, traceOneRun } from './profile/profile-tasks.js'
 import { measureActiveRuns } from './scenarios/active-runs.js'
 import { measureFlatCost } from './scenarios/flat-cost.js'
+import { measureFlowClaim } from './scenarios/flow-claim.js'
 import { measureParkedRuns } from './scenarios/parked-runs.js'
 import { measureStartMany } from './scenarios/start-many.js'
 import { measureThreeStep } from './scenarios/three-step.js'
@@ -37,6 +38,7 @@ async function run(): Promise<unknown> {
     if (task.kind === 'flat-cost') return measureFlatCost(task.backend, adminUrl, settings)
     if (task.kind === 'parked') return measureParkedRuns(task.backend, adminUrl, settings)
     if (task.kind === 'start-many') return measureStartMany(task.backend, adminUrl, settings)
+    if (task.kind === 'flow-claim') return measureFlowClaim(task.backend, adminUrl, settings)
     return measureActiveRuns(task.backend, adminUrl, settings)
   }
   const system = await openSystem(task.system, adminUrl)

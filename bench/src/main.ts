@@ -4,7 +4,7 @@
  * `--only` (also `--only a,b`) keeps the tasks whose label starts with one of the names: a
  * system's id for its throughput, latency and start-rate scenarios (`durable-server`,
  * `durable-embedded`, `dbos`, `pg-boss`, `graphile-worker`, `graphile-local`), or a durable
- * scenario, on both backends or one (`flat-cost`, `active`, `parked`, `start-many`,
+ * scenario, on both backends or one (`flat-cost`, `active`, `parked`, `start-many`, `flow-claim`,
  * `start-many (server)`), or `hosts` (workers on 1, 2 and 4 network namespaces against the same
  * server; needs root and `ip netns`). The floor is always measured: every ratio needs it.
  *
@@ -29,6 +29,7 @@ import { resultsTable } from './report/table.js'
 import { runInChild } from './run-in-child.js'
 import type { ActiveRunsFigures } from './scenarios/active-runs.js'
 import type { FlatCostFigures } from './scenarios/flat-cost.js'
+import type { FlowClaimFigures } from './scenarios/flow-claim.js'
 import type { ParkedFigures } from './scenarios/parked-runs.js'
 import type { StartManyFigures } from './scenarios/start-many.js'
 import type { ThreeStepFigures } from './scenarios/three-step.js'
@@ -54,7 +55,7 @@ const SYSTEMS: ReadonlyArray<{ id: SystemId; peer: boolean }> = [
   { id: 'graphile-local', peer: true },
 ]
 const BACKENDS: readonly Backend[] = ['server', 'embedded']
-const SCENARIOS: readonly DurableScenario[] = ['flat-cost', 'active', 'parked', 'start-many']
+const SCENARIOS: readonly DurableScenario[] = ['flat-cost', 'active', 'parked', 'start-many', 'flow-claim']
 const selected = (task: Task) => only === undefined || only.some((o) => taskLabel(task).startsWith(o))
 const labels = [...SYSTEMS.map(({ id }) => id), ...SCENARIOS.flatMap((kind) => BACKENDS.map((backend) => taskLabel({ kind, backend }))), 'hosts']
 const hostsSelected = only === undefined || only.some((o) => 'hosts'.startsWith(o))
@@ -89,6 +90,7 @@ const flatCost: PerBackend<FlatCostFigures> = {}
 const parked: PerBackend<ParkedFigures> = {}
 const active: PerBackend<ActiveRunsFigures> = {}
 const startMany: PerBackend<StartManyFigures> = {}
+const flowClaim: PerBackend<FlowClaimFigures> = {}
 try {
   const tool = await floorTool()
   for (const clients of settings.floorClients) {
@@ -104,7 +106,7 @@ try {
     if (outcome.error !== undefined) progress(`${id}: FAILED: ${outcome.error.split('\n')[0]}`)
     systems.push({ id, peer, ...outcome.result, ...(outcome.error !== undefined ? { error: outcome.error } : {}), exitedByItself: outcome.exitedByItself })
   }
-  const into: Record<DurableScenario, PerBackend<unknown>> = { 'flat-cost': flatCost, active, parked, 'start-many': startMany }
+  const into: Record<DurableScenario, PerBackend<unknown>> = { 'flat-cost': flatCost, active, parked, 'start-many': startMany, 'flow-claim': flowClaim }
   for (const kind of SCENARIOS) {
     for (const backend of BACKENDS) {
       const task: Task = { kind, backend }
@@ -153,6 +155,7 @@ const results: BenchResults = {
   parked,
   active,
   startMany,
+  flowClaim,
   ...(hosts !== undefined ? { hosts } : {}),
   ratios,
   targets: BACKENDS.flatMap((backend) =>

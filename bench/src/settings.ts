@@ -30,6 +30,13 @@ export interface Settings {
   readonly startManyRuns: number
   /** Runs drained at each host count of the `hosts` scenario. */
   readonly hostsRuns: number
+  /** Runs of each drain of the flow-claim scenario (unkeyed, keyed, limited). */
+  readonly flowRuns: number
+  /**
+   * Repetitions of its unkeyed and keyed drains, back to back: more than the others, since the
+   * ratio of two close figures is what it reports. The binding limit is drained `repetitions` times.
+   */
+  readonly flowRepetitions: number
 }
 
 /**
@@ -61,6 +68,8 @@ export function settingsFor(quick: boolean): Settings {
         activeRuns: 500,
         startManyRuns: 1000,
         hostsRuns: 400,
+        flowRuns: 300,
+        flowRepetitions: 2,
       }
     : {
         quick,
@@ -80,5 +89,7 @@ export function settingsFor(quick: boolean): Settings {
         activeRuns: 10_000,
         startManyRuns: 10_000,
         hostsRuns: 3000,
+        flowRuns: 1000,
+        flowRepetitions: 5,
       }
 }

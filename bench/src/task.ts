@@ -8,7 +8,7 @@ import type { Backend } from './systems/durable-instance.js'
 export type SystemId = 'durable-server' | 'durable-embedded' | 'dbos' | 'pg-boss' | 'graphile-worker' | 'graphile-local'
 
 /** durable's own scenarios, each run on both backends. */
-export type DurableScenario = 'flat-cost' | 'active' | 'parked' | 'start-many'
+export type DurableScenario = 'flat-cost' | 'active' | 'parked' | 'start-many' | 'flow-claim'
 
 export type Task =
   | { readonly kind: 'three-step'; readonly system: SystemId }

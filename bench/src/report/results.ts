@@ -6,6 +6,7 @@ import type { FloorFigures } from '../floor.js'
 import type { HostsRow } from '../hosts/hosts-scenario.js'
 import type { ActiveRunsFigures } from '../scenarios/active-runs.js'
 import type { FlatCostFigures } from '../scenarios/flat-cost.js'
+import type { FlowClaimFigures } from '../scenarios/flow-claim.js'
 import type { ParkedFigures } from '../scenarios/parked-runs.js'
 import type { StartManyFigures } from '../scenarios/start-many.js'
 import type { ThreeStepFigures } from '../scenarios/three-step.js'
@@ -38,6 +39,8 @@ export interface BenchResults {
   readonly parked: PerBackend<ParkedFigures>
   readonly active: PerBackend<ActiveRunsFigures>
   readonly startMany: PerBackend<StartManyFigures>
+  /** One worker draining the same backlog without and with flow control. */
+  readonly flowClaim: PerBackend<FlowClaimFigures>
   /** Workers on 1, 2 and 4 hosts (network namespaces); absent when not selected. */
   readonly hosts?: readonly HostsRow[] | { readonly error: string }
   readonly ratios: Readonly<Record<string, Ratios>>

@@ -69,6 +69,17 @@ export function resultsTable(results: BenchResults): string {
     `| startMany() of ${results.settings.startManyRuns} runs in one call: runs/s (× floor, 8 clients) | ${both((b) =>
       cell(results.startMany[b], (m) => `${fmt(m.runsPerSecond)} runs/s (${fmt(toFloor(m.runsPerSecond, results.floor), 2)}×), ${m.seconds} s a call`),
     )} |`,
+    `| flow control's claim: ${results.settings.flowRuns} runs drained at c=8, runs/s (steps/s) without → with a concurrency key (8 keys, limit 8: never binds) (keyed ÷ unkeyed) | ${both(
+      (b) =>
+        cell(
+          results.flowClaim[b],
+          (f) =>
+            `${fmt(f.unkeyed.runsPerSecond)} (${fmt(f.unkeyed.stepsPerSecond)}) → ${fmt(f.keyed.runsPerSecond)} (${fmt(f.keyed.stepsPerSecond)}) runs/s (**${times(f.keyedToUnkeyed)}**, the median of ${f.keyedToUnkeyedByRepetition.map(times).join(', ')})`,
+        ),
+    )} |`,
+    `| flow control's limit: the same drain with one limit of 4 for the workflow (binds: half the slots), runs/s (steps/s) (limited ÷ unkeyed) | ${both((b) =>
+      cell(results.flowClaim[b], (f) => `${fmt(f.limited.runsPerSecond)} (${fmt(f.limited.stepsPerSecond)}) runs/s (${times(f.limitedToUnkeyed)})`),
+    )} |`,
   )
 
   lines.push('', '| target | backend | measured | met |', '| --- | --- | --- | --- |')
