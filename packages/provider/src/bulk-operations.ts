@@ -43,7 +43,7 @@ const PAGE = 500
  * @internal
  */
 export async function startMany(rt: RuntimeContext, workflow: Workflow | string, items: readonly StartItem[], checkKey: (key: unknown) => string | null): Promise<string[]> {
-  const { store, queue, registry, clock, maxPayloadBytes } = rt
+  const { registry, clock, maxPayloadBytes } = rt
   const definition = registry.resolve(workflow)
   if (!Array.isArray(items)) throw new DurableError('INVALID_INPUT', `startMany takes an array of { input?, idempotencyKey?, priority?, timeout? }, got ${describeValue(items)}`)
   if (items.length > MAX_ITEMS) throw new DurableError('INVALID_INPUT', `startMany takes at most ${MAX_ITEMS} items at once, got ${items.length}: split the call`)
@@ -74,6 +74,17 @@ export async function startMany(rt: RuntimeContext, workflow: Workflow | string,
     }
   })
   if (runs.length === 0) return []
+  return (await createWithJobs(rt, runs)).map((r) => r.runId)
+}
+
+/**
+ * Inserts runs with their first jobs, in one transaction when the queue allows (else the jobs
+ * go after the commit, and the reconciler covers a crash in between); `{ runId, created }` in
+ * the order of `runs`. What `startMany` and concurrent `start()` calls (batched) write.
+ * @internal
+ */
+export async function createWithJobs(rt: RuntimeContext, runs: readonly NewRun[]): Promise<Array<{ runId: string; created: boolean }>> {
+  const { store, queue, registry } = rt
   const dispatchAll = async (created: readonly string[], transaction?: unknown): Promise<void> => {
     const options = transaction === undefined ? undefined : { transaction }
     const jobs = created.map((runId) => ({ runId }))
@@ -81,10 +92,9 @@ export async function startMany(rt: RuntimeContext, workflow: Workflow | string,
     else for (const job of jobs) await queue.dispatch(job, options)
   }
   const results = await store.createRuns(runs, queue.transactional ? (tx, created) => dispatchAll(created, tx) : undefined)
-  if (runs[0]!.shapeHash !== null) registry.shapeStored(runs[0]!.shapeHash)
-  // Not transactional: a crash right here leaves runs without a job; the reconciler finds them.
+  for (const run of runs) if (run.shapeHash !== null) registry.shapeStored(run.shapeHash)
   if (!queue.transactional) await dispatchAll(results.filter((r) => r.created).map((r) => r.runId))
-  return results.map((r) => r.runId)
+  return results
 }
 
 /**

@@ -35,7 +35,8 @@ import type { RuntimeContext } from './runtime-context.js'
 import { Worker, type DurableWorker, type LocalStart, type WorkerOptions } from './worker.js'
 import { describeVersion, WorkflowRegistry } from './workflow-registry.js'
 import { WaitDefinitions } from './wait-definitions.js'
-import { checkDryRun, forEachRun, startMany, type RunFilter, type StartItem } from './bulk-operations.js'
+import { Batcher } from './batcher.js'
+import { checkDryRun, createWithJobs, forEachRun, startMany, type RunFilter, type StartItem } from './bulk-operations.js'
 import { changeAndWake, deadlineOf, requestCancel } from './run-requests.js'
 import { parseRetention, PRUNE_BATCH, pruneInBatches, type Retention } from './retention.js'
 import { parseCron, parseSchedules, type Schedule, type ScheduleInfo } from './schedule-definitions.js'
@@ -222,6 +223,9 @@ export interface DurableStats {
   readonly leased: number
 }
 
+/** The most concurrent starts that share one insert; more wait for the next. */
+const MAX_STARTS_BATCHED = 500
+
 const STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting', 'compensating', 'completed', 'failed', 'cancelled']
 
 /**
@@ -288,8 +292,14 @@ class DurableRuntime implements Durable {
   readonly #workers = new Set<Worker>()
   readonly #waits: WaitDefinitions
 
+  readonly #starts: Batcher<NewRun, { runId: string; created: boolean }>
+
   constructor(runtime: RuntimeContext) {
     this.#rt = runtime
+    this.#starts = new Batcher(
+      (runs) => createWithJobs(runtime, runs),
+      (gathered) => gathered.slice(0, MAX_STARTS_BATCHED).map((_, i) => i),
+    )
     this.#waits = new WaitDefinitions(runtime.registry, runtime.store)
   }
 
@@ -335,8 +345,13 @@ class DurableRuntime implements Durable {
     return this.#create(run)
   }
 
-  /** Inserts a run with its first job (in one transaction when the queue allows), due when the run is. */
+  /**
+   * Inserts a run with its first job (in one transaction when the queue allows), due when the
+   * run is. Plain starts go through `#starts`: those that come while one insert is in flight share
+   * the next one (`createRuns`, one transaction), as step commits share statements.
+   */
   async #create(run: NewRun): Promise<string> {
+    if (run.debounce === undefined && (run.journal?.length ?? 0) === 0) return (await this.#starts.add(run)).runId
     const { store, queue, registry } = this.#rt
     const job = { runId: run.id, ...(run.debounce !== undefined ? { runAt: run.debounce.until } : {}) }
     const { runId, created } = await store.createRun(run, queue.transactional ? (tx) => queue.dispatch(job, { transaction: tx }) : undefined)
