@@ -48,9 +48,7 @@ export function flowRefusal(layer: Layer, row: RunRow, now: number, definitions:
   const begins = ofKey.map((other) => other.begunAt!).sort((a, b) => b - a)
   // Begins after `now` of runs that began (not slots reserved) count too, up to a period ahead:
   // claims do not come in the order of their `now` (as store-postgres's `claim-flow.ts` says).
-  const inWindow = ofKey.filter(
-    ({ begunAt, status }) => begunAt! > now - rate.periodMs && (begunAt! <= now || (status !== 'pending' && begunAt! < now + rate.periodMs)),
-  ).length
+  const inWindow = ofKey.filter(({ begunAt, status }) => begunAt! > now - rate.periodMs && (begunAt! <= now || (status !== 'pending' && begunAt! < now + rate.periodMs))).length
   if (inWindow < rate.limit) return { begin: true }
   const slot = Math.max(now + 1, begins[rate.limit - 1]! + rate.periodMs)
   layer.setRun({ ...row, dueAt: slot, begunAt: slot, heldBackAt: null })
