@@ -44,11 +44,11 @@ export function flowRefusal(layer: Layer, row: RunRow, now: number, definitions:
     }
   }
   if (rate === null || row.status !== 'pending') return { begin: false }
-  const begins = rows
-    .filter((other) => other.id !== row.id && other.workflowName === row.workflowName && other.flow.rate?.key === rate.key && other.begunAt !== null)
-    .map((other) => other.begunAt!)
-    .sort((a, b) => b - a)
-  const inWindow = begins.filter((at) => at > now - rate.periodMs && at <= now).length
+  const ofKey = rows.filter((other) => other.id !== row.id && other.workflowName === row.workflowName && other.flow.rate?.key === rate.key && other.begunAt !== null)
+  const begins = ofKey.map((other) => other.begunAt!).sort((a, b) => b - a)
+  // Begins after `now` of runs that began (not slots reserved) count too, up to a period ahead:
+  // claims do not come in the order of their `now` (as store-postgres's `claim-flow.ts` says).
+  const inWindow = ofKey.filter(({ begunAt, status }) => begunAt! > now - rate.periodMs && (begunAt! <= now || (status !== 'pending' && begunAt! < now + rate.periodMs))).length
   if (inWindow < rate.limit) return { begin: true }
   const slot = Math.max(now + 1, begins[rate.limit - 1]! + rate.periodMs)
   layer.setRun({ ...row, dueAt: slot, begunAt: slot, heldBackAt: null })

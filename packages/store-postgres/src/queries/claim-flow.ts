@@ -53,6 +53,8 @@ type DecideRow = Partial<RunRow> & {
  *   waits for its turn without being tried in between. Counting reserved slots as begun is
  *   conservative: it never lets more than `limit` begin in any window. A run claimed late,
  *   past its slot, is counted at its real begin, and a run after it may wait one more round.
+ *   Begins later than `now` (another claim's, whose `now` was later but which took the lock
+ *   first) count too, up to a period ahead: every window that holds `now` lies within them.
  *
  * @internal
  */
@@ -84,9 +86,16 @@ export async function claimUnderFlowLocks(db: Kysely<any>, tables: Tables, runId
             AND h.status NOT IN ('completed', 'failed', 'cancelled') AND h.id <> t.id
             AND h.lease_owner IS NOT NULL AND h.lease_expires_at > ${claim.now}
             AND NOT ${leaseHolderDead(sql`h.lease_owner`, claim.owner)}) AS held,
+        -- Begins in the last period; and begins AFTER claim.now, up to a period after, of runs
+        -- that did begin (no longer pending: not a slot reserved for later). Claims do not take
+        -- this lock in the order of their now: a claim that read the clock first may get the lock
+        -- second (and a worker's clock lags the database's a little), and the begin it would miss
+        -- falls in one period with its own.
         (SELECT count(*) FROM ${tables.runs} AS b
           WHERE b.workflow_name = t.workflow_name AND b.rate_key = t.rate_key AND b.id <> t.id
-            AND b.begun_at > cast(${claim.now} AS timestamptz) - t.rate_period_ms * interval '1 millisecond' AND b.begun_at <= ${claim.now}) AS begun,
+            AND b.begun_at > cast(${claim.now} AS timestamptz) - t.rate_period_ms * interval '1 millisecond'
+            AND (b.begun_at <= ${claim.now}
+              OR (b.status <> 'pending' AND b.begun_at < cast(${claim.now} AS timestamptz) + t.rate_period_ms * interval '1 millisecond'))) AS begun,
         (SELECT b.begun_at FROM ${tables.runs} AS b
           WHERE b.workflow_name = t.workflow_name AND b.rate_key = t.rate_key AND b.id <> t.id AND b.begun_at IS NOT NULL
           ORDER BY b.begun_at DESC OFFSET greatest(coalesce(t.rate_limit, 1) - 1, 0) LIMIT 1) AS nth_latest_begin
