@@ -51,6 +51,24 @@ describe('flow control', () => {
     expect(inputs.slice(1).sort(), 'two runs').toEqual([6, 7])
   }, 60_000)
 
+  it('collapses a burst of 50 starts of one key, a few ms apart, into one run with the last input', async () => {
+    const inputs: number[] = []
+    const wf = defineWorkflow<{ n: number }>('burst').step('work', async (ctx) => (inputs.push(ctx.input.n), ctx.input.n))
+    h = await postgresHarness([wf])
+    const ids: string[] = []
+    const began = Date.now()
+    for (let n = 1; n <= 50; n++) {
+      ids.push(await h.durable.start(wf, { n }, { debounce: { key: 'doc-9', delay: '3s' } }))
+      await new Promise((r) => setTimeout(r, 4))
+    }
+    const burstMs = Date.now() - began
+    expect(new Set(ids).size, `every start of the ${burstMs} ms burst returned the same run`).toBe(1)
+    const done = await h.durable.waitFor(ids[0]!, { timeout: '30s' })
+    expect(done).toMatchObject({ status: 'completed', input: { n: 50 }, results: { work: 50 } })
+    expect(inputs, 'one run, with the last input').toEqual([50])
+    expect((await h.durable.list({ workflowName: 'burst' })).runs).toHaveLength(1)
+  }, 60_000)
+
   it('refuses bad flow options at definition time with INVALID_DEFINITION', () => {
     const bad = [
       { concurrency: { limit: 0 } },
