@@ -2,7 +2,7 @@ import { isTerminal, type ClaimResult, type RunStatus } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
 import { runColumns, toDateOrNull, toRunRecord, type RunRow, type Tables } from '../rows.js'
 import type { Claim } from './claim-run.js'
-import { betterRun } from './claim-run.js'
+import { betterRun, leaseFree } from './claim-run.js'
 import { definitionMatch } from './definition-match.js'
 import { leaseHolderDead } from './dead-lease-holder.js'
 
@@ -79,7 +79,7 @@ export async function claimUnderFlowLocks(db: Kysely<any>, tables: Tables, runId
         t.concurrency_key AS t_concurrency_key, t.concurrency_limit AS t_concurrency_limit,
         t.rate_key AS t_rate_key, t.rate_limit AS t_rate_limit, t.rate_period_ms AS t_rate_period_ms,
         (t.status NOT IN ('completed', 'failed', 'cancelled') AND ${definitionMatch('t', claim.definitions)} AND t.due_at <= ${claim.now}
-          AND (t.lease_owner IS NULL OR t.lease_expires_at <= ${claim.now} OR ${leaseHolderDead(sql`t.lease_owner`, claim.owner)})) AS claimable,
+          AND ${leaseFree('t', claim)}) AS claimable,
         (SELECT id FROM better) AS better_id,
         (SELECT count(*) FROM ${tables.runs} AS h
           WHERE h.workflow_name = t.workflow_name AND h.concurrency_key = t.concurrency_key

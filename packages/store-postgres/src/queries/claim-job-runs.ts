@@ -2,8 +2,7 @@ import type { RunRecord } from '@durable/core'
 import { sql, type Kysely } from 'kysely'
 import { PREPARED } from '../prepared-statements.js'
 import { runColumns, toRunRecord, type RunRow, type Tables } from '../rows.js'
-import type { Claim } from './claim-run.js'
-import { leaseHolderDead } from './dead-lease-holder.js'
+import { leaseFree, topActivePriority, underFlowControl, type Claim } from './claim-run.js'
 import { definitionMatch } from './definition-match.js'
 
 /** A job taken by {@link claimJobRuns}, with its run when the same statement claimed it. @internal */
@@ -48,20 +47,15 @@ export async function claimJobRuns(db: Kysely<any>, tables: Tables, jobs: string
       FOR UPDATE OF j SKIP LOCKED
     ), taken AS (
       DELETE FROM ${jobsTable} AS d WHERE d.id IN (SELECT id FROM picked) RETURNING d.run_id, d.run_at
-    ), top AS (
-      SELECT top.priority FROM ${tables.runs} AS top
-      WHERE top.status NOT IN ('completed', 'failed', 'cancelled') AND top.due_at IS NOT NULL
-      ORDER BY top.priority DESC LIMIT 1
     ), target AS (
       SELECT t.id, t.lease_owner FROM ${tables.runs} AS t
       WHERE t.id IN (SELECT run_id FROM picked) AND NOT t.id = ANY(cast(${claim.except} AS text[]))
         AND t.status NOT IN ('completed', 'failed', 'cancelled')
         AND t.due_at <= ${claim.now}
-        AND t.concurrency_key IS NULL AND NOT (t.rate_key IS NOT NULL AND t.status = 'pending')
-        AND t.priority >= coalesce((SELECT priority FROM top), t.priority)
+        AND NOT ${underFlowControl('t')}
+        AND t.priority >= coalesce(${topActivePriority(tables)}, t.priority)
         AND ${definitionMatch('t', claim.definitions)}
-        AND (CASE WHEN t.lease_owner IS NULL OR t.lease_expires_at <= ${claim.now} THEN true
-          ELSE ${leaseHolderDead(sql`t.lease_owner`, claim.owner)} END)
+        AND ${leaseFree('t', claim)}
       FOR UPDATE OF t SKIP LOCKED
     ), claimed AS (
       UPDATE ${tables.runs} AS r

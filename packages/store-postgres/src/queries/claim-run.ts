@@ -1,5 +1,5 @@
 import { isTerminal, type ClaimResult, type DefinitionKey, type RunStatus } from '@durable/core'
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
 import { PREPARED } from '../prepared-statements.js'
 import { definitionMatch } from './definition-match.js'
 import { runColumns, toDateOrNull, toRunRecord, type RunRow, type Tables } from '../rows.js'
@@ -60,13 +60,12 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
     WITH target AS (
       SELECT t.id, t.status, t.due_at, t.lease_owner, t.lease_expires_at, t.priority, t.workflow_name, t.concurrency_key, t.rate_key,
         ${definitionMatch('t', claim.definitions)} AS known,
-        (t.concurrency_key IS NOT NULL OR (t.rate_key IS NOT NULL AND t.status = 'pending')) AS flow
+        ${underFlowControl('t')} AS flow
       FROM ${tables.runs} AS t, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
       WHERE t.id = ${runId}
       FOR UPDATE OF t
     ), lease AS (
-      SELECT CASE WHEN t.lease_owner IS NULL OR t.lease_expires_at <= ${claim.now} THEN true
-        ELSE ${leaseHolderDead(sql`t.lease_owner`, claim.owner)} END AS free
+      SELECT ${leaseFree('t', claim)} AS free
       FROM target AS t
     ), better AS (
       ${betterRun(tables, claim)}
@@ -115,20 +114,47 @@ export async function claimRun(db: Kysely<any>, tables: Tables, runId: string, c
  */
 export function betterRun(tables: Tables, claim: Claim) {
   // The target's priority as a scalar subquery (an InitPlan), not a join, and a one-time test
-  // first: is any active run's priority above it? That is the first entry of the index (an
-  // ORDER BY … LIMIT 1 the planner always takes from it), so while no run has a higher priority
-  // the probe reads one index page — even before ANALYZE has seen the table grow, when the
-  // planner would rather scan the whole table for the range.
+  // first: is any active run's priority above it? While none is, the probe reads one index page.
   return sql`SELECT b.id FROM ${tables.runs} AS b
-      WHERE (SELECT top.priority FROM ${tables.runs} AS top
-          WHERE top.status NOT IN ('completed', 'failed', 'cancelled') AND top.due_at IS NOT NULL
-          ORDER BY top.priority DESC LIMIT 1) > (SELECT t.priority FROM target AS t)
+      WHERE ${topActivePriority(tables)} > (SELECT t.priority FROM target AS t)
         AND b.status NOT IN ('completed', 'failed', 'cancelled') AND b.due_at IS NOT NULL
         AND b.priority > (SELECT t.priority FROM target AS t) AND b.due_at <= ${claim.now} AND b.held_back_at IS NULL
-        AND (b.lease_owner IS NULL OR b.lease_expires_at <= ${claim.now} OR ${leaseHolderDead(sql`b.lease_owner`, claim.owner)})
+        AND ${leaseFree('b', claim)}
         AND ${definitionMatch('b', claim.definitions)}
       ORDER BY b.priority DESC, b.due_at, b.id
       LIMIT 1`
+}
+
+/**
+ * True when the run row `alias` has no live lease: none, expired at `claim.now`, or held by a
+ * worker that is dead (`leaseHolderDead`, tried only when the cheap tests fail — a CASE fixes
+ * the order). The one test of every claim.
+ *
+ * @internal
+ */
+export function leaseFree(alias: string, claim: Pick<Claim, 'now' | 'owner'>): RawBuilder<unknown> {
+  const run = sql.raw(alias)
+  return sql`(CASE WHEN ${run}.lease_owner IS NULL OR ${run}.lease_expires_at <= ${claim.now} THEN true
+    ELSE ${leaseHolderDead(sql`${run}.lease_owner`, claim.owner)} END)`
+}
+
+/** True when the run row `alias` is claimed under flow control (`claimUnderFlowLocks`). @internal */
+export function underFlowControl(alias: string): RawBuilder<unknown> {
+  const run = sql.raw(alias)
+  return sql`(${run}.concurrency_key IS NOT NULL OR (${run}.rate_key IS NOT NULL AND ${run}.status = 'pending'))`
+}
+
+/**
+ * The highest priority of any active run: the first entry of `runs_priority_due_idx` (an
+ * ORDER BY … LIMIT 1 the planner always takes from it), one index page — even before ANALYZE
+ * has seen the table grow, when the planner would rather scan the whole table for a range.
+ *
+ * @internal
+ */
+export function topActivePriority(tables: Tables): RawBuilder<unknown> {
+  return sql`(SELECT top.priority FROM ${tables.runs} AS top
+    WHERE top.status NOT IN ('completed', 'failed', 'cancelled') AND top.due_at IS NOT NULL
+    ORDER BY top.priority DESC LIMIT 1)`
 }
 
 /** Why the UPDATE above did not match: its conditions, checked in the same order. */
